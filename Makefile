@@ -1,0 +1,62 @@
+# The README's two commands: `make demo` (the main job) and `make test` (the whole suite, as CI runs it).
+# Both build their own virtualenv with pinned versions, so a fresh machine needs only python3 (3.10+).
+
+PYTHON ?= python3
+AIRFLOW_VERSION ?= 3.3.2
+FLOOR_AIRFLOW_VERSION ?= 3.2.2
+VENV ?= .venv
+FLOOR_VENV ?= .venv-airflow-$(FLOOR_AIRFLOW_VERSION)
+PYTEST_ARGS ?=
+
+CONSTRAINTS = constraints/airflow-$(AIRFLOW_VERSION).txt
+FLOOR_CONSTRAINTS = constraints/airflow-$(FLOOR_AIRFLOW_VERSION).txt
+PIP_QUIET = --quiet --disable-pip-version-check
+
+.PHONY: demo test lint typecheck pytest test-floor bench emulator venv clean
+
+# Build a virtualenv for one Airflow version: $(1) venv dir, $(2) Airflow version, $(3) constraints file.
+define make_venv
+	rm -rf $(1)
+	$(PYTHON) -m venv $(1)
+	$(1)/bin/pip install $(PIP_QUIET) -c $(3) "apache-airflow==$(2)" -e '.[test]'
+	touch $(1)/.installed
+endef
+
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
+	$(call make_venv,$(VENV),$(AIRFLOW_VERSION),$(CONSTRAINTS))
+
+$(FLOOR_VENV)/.installed: pyproject.toml $(FLOOR_CONSTRAINTS)
+	$(call make_venv,$(FLOOR_VENV),$(FLOOR_AIRFLOW_VERSION),$(FLOOR_CONSTRAINTS))
+
+venv: $(VENV)/.installed
+
+## The main job: the Focus emulator, Airflow on SQLite and the example DAGs, end to end.
+demo: $(VENV)/.installed
+	$(VENV)/bin/python scripts/demo.py
+
+## The whole suite: lint, type checks, tests on the newest Airflow, then tests on the supported floor.
+test: lint typecheck pytest test-floor
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy
+
+pytest: $(VENV)/.installed
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-floor: $(FLOOR_VENV)/.installed
+	$(FLOOR_VENV)/bin/pytest $(PYTEST_ARGS)
+
+## Benchmarks run on demand and print ratios against a baseline measured in the same run.
+bench: $(VENV)/.installed
+	$(VENV)/bin/python -m benchmarks
+
+## A Focus emulator on port 8765 with the demo seed, until Ctrl-C.
+emulator: $(VENV)/.installed
+	$(VENV)/bin/focus-emulator --port 8765 --seed demo
+
+clean:
+	rm -rf $(VENV) $(FLOOR_VENV) .demo .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,132 @@
+"""Exceptions raised by the Focus provider."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+#: At most this many characters of a non-JSON response body are quoted in an error message.
+BODY_EXCERPT_CHARS = 300
+
+
+class FocusError(Exception):
+    """Base class of every error this provider raises."""
+
+
+class FocusConfigError(FocusError, ValueError):
+    """The Airflow connection (or an argument) does not describe a usable Focus API endpoint."""
+
+
+class FocusConnectionError(FocusError):
+    """
+    The request got no HTTP response: DNS, refused connection, TLS, timeout or a dropped connection.
+
+    :param message: what happened and what to do.
+    :param method: HTTP method of the request.
+    :param path: path of the request, relative to the API root.
+    :param may_have_taken_effect: ``True`` when the request was sent before the failure, so a write may have
+        been applied even though no answer arrived.
+    """
+
+    def __init__(self, message: str, *, method: str, path: str, may_have_taken_effect: bool) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        self.may_have_taken_effect = may_have_taken_effect
+
+
+class FocusApiError(FocusError):
+    """
+    The Focus API answered with an error status.
+
+    :param status_code: HTTP status of the response.
+    :param errors: the parsed ``[{"type": ..., "message": ...}]`` list (empty when the body had none).
+    :param method: HTTP method of the request.
+    :param path: path of the request, relative to the API root.
+    :param request_id: the trace id the server sent back, when it sent one.
+    :param body_excerpt: the start of a body that was not a Focus error document.
+    :param hint: one sentence telling the user what to do.
+    """
+
+    def __init__(
+        self,
+        *,
+        status_code: int,
+        errors: list[dict[str, Any]] | None = None,
+        method: str,
+        path: str,
+        request_id: str | None = None,
+        body_excerpt: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.errors = errors or []
+        self.method = method
+        self.path = path
+        self.request_id = request_id
+        self.body_excerpt = body_excerpt
+        self.hint = hint
+        super().__init__(self._compose_message())
+
+    def _compose_message(self) -> str:
+        parts = [f"Focus API {self.method} {self.path} failed with HTTP {self.status_code}"]
+        if self.errors:
+            details = "; ".join(
+                f"{error.get('type') or 'ERROR'}: {error.get('message') or '(no message)'}"
+                for error in self.errors
+            )
+            parts.append(f": {details}")
+        elif self.body_excerpt:
+            parts.append(f"; response body: {self.body_excerpt!r}")
+        if self.request_id:
+            parts.append(f" (request id {self.request_id})")
+        message = "".join(parts) + "."
+        if self.hint:
+            message += f" {self.hint}"
+        return message
+
+
+class FocusAuthError(FocusApiError):
+    """401 or 403: the credentials are wrong, expired or lack the scope the call needs."""
+
+    def __init__(self, *, required_scope: str | None = None, **kwargs: Any) -> None:
+        self.required_scope = required_scope
+        super().__init__(**kwargs)
+
+
+class FocusNotFoundError(FocusApiError):
+    """404: the object (or, for a wrong site or cloudId, the whole API root) does not exist."""
+
+
+class FocusValidationError(FocusApiError):
+    """400 or 422: the server rejected the request body or parameters."""
+
+
+class FocusRateLimitError(FocusApiError):
+    """429 after every retry was spent."""
+
+    def __init__(self, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(**kwargs)
+
+
+class FocusServerError(FocusApiError):
+    """5xx: the service or its gateway failed."""
+
+    def __init__(self, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(**kwargs)
+
+
+__all__ = [
+    "BODY_EXCERPT_CHARS",
+    "FocusApiError",
+    "FocusAuthError",
+    "FocusConfigError",
+    "FocusConnectionError",
+    "FocusError",
+    "FocusNotFoundError",
+    "FocusRateLimitError",
+    "FocusServerError",
+    "FocusValidationError",
+]
