@@ -25,8 +25,6 @@ OAUTH_TOKEN_URL: Final = "https://auth.atlassian.com/oauth/token"
 TENANT_INFO_PATH: Final = "/_edge/tenant_info"
 #: [MODEL] Web page of one focus area on its site.
 FOCUS_AREA_WEB_PATH: Final = "/focus/focus-areas/{focus_area_id}"
-#: The site-domain suffix Atlassian Cloud sites use; a bare ``acme`` host becomes ``acme.atlassian.net``.
-SITE_DOMAIN_SUFFIX: Final = ".atlassian.net"
 
 # --- Auth -----------------------------------------------------------------------------------------------------
 
