@@ -173,3 +173,61 @@ BULK_RESULTS: Final = "results"
 BULK_ERRORS: Final = "errors"
 BULK_INDEX: Final = "index"
 BULK_CREATED: Final = "created"
+
+# --- More shared names, first needed by the emulator ---------------------------------------------------------
+
+#: [MODEL] Timestamps of focus areas, organizations and fund items (ISO 8601, UTC).
+FIELD_CREATED_AT: Final = "createdAt"
+FIELD_UPDATED_AT: Final = "updatedAt"
+FIELD_DRAFT: Final = "draft"
+FIELD_TARGET_DATE: Final = "targetDate"
+#: [DOC] Envelope key of the cursor of the page being returned.
+PAGE_CURSOR: Final = "cursor"
+#: [MODEL] Values of the ``sort`` parameter of list endpoints; a leading ``-`` sorts descending.
+SORT_VALUES: Final = ("name", "-name", "createdAt", "-createdAt", "updatedAt", "-updatedAt")
+
+#: [DOC] Cost item fields.
+FUND_FOCUS_AREA_ID: Final = "focusAreaId"
+FUND_FOCUS_AREA_EXTERNAL_ID: Final = "focusAreaExternalId"
+COST_TYPE: Final = "costType"
+COST_SUBTYPE_KEY: Final = "costSubtypeKey"
+EXPENDITURE_TYPE: Final = "expenditureType"
+INVESTMENT_CATEGORY_KEY: Final = "investmentCategoryKey"
+COST_PERIOD_VALUES: Final = "costPeriodValues"
+FINANCIAL_VERSION_TYPE: Final = "financialVersionType"
+TIME_PERIOD_TO_AMOUNT: Final = "timePeriodToAmount"
+FINANCIAL_VERSION_TYPES: Final = ("ACTUAL", "FORECAST")
+#: [MODEL] Benefit item fields, by analogy with cost items ("same shape").
+BENEFIT_TYPE: Final = "benefitType"
+BENEFIT_PERIOD_VALUES: Final = "benefitPeriodValues"
+#: [MODEL] Entries of ``funds/cost-type``, ``cost-subtype``, ``benefit-type``, ``investment-category``:
+#: ``{"key": ..., "name": ...}``; a cost subtype also names its ``costType`` key.
+LOOKUP_KEY: Final = "key"
+LOOKUP_NAME: Final = "name"
+
+
+class ErrorType:
+    """[MODEL] ``type`` values of ``{"errors": [{"type": ..., "message": ...}]}`` (the real set is open)."""
+
+    FORMAT_INVALID: Final = "FORMAT_INVALID"
+    REQUIRED_FIELD_MISSING: Final = "REQUIRED_FIELD_MISSING"
+    FIELD_READ_ONLY: Final = "FIELD_READ_ONLY"
+    INVALID_CURSOR: Final = "INVALID_CURSOR"
+    NOT_FOUND: Final = "NOT_FOUND"
+    METHOD_NOT_ALLOWED: Final = "METHOD_NOT_ALLOWED"
+    UNAUTHORIZED: Final = "UNAUTHORIZED"
+    FORBIDDEN: Final = "FORBIDDEN"
+    RATE_LIMITED: Final = "RATE_LIMITED"
+
+
+#: [DOC] Keys of an error entry.
+ERROR_TYPE: Final = "type"
+ERROR_MESSAGE: Final = "message"
+#: [DOC] The api.atlassian.com gateway's own error body on a scope mismatch (status 401):
+#: ``{"code": 401, "message": "Unauthorized; scope does not match"}``.
+GATEWAY_CODE: Final = "code"
+GATEWAY_MESSAGE: Final = "message"
+GATEWAY_SCOPE_MISMATCH_MESSAGE: Final = "Unauthorized; scope does not match"
+#: [DOC] OAuth 2.0 client-credentials exchange (RFC 6749 names).
+OAUTH_GRANT_CLIENT_CREDENTIALS: Final = "client_credentials"
+OAUTH_ACCESS_DENIED: Final = "access_denied"
