@@ -174,7 +174,7 @@ BULK_ERRORS: Final = "errors"
 BULK_INDEX: Final = "index"
 BULK_CREATED: Final = "created"
 
-# --- More shared names, first needed by the emulator ---------------------------------------------------------
+# --- More shared names, first needed by the emulator --------------------------------------------------------
 
 #: [MODEL] Timestamps of focus areas, organizations and fund items (ISO 8601, UTC).
 FIELD_CREATED_AT: Final = "createdAt"
