@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 #: At most this many characters of a non-JSON response body are quoted in an error message.
 BODY_EXCERPT_CHARS = 300
 
@@ -26,13 +25,17 @@ class FocusConnectionError(FocusError):
     :param path: path of the request, relative to the API root.
     :param may_have_taken_effect: ``True`` when the request was sent before the failure, so a write may have
         been applied even though no answer arrived.
+    :param transient: ``False`` for failures a retry cannot cure (an unknown host name, a TLS error).
     """
 
-    def __init__(self, message: str, *, method: str, path: str, may_have_taken_effect: bool) -> None:
+    def __init__(
+        self, message: str, *, method: str, path: str, may_have_taken_effect: bool, transient: bool = True
+    ) -> None:
         super().__init__(message)
         self.method = method
         self.path = path
         self.may_have_taken_effect = may_have_taken_effect
+        self.transient = transient
 
 
 class FocusApiError(FocusError):
@@ -72,8 +75,7 @@ class FocusApiError(FocusError):
         parts = [f"Focus API {self.method} {self.path} failed with HTTP {self.status_code}"]
         if self.errors:
             details = "; ".join(
-                f"{error.get('type') or 'ERROR'}: {error.get('message') or '(no message)'}"
-                for error in self.errors
+                f"{error.get('type') or 'ERROR'}: {error.get('message') or '(no message)'}" for error in self.errors
             )
             parts.append(f": {details}")
         elif self.body_excerpt:
@@ -102,6 +104,10 @@ class FocusValidationError(FocusApiError):
     """400 or 422: the server rejected the request body or parameters."""
 
 
+class FocusResponseError(FocusApiError):
+    """A success status with a body that is not the JSON the API documents (truncated, HTML, garbage)."""
+
+
 class FocusRateLimitError(FocusApiError):
     """429 after every retry was spent."""
 
@@ -127,6 +133,7 @@ __all__ = [
     "FocusError",
     "FocusNotFoundError",
     "FocusRateLimitError",
+    "FocusResponseError",
     "FocusServerError",
     "FocusValidationError",
 ]

@@ -91,8 +91,8 @@ COST_SUBTYPES: Final = "funds/cost-subtype"
 BENEFIT_TYPES: Final = "funds/benefit-type"
 INVESTMENT_CATEGORIES: Final = "funds/investment-category"
 
-#: [MODEL] Verb used to change a focus area (by analogy with funds).
-FOCUS_AREA_UPDATE_METHOD: Final = "PATCH"
+#: [DOC for funds, MODEL for focus areas, by analogy] Verb that changes an object's fields.
+UPDATE_METHOD: Final = "PATCH"
 #: [DOC for funds, MODEL for focus areas] Query parameter naming the fields a PATCH changes.
 UPDATE_MASK_PARAM: Final = "updateMask"
 

@@ -1,0 +1,213 @@
+"""Authentication of requests to the Focus API: Basic API tokens, static bearer tokens, client credentials."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import requests
+from requests.auth import AuthBase
+
+from airflow_provider_focus.api import model
+from airflow_provider_focus.api.config import AuthType, FocusClientConfig
+from airflow_provider_focus.api.errors import error_from_response, parse_error_body
+from airflow_provider_focus.exceptions import FocusAuthError, FocusConnectionError
+
+log = logging.getLogger(__name__)
+
+#: Called with every secret the provider derives at run time (access tokens, Authorization header values),
+#: so that Airflow's secrets masker redacts them from logs. The hook passes ``airflow.sdk.log.mask_secret``.
+SecretSink = Callable[[str], None]
+
+
+def _ignore_secret(_secret: str) -> None:
+    return None
+
+
+class FocusAuth(AuthBase):
+    """Base of the Focus auth strategies: puts an ``Authorization`` header on each request."""
+
+    #: Whether a 401 may be cured by fetching a new credential (and the call repeated once).
+    refreshable = False
+
+    def authorization(self) -> str:
+        """Return the ``Authorization`` header value."""
+        raise NotImplementedError
+
+    def invalidate(self) -> None:
+        """Forget a cached credential so the next request fetches a new one."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = self.authorization()
+        return request
+
+
+class ApiTokenAuth(FocusAuth):
+    """
+    HTTP Basic with the Atlassian account email and an API token.
+
+    :param email: the account's email.
+    :param api_token: the API token.
+    :param secret_sink: receives the derived header value for masking.
+    """
+
+    def __init__(self, email: str, api_token: str, *, secret_sink: SecretSink = _ignore_secret) -> None:
+        encoded = base64.b64encode(f"{email}:{api_token}".encode()).decode("ascii")
+        self._header = f"Basic {encoded}"
+        secret_sink(encoded)
+
+    def authorization(self) -> str:
+        return self._header
+
+
+class BearerTokenAuth(FocusAuth):
+    """
+    A bearer access token kept fresh outside Airflow (for example by a secrets backend).
+
+    :param access_token: the token.
+    """
+
+    def __init__(self, access_token: str) -> None:
+        self._header = f"Bearer {access_token}"
+
+    def authorization(self) -> str:
+        return self._header
+
+
+class ClientCredentialsAuth(FocusAuth):
+    """
+    OAuth 2.0 client credentials of a service account: fetch an access token, cache it until shortly before it
+    expires, and fetch again after a 401.
+
+    :param client_id: the service account's client id.
+    :param client_secret: its client secret.
+    :param token_url: the token endpoint.
+    :param session: the session to send token requests with.
+    :param timeout: seconds to wait for the token endpoint.
+    :param verify: TLS verification for the token endpoint.
+    :param secret_sink: receives every fetched access token for masking.
+    :param clock: monotonic clock (for tests).
+    """
+
+    refreshable = True
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        token_url: str,
+        session: requests.Session,
+        timeout: float,
+        verify: bool | str = True,
+        secret_sink: SecretSink = _ignore_secret,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._token_url = token_url
+        self._session = session
+        self._timeout = timeout
+        self._verify = verify
+        self._secret_sink = secret_sink
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._expires_at = 0.0
+
+    def authorization(self) -> str:
+        with self._lock:
+            if self._token is None or self._clock() >= self._expires_at:
+                self._token, lifetime = self._fetch_token()
+                margin = min(model.ACCESS_TOKEN_REFRESH_MARGIN_SECONDS, lifetime / 2)
+                self._expires_at = self._clock() + lifetime - margin
+            return f"Bearer {self._token}"
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._token = None
+
+    def _fetch_token(self) -> tuple[str, float]:
+        log.info("Fetching a Focus access token for client %s from %s", self._client_id, self._token_url)
+        try:
+            response = self._session.post(
+                self._token_url,
+                json={
+                    "grant_type": "client_credentials",
+                    "client_id": self._client_id,
+                    "client_secret": self._client_secret,
+                },
+                timeout=self._timeout,
+                verify=self._verify,
+                auth=_NoAuth(),
+            )
+        except requests.RequestException as err:
+            raise FocusConnectionError(
+                f"Could not reach the OAuth token endpoint {self._token_url}: {type(err).__name__}. "
+                "Check the connection's extra 'token_url' and the network.",
+                method="POST",
+                path=self._token_url,
+                may_have_taken_effect=False,
+            ) from None
+        if response.status_code == 429 or response.status_code >= 500:
+            raise error_from_response(response, method="POST", path=self._token_url)
+        if response.status_code != 200:
+            errors, excerpt = parse_error_body(response.text)
+            raise FocusAuthError(
+                status_code=response.status_code,
+                errors=errors,
+                body_excerpt=excerpt,
+                method="POST",
+                path=self._token_url,
+                hint="The service account's client id or secret was rejected: check the connection's login "
+                "(client id) and password (client secret).",
+            )
+        try:
+            body = response.json()
+            token = str(body["access_token"])
+            lifetime = float(body.get("expires_in") or model.ACCESS_TOKEN_LIFETIME_SECONDS)
+        except (ValueError, KeyError, TypeError):
+            raise FocusAuthError(
+                status_code=response.status_code,
+                method="POST",
+                path=self._token_url,
+                hint="The token endpoint answered without an access_token: check the extra 'token_url'.",
+            ) from None
+        self._secret_sink(token)
+        return token, lifetime
+
+
+class _NoAuth(AuthBase):
+    """Keeps the session's own auth (and any netrc) off the token request."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+def build_auth(
+    config: FocusClientConfig, *, session: requests.Session, secret_sink: SecretSink = _ignore_secret
+) -> FocusAuth:
+    """
+    Build the auth strategy that ``config`` asks for.
+
+    :param config: the validated client configuration.
+    :param session: the session token requests are sent with.
+    :param secret_sink: receives derived secrets for masking.
+    """
+    password = config.password or ""
+    if config.auth_type is AuthType.API_TOKEN:
+        return ApiTokenAuth(config.login or "", password, secret_sink=secret_sink)
+    if config.auth_type is AuthType.OAUTH2_TOKEN:
+        return BearerTokenAuth(password)
+    return ClientCredentialsAuth(
+        config.login or "",
+        password,
+        token_url=config.token_url,
+        session=session,
+        timeout=config.timeout,
+        verify=config.verify,
+        secret_sink=secret_sink,
+    )

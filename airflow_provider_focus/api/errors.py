@@ -1,0 +1,162 @@
+"""Turn an HTTP error response of the Focus API into the matching :class:`FocusApiError` subclass."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+import requests
+
+from airflow_provider_focus.api import model
+from airflow_provider_focus.exceptions import (
+    BODY_EXCERPT_CHARS,
+    FocusApiError,
+    FocusAuthError,
+    FocusNotFoundError,
+    FocusRateLimitError,
+    FocusServerError,
+    FocusValidationError,
+)
+
+
+def parse_error_body(text: str) -> tuple[list[dict[str, Any]], str | None]:
+    """
+    Parse an error body into ``(errors, excerpt)``.
+
+    Understands the documented ``{"errors": [{"type", "message"}]}`` body, the api.atlassian.com gateway's
+    ``{"code", "message"}`` body and the OAuth server's ``{"error", "error_description"}`` body. Anything else
+    (HTML from the edge, plain text) comes back as an excerpt of at most :data:`BODY_EXCERPT_CHARS` characters.
+
+    :param text: the response body.
+    """
+    try:
+        body = json.loads(text) if text.strip() else None
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        errors = body.get(model.ERRORS_KEY)
+        if isinstance(errors, list) and errors:
+            return [_as_error(item) for item in errors], None
+        if "message" in body or "code" in body:
+            return [{"type": f"GATEWAY_{body.get('code', 'ERROR')}", "message": str(body.get("message", ""))}], None
+        if "error" in body:
+            return [{"type": str(body["error"]), "message": str(body.get("error_description", ""))}], None
+    excerpt = " ".join(text.split())
+    if len(excerpt) > BODY_EXCERPT_CHARS:
+        excerpt = excerpt[:BODY_EXCERPT_CHARS] + "..."
+    return [], excerpt or None
+
+
+def _as_error(item: Any) -> dict[str, Any]:
+    if isinstance(item, dict):
+        return {**item, "type": item.get("type") or "ERROR", "message": item.get("message") or ""}
+    return {"type": "ERROR", "message": str(item)}
+
+
+def retry_after_seconds(response: requests.Response, *, now: float | None = None) -> float | None:
+    """
+    Read how long the server asks a client to wait from ``Retry-After`` or ``X-RateLimit-Reset``.
+
+    ``Retry-After`` may be seconds or an HTTP date; ``X-RateLimit-Reset`` is an ISO 8601 time (or epoch seconds).
+
+    :param response: the 429 or 503 response.
+    :param now: the current time as epoch seconds (for tests).
+    :return: seconds to wait (never negative), or ``None`` when neither header is usable.
+    """
+    now = time.time() if now is None else now
+    retry_after = response.headers.get(model.RETRY_AFTER_HEADER)
+    if retry_after:
+        value = retry_after.strip()
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            parsed = None
+        if parsed is not None:
+            return max(0.0, _aware(parsed).timestamp() - now)
+    reset = response.headers.get(model.RATE_LIMIT_RESET_HEADER)
+    if reset:
+        value = reset.strip()
+        try:
+            epoch = float(value)
+        except ValueError:
+            try:
+                epoch = _aware(datetime.fromisoformat(value.replace("Z", "+00:00"))).timestamp()
+            except ValueError:
+                return None
+        return max(0.0, epoch - now)
+    return None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def request_id_of(response: requests.Response) -> str | None:
+    """Return the trace id the server sent with a response, if any."""
+    for header in model.TRACE_ID_HEADERS:
+        if value := response.headers.get(header):
+            return value
+    return None
+
+
+def error_from_response(response: requests.Response, *, method: str, path: str) -> FocusApiError:
+    """
+    Build the exception for an error response.
+
+    :param response: a response with status >= 400.
+    :param method: the request's HTTP method.
+    :param path: the request's path relative to the API root.
+    """
+    status = response.status_code
+    errors, excerpt = parse_error_body(response.text)
+    common: dict[str, Any] = {
+        "status_code": status,
+        "errors": errors,
+        "method": method,
+        "path": path,
+        "request_id": request_id_of(response),
+        "body_excerpt": excerpt,
+    }
+    if status in (401, 403):
+        scope = model.required_scope(method, path)
+        return FocusAuthError(required_scope=scope, hint=_auth_hint(status, scope), **common)
+    if status == 404:
+        return FocusNotFoundError(
+            hint="Check the id; if every call fails like this, check the connection's site or cloud_id and "
+            "that Focus is enabled on that site.",
+            **common,
+        )
+    if status in (400, 409, 422):
+        return FocusValidationError(hint="Fix the request as the server says; it is not retried.", **common)
+    if status == 429:
+        return FocusRateLimitError(
+            retry_after=retry_after_seconds(response),
+            hint="Focus rate-limited the calls and every retry was spent: lower the task's concurrency or "
+            "raise the connection's extra 'max_retries'.",
+            **common,
+        )
+    if status >= 500:
+        return FocusServerError(
+            retry_after=retry_after_seconds(response),
+            hint="The Focus service or its gateway failed; try again later.",
+            **common,
+        )
+    return FocusApiError(**common)
+
+
+def _auth_hint(status: int, scope: str | None) -> str:
+    needs = f" The call needs the scope {scope!r}." if scope else ""
+    if status == 401:
+        return (
+            "The credentials were rejected: check the connection's login (email or client id) and password "
+            "(API token, client secret or access token); API tokens and access tokens expire, and a scoped "
+            "token must include the call's scope." + needs
+        )
+    return "The credentials are valid but not allowed to do this: grant the missing permission or scope." + needs

@@ -1,0 +1,85 @@
+"""Which failed calls are retried, and how long to wait before the next attempt."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import tenacity
+
+from airflow_provider_focus.exceptions import (
+    FocusConnectionError,
+    FocusRateLimitError,
+    FocusResponseError,
+    FocusServerError,
+)
+
+#: Methods whose repetition cannot change the outcome; POST is the one that is not.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """
+    Retry decisions for Focus API calls.
+
+    - 429 and 503 mean the request was not applied: every method is retried, after the wait the server asks
+      for (``Retry-After`` or ``X-RateLimit-Reset``), capped at ``max_wait``.
+    - Other 5xx, a response that is not JSON, timeouts and dropped connections are retried for idempotent
+      calls only, with exponential backoff and full jitter: a POST may already have taken effect.
+    - A connection that was never made (refused, connect timeout) is retried for every method.
+    - 4xx and failures no retry can cure (unknown host, TLS) are never retried.
+
+    :param max_retries: retries after the first attempt.
+    :param max_wait: the longest single wait, in seconds, whatever the server asks for.
+    :param backoff_initial: the first backoff window, in seconds; it doubles per attempt.
+    :param backoff_max: the largest backoff window, in seconds.
+    """
+
+    max_retries: int = 5
+    max_wait: float = 60.0
+    backoff_initial: float = 0.5
+    backoff_max: float = 30.0
+
+    def is_retryable(self, error: BaseException, *, idempotent: bool) -> bool:
+        """
+        Return whether ``error`` may be cured by sending the same request again.
+
+        :param error: what the attempt raised.
+        :param idempotent: whether repeating the request is harmless even if the first one took effect.
+        """
+        if isinstance(error, FocusRateLimitError):
+            return True
+        if isinstance(error, FocusServerError):
+            return error.status_code == 503 or idempotent
+        if isinstance(error, FocusResponseError):
+            return idempotent
+        if isinstance(error, FocusConnectionError):
+            return error.transient and (idempotent or not error.may_have_taken_effect)
+        return False
+
+    def wait_seconds(self, error: BaseException | None, attempt_number: int) -> float:
+        """
+        Return how long to wait after failed attempt ``attempt_number`` (1-based).
+
+        :param error: what the attempt raised; its ``retry_after`` wins when the server sent one.
+        :param attempt_number: how many attempts have been made.
+        """
+        asked = getattr(error, "retry_after", None)
+        if asked is not None:
+            return min(float(asked), self.max_wait)
+        window = min(self.backoff_max, self.backoff_initial * 2 ** (attempt_number - 1))
+        return min(random.uniform(0, window), self.max_wait)
+
+    def tenacity_kwargs(self, *, idempotent: bool) -> dict[str, object]:
+        """Return the ``stop``, ``retry`` and ``wait`` arguments of a :class:`tenacity.Retrying`."""
+        return {
+            "stop": tenacity.stop_after_attempt(self.max_retries + 1),
+            "retry": tenacity.retry_if_exception(lambda err: self.is_retryable(err, idempotent=idempotent)),
+            "wait": self._wait,
+            "reraise": True,
+        }
+
+    def _wait(self, retry_state: tenacity.RetryCallState) -> float:
+        error = retry_state.outcome.exception() if retry_state.outcome else None
+        return self.wait_seconds(error, retry_state.attempt_number)
