@@ -194,7 +194,7 @@ def test_refused_connection_on_a_real_socket_is_retried_then_explained():
 
 def test_unknown_host_is_not_retried_and_says_what_to_check():
     client, waits = make_client(host="focus-provider-test.invalid")
-    with pytest.raises(FocusConnectionError, match="could not be resolved.*host") as excinfo:
+    with pytest.raises(FocusConnectionError, match=r"could not be resolved.*host") as excinfo:
         client.request("GET", "focus-areas")
     assert excinfo.value.transient is False
     assert waits == []
