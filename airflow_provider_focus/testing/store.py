@@ -1,0 +1,695 @@
+"""
+The emulator's in-memory state and the domain rules of the Focus API.
+
+:class:`FocusStore` is thread-safe (one re-entrant lock around every operation), returns copies, and can persist
+itself to a JSON file after each change (write to a temporary file, then an atomic rename).
+Every refusal is an :class:`~airflow_provider_focus.testing.errors.ApiError` carrying the HTTP status and the
+documented error body.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from airflow_provider_focus.api import model
+from airflow_provider_focus.testing.constants import SEED_DEMO
+from airflow_provider_focus.testing.errors import (
+    ApiError,
+    bad_request,
+    invalid_field,
+    missing_field,
+    not_found,
+)
+from airflow_provider_focus.testing.seed import seed_state
+
+log = logging.getLogger(__name__)
+
+#: Fields a create of a focus area accepts.
+_FOCUS_AREA_CREATE_FIELDS = model.UPDATABLE_FOCUS_AREA_FIELDS | {model.FIELD_FOCUS_AREA_TYPE_ID}
+#: Fields a create of an organization accepts ([MODEL]).
+_ORGANIZATION_CREATE_FIELDS = frozenset(
+    {
+        model.FIELD_NAME,
+        model.FIELD_ORGANIZATION_TYPE_ID,
+        model.FIELD_EXTERNAL_ID,
+        model.FIELD_PARENT_ID,
+        model.FIELD_DESCRIPTION,
+    }
+)
+_SORT_KEYS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    model.FIELD_NAME: lambda record: str(record.get(model.FIELD_NAME) or "").casefold(),
+    model.FIELD_CREATED_AT: lambda record: record.get(model.FIELD_CREATED_AT) or "",
+    model.FIELD_UPDATED_AT: lambda record: record.get(model.FIELD_UPDATED_AT) or "",
+}
+
+
+@dataclass(frozen=True)
+class FundKind:
+    """
+    What differs between cost items and benefit items.
+
+    :param label: human name used in messages.
+    :param collection: key of the items in the state.
+    :param id_field: the item's id field.
+    :param external_id_field: the item's external id field.
+    :param type_field: the field naming the item's type.
+    :param type_lookup: key of the lookup list the type must be in.
+    :param period_field: the field holding period values.
+    :param extra_fields: further optional string fields.
+    :param counter: id counter and prefix.
+    """
+
+    label: str
+    collection: str
+    id_field: str
+    external_id_field: str
+    type_field: str
+    type_lookup: str
+    period_field: str
+    extra_fields: tuple[str, ...]
+    counter: str
+
+    @property
+    def writable_fields(self) -> frozenset[str]:
+        """Fields a bulk item or a PATCH may set."""
+        return frozenset(
+            {
+                self.external_id_field,
+                model.FIELD_NAME,
+                model.FUND_FOCUS_AREA_ID,
+                model.FUND_FOCUS_AREA_EXTERNAL_ID,
+                self.type_field,
+                self.period_field,
+                *self.extra_fields,
+            }
+        )
+
+    @property
+    def read_only_fields(self) -> frozenset[str]:
+        """Fields the server sets."""
+        return frozenset({self.id_field, model.FIELD_CREATED_AT, model.FIELD_UPDATED_AT})
+
+
+COST = FundKind(
+    label="Cost item",
+    collection="costItems",
+    id_field=model.COST_ITEM_ID,
+    external_id_field=model.COST_ITEM_EXTERNAL_ID,
+    type_field=model.COST_TYPE,
+    type_lookup="costTypes",
+    period_field=model.COST_PERIOD_VALUES,
+    extra_fields=(model.COST_SUBTYPE_KEY, model.EXPENDITURE_TYPE, model.INVESTMENT_CATEGORY_KEY),
+    counter="cost",
+)
+BENEFIT = FundKind(
+    label="Benefit item",
+    collection="benefitItems",
+    id_field=model.BENEFIT_ITEM_ID,
+    external_id_field=model.BENEFIT_ITEM_EXTERNAL_ID,
+    type_field=model.BENEFIT_TYPE,
+    type_lookup="benefitTypes",
+    period_field=model.BENEFIT_PERIOD_VALUES,
+    extra_fields=(),
+    counter="benefit",
+)
+#: Lookup lists served by ``funds/...`` type endpoints, by resource path.
+LOOKUPS: dict[str, str] = {
+    model.COST_TYPES: "costTypes",
+    model.COST_SUBTYPES: "costSubtypes",
+    model.BENEFIT_TYPES: "benefitTypes",
+    model.INVESTMENT_CATEGORIES: "investmentCategories",
+}
+
+
+def now_iso() -> str:
+    """Return the current UTC time as ISO 8601 with milliseconds and a ``Z``."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_update_mask(raw: str | None) -> list[str] | None:
+    """
+    Split an ``updateMask`` query value into field names.
+
+    :param raw: the comma-separated value, or ``None`` when the parameter was not sent.
+    :return: the field names, or ``None`` for no mask.
+    """
+    if raw is None:
+        return None
+    return [name.strip() for name in raw.split(",") if name.strip()]
+
+
+def _require_object(body: Any, what: str = "Request body") -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise bad_request(f"{what} must be a JSON object.")
+    return body
+
+
+def _check_optional_string(field: str, value: Any) -> None:
+    if value is not None and not isinstance(value, str):
+        raise invalid_field(field, "must be a string or null")
+
+
+def _check_name(field: str, value: Any) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise missing_field(field)
+    if not isinstance(value, str):
+        raise invalid_field(field, "must be a string")
+    return value
+
+
+def _check_date(field: str, value: Any) -> None:
+    if value is None:
+        return
+    try:
+        dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise invalid_field(field, "must be a date like 2025-12-31 or null") from None
+
+
+def _check_fields(body: Mapping[str, Any], allowed: frozenset[str], read_only: frozenset[str], what: str) -> None:
+    for field in body:
+        if field in read_only:
+            raise ApiError(400, model.ErrorType.FIELD_READ_ONLY, f"Field [{field}] is read-only.")
+        if field not in allowed:
+            raise invalid_field(field, f"is not a field of {what} that can be set")
+
+
+def _check_period_values(field: str, value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise invalid_field(field, "must be a list")
+    for position, entry in enumerate(value):
+        where = f"{field}[{position}]"
+        if not isinstance(entry, dict) or set(entry) != {model.FINANCIAL_VERSION_TYPE, model.TIME_PERIOD_TO_AMOUNT}:
+            raise invalid_field(
+                where, f"must be an object with {model.FINANCIAL_VERSION_TYPE} and {model.TIME_PERIOD_TO_AMOUNT}"
+            )
+        if entry[model.FINANCIAL_VERSION_TYPE] not in model.FINANCIAL_VERSION_TYPES:
+            raise invalid_field(
+                f"{where}.{model.FINANCIAL_VERSION_TYPE}",
+                f"must be one of {', '.join(model.FINANCIAL_VERSION_TYPES)}",
+            )
+        amounts = entry[model.TIME_PERIOD_TO_AMOUNT]
+        if not isinstance(amounts, dict) or not all(
+            isinstance(amount, (int, float)) and not isinstance(amount, bool) for amount in amounts.values()
+        ):
+            raise invalid_field(f"{where}.{model.TIME_PERIOD_TO_AMOUNT}", "must map periods to numbers")
+    return copy.deepcopy(value)
+
+
+class FocusStore:
+    """
+    Thread-safe state of one emulated Focus site.
+
+    :param seed: ``"demo"`` or ``"empty"``; used when there is no persisted state to load.
+    :param persist_path: a JSON file; loaded at start if it exists, rewritten atomically after each change.
+    """
+
+    def __init__(self, seed: str = SEED_DEMO, persist_path: str | os.PathLike[str] | None = None) -> None:
+        self._lock = threading.RLock()
+        self._persist_path = Path(persist_path) if persist_path is not None else None
+        if self._persist_path is not None and self._persist_path.exists():
+            with self._persist_path.open(encoding="utf-8") as handle:
+                self._state: dict[str, Any] = json.load(handle)
+            log.info("Loaded emulator state from %s", self._persist_path)
+        else:
+            self._state = seed_state(seed)
+            self._persist()
+
+    # --- Housekeeping -----------------------------------------------------------------------------------------
+
+    @property
+    def seed(self) -> str:
+        """The seed the current state started from."""
+        return str(self._state.get("seed", SEED_DEMO))
+
+    def reset(self, seed: str | None = None) -> None:
+        """
+        Replace the whole state with a fresh seed.
+
+        :param seed: the seed; default: the seed of the current state.
+        """
+        with self._lock:
+            self._state = seed_state(seed or self.seed)
+            self._persist()
+
+    def state(self) -> dict[str, Any]:
+        """Return a deep copy of the whole state (what the persistence file holds)."""
+        with self._lock:
+            return copy.deepcopy(self._state)
+
+    def _persist(self) -> None:
+        if self._persist_path is None:
+            return
+        directory = self._persist_path.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        descriptor, temp_name = tempfile.mkstemp(dir=directory, prefix=f".{self._persist_path.name}.")
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump(self._state, handle, indent=1, sort_keys=True)
+            os.replace(temp_name, self._persist_path)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+
+    def _next_id(self, counter: str) -> str:
+        counters = self._state["counters"]
+        counters[counter] = counters.get(counter, 0) + 1
+        return f"{counter}-{counters[counter]:04d}"
+
+    # --- Read helpers for tests -------------------------------------------------------------------------------
+
+    def focus_areas(self) -> list[dict[str, Any]]:
+        """Return every focus area (stored shape, without ancestors), in creation order."""
+        with self._lock:
+            return [dict(record) for record in self._state["focusAreas"].values()]
+
+    def focus_area(self, focus_area_id: str) -> dict[str, Any] | None:
+        """Return one focus area in API shape (with ancestors), or ``None``."""
+        with self._lock:
+            if focus_area_id not in self._state["focusAreas"]:
+                return None
+            return self.get_focus_area(focus_area_id)
+
+    def focus_area_types(self) -> list[dict[str, Any]]:
+        """Return the focus-area types (``id``, ``name``, ``level``; level 1 is the top)."""
+        with self._lock:
+            return [dict(record) for record in self._state["focusAreaTypes"].values()]
+
+    def organization_types(self) -> list[dict[str, Any]]:
+        """Return the organization types."""
+        with self._lock:
+            return [dict(record) for record in self._state["organizationTypes"].values()]
+
+    def organizations(self) -> list[dict[str, Any]]:
+        """Return every organization, in creation order."""
+        with self._lock:
+            return [dict(record) for record in self._state["organizations"].values()]
+
+    def cost_items(self) -> list[dict[str, Any]]:
+        """Return every cost item in API shape."""
+        with self._lock:
+            return [self._fund_view(COST, record) for record in self._state[COST.collection].values()]
+
+    def benefit_items(self) -> list[dict[str, Any]]:
+        """Return every benefit item in API shape."""
+        with self._lock:
+            return [self._fund_view(BENEFIT, record) for record in self._state[BENEFIT.collection].values()]
+
+    def counts(self) -> dict[str, int]:
+        """Return how many focus areas, organizations, cost items and benefit items there are."""
+        with self._lock:
+            return {key: len(self._state[key]) for key in ("focusAreas", "organizations", "costItems", "benefitItems")}
+
+    # --- Focus areas ------------------------------------------------------------------------------------------
+
+    def list_focus_areas(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
+        """
+        Return the focus areas matching the filters of a list request, sorted.
+
+        :param query: ``nameContains`` (case-insensitive), ``externalId`` (exact), ``parentId``, ``sort``.
+        """
+        with self._lock:
+            records: Iterable[dict[str, Any]] = self._state["focusAreas"].values()
+            return [dict(record) for record in self._filter_and_sort(records, query, with_external_id=True)]
+
+    def get_focus_area(self, focus_area_id: str) -> dict[str, Any]:
+        """
+        Return one focus area with its ``ancestors`` (root first).
+
+        :raises ApiError: 404 for an unknown id.
+        """
+        with self._lock:
+            record = self._state["focusAreas"].get(focus_area_id)
+            if record is None:
+                raise not_found("Focus area", focus_area_id)
+            view = dict(record)
+            view[model.FIELD_ANCESTORS] = self._ancestors(record)
+            return view
+
+    def create_focus_area(self, body: Any, caller_account_id: str) -> dict[str, Any]:
+        """
+        Create a focus area: status ``PENDING``, ``draft`` false, owner defaults to the caller.
+
+        :param body: the request body.
+        :param caller_account_id: account id of the authenticated caller.
+        :raises ApiError: 400 for a missing or invalid field.
+        """
+        body = _require_object(body)
+        _check_fields(body, _FOCUS_AREA_CREATE_FIELDS, model.READ_ONLY_FOCUS_AREA_FIELDS, "a focus area")
+        with self._lock:
+            name = _check_name(model.FIELD_NAME, body.get(model.FIELD_NAME))
+            type_id = body.get(model.FIELD_FOCUS_AREA_TYPE_ID)
+            if type_id is None or type_id == "":
+                raise missing_field(model.FIELD_FOCUS_AREA_TYPE_ID)
+            if not isinstance(type_id, str) or type_id not in self._state["focusAreaTypes"]:
+                raise invalid_field(model.FIELD_FOCUS_AREA_TYPE_ID, f"names no focus area type: {type_id!r}")
+            for field in (model.FIELD_EXTERNAL_ID, model.FIELD_OWNER_ACCOUNT_ID, model.FIELD_DESCRIPTION):
+                _check_optional_string(field, body.get(field))
+            _check_date(model.FIELD_TARGET_DATE, body.get(model.FIELD_TARGET_DATE))
+            parent_id = body.get(model.FIELD_PARENT_ID)
+            self._check_parent(parent_id, type_id, None)
+            stamp = now_iso()
+            focus_area_id = self._next_id("fa")
+            self._state["focusAreas"][focus_area_id] = {
+                model.FIELD_ID: focus_area_id,
+                model.FIELD_NAME: name,
+                model.FIELD_FOCUS_AREA_TYPE_ID: type_id,
+                model.FIELD_EXTERNAL_ID: body.get(model.FIELD_EXTERNAL_ID),
+                model.FIELD_PARENT_ID: parent_id,
+                model.FIELD_OWNER_ACCOUNT_ID: body.get(model.FIELD_OWNER_ACCOUNT_ID) or caller_account_id,
+                model.FIELD_DESCRIPTION: body.get(model.FIELD_DESCRIPTION),
+                model.FIELD_STATUS: model.INITIAL_FOCUS_AREA_STATUS,
+                model.FIELD_DRAFT: False,
+                model.FIELD_TARGET_DATE: body.get(model.FIELD_TARGET_DATE),
+                model.FIELD_CREATED_AT: stamp,
+                model.FIELD_UPDATED_AT: stamp,
+            }
+            self._persist()
+            log.debug("Created focus area %s", focus_area_id)
+            return self.get_focus_area(focus_area_id)
+
+    def update_focus_area(self, focus_area_id: str, body: Any, update_mask: list[str] | None) -> dict[str, Any]:
+        """
+        Change a focus area.
+
+        With ``update_mask``: the listed fields are set from the body, listed fields absent from the body (or
+        null) are cleared, unlisted fields are untouched. Without it: the keys present in the body are set.
+
+        :param focus_area_id: the focus area.
+        :param body: the request body.
+        :param update_mask: field names from ``updateMask``, or ``None``.
+        :raises ApiError: 404 for an unknown id, 400 for read-only, unknown or invalid fields.
+        """
+        body = _require_object(body)
+        with self._lock:
+            record = self._state["focusAreas"].get(focus_area_id)
+            if record is None:
+                raise not_found("Focus area", focus_area_id)
+            fields = list(body) if update_mask is None else update_mask
+            changes = {field: body.get(field) for field in fields}
+            _check_fields(changes, model.UPDATABLE_FOCUS_AREA_FIELDS, model.READ_ONLY_FOCUS_AREA_FIELDS, "a focus area")
+            if model.FIELD_NAME in changes:
+                _check_name(model.FIELD_NAME, changes[model.FIELD_NAME])
+            for field in (model.FIELD_EXTERNAL_ID, model.FIELD_OWNER_ACCOUNT_ID, model.FIELD_DESCRIPTION):
+                if field in changes:
+                    _check_optional_string(field, changes[field])
+            if model.FIELD_TARGET_DATE in changes:
+                _check_date(model.FIELD_TARGET_DATE, changes[model.FIELD_TARGET_DATE])
+            if model.FIELD_PARENT_ID in changes:
+                self._check_parent(
+                    changes[model.FIELD_PARENT_ID], record[model.FIELD_FOCUS_AREA_TYPE_ID], focus_area_id
+                )
+            if changes:
+                record.update(changes)
+                record[model.FIELD_UPDATED_AT] = now_iso()
+                self._persist()
+            return self.get_focus_area(focus_area_id)
+
+    def _check_parent(self, parent_id: Any, type_id: str, own_id: str | None) -> None:
+        if parent_id is None:
+            return
+        if not isinstance(parent_id, str):
+            raise invalid_field(model.FIELD_PARENT_ID, "must be a string or null")
+        parent = self._state["focusAreas"].get(parent_id)
+        if parent is None or parent_id == own_id:
+            raise invalid_field(model.FIELD_PARENT_ID, f"names no focus area that can be a parent: {parent_id!r}")
+        types = self._state["focusAreaTypes"]
+        if types[parent[model.FIELD_FOCUS_AREA_TYPE_ID]]["level"] >= types[type_id]["level"]:
+            raise invalid_field(
+                model.FIELD_PARENT_ID,
+                f"must be a focus area of a higher-level type than {types[type_id]['name']!r}",
+            )
+
+    def _ancestors(self, record: Mapping[str, Any]) -> list[dict[str, Any]]:
+        ancestors: list[dict[str, Any]] = []
+        seen = {record[model.FIELD_ID]}
+        parent_id = record.get(model.FIELD_PARENT_ID)
+        while parent_id is not None and parent_id not in seen:
+            parent = self._state["focusAreas"].get(parent_id)
+            if parent is None:
+                break
+            seen.add(parent_id)
+            ancestors.append({model.FIELD_ID: parent_id, model.FIELD_NAME: parent[model.FIELD_NAME]})
+            parent_id = parent.get(model.FIELD_PARENT_ID)
+        ancestors.reverse()
+        return ancestors
+
+    @staticmethod
+    def _filter_and_sort(
+        records: Iterable[dict[str, Any]], query: Mapping[str, str], *, with_external_id: bool
+    ) -> list[dict[str, Any]]:
+        name_contains = query.get(model.PARAM_NAME_CONTAINS)
+        external_id = query.get(model.PARAM_EXTERNAL_ID) if with_external_id else None
+        parent_id = query.get(model.PARAM_PARENT_ID)
+        sort = query.get(model.PARAM_SORT)
+        if sort and sort not in model.SORT_VALUES:
+            raise invalid_field(model.PARAM_SORT, f"must be one of {', '.join(model.SORT_VALUES)}")
+        needle = name_contains.casefold() if name_contains else None
+        selected = [
+            record
+            for record in records
+            if (needle is None or needle in str(record.get(model.FIELD_NAME) or "").casefold())
+            and (external_id is None or record.get(model.FIELD_EXTERNAL_ID) == external_id)
+            and (parent_id is None or record.get(model.FIELD_PARENT_ID) == parent_id)
+        ]
+        if sort:
+            selected.sort(key=_SORT_KEYS[sort.lstrip("-")], reverse=sort.startswith("-"))
+        return selected
+
+    # --- Organizations ----------------------------------------------------------------------------------------
+
+    def list_organizations(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
+        """
+        Return the organizations matching ``nameContains`` / ``parentId``, sorted by ``sort``.
+
+        :param query: the query parameters.
+        """
+        with self._lock:
+            records: Iterable[dict[str, Any]] = self._state["organizations"].values()
+            return [dict(record) for record in self._filter_and_sort(records, query, with_external_id=False)]
+
+    def create_organization(self, body: Any) -> dict[str, Any]:
+        """
+        Create an organization (``name`` and ``organizationTypeId`` required).
+
+        :param body: the request body.
+        :raises ApiError: 400 for a missing or invalid field.
+        """
+        body = _require_object(body)
+        read_only = frozenset({model.FIELD_ID, model.FIELD_CREATED_AT, model.FIELD_UPDATED_AT})
+        _check_fields(body, _ORGANIZATION_CREATE_FIELDS, read_only, "an organization")
+        with self._lock:
+            name = _check_name(model.FIELD_NAME, body.get(model.FIELD_NAME))
+            type_id = body.get(model.FIELD_ORGANIZATION_TYPE_ID)
+            if type_id is None or type_id == "":
+                raise missing_field(model.FIELD_ORGANIZATION_TYPE_ID)
+            if not isinstance(type_id, str) or type_id not in self._state["organizationTypes"]:
+                raise invalid_field(model.FIELD_ORGANIZATION_TYPE_ID, f"names no organization type: {type_id!r}")
+            for field in (model.FIELD_EXTERNAL_ID, model.FIELD_DESCRIPTION, model.FIELD_PARENT_ID):
+                _check_optional_string(field, body.get(field))
+            parent_id = body.get(model.FIELD_PARENT_ID)
+            if parent_id is not None and parent_id not in self._state["organizations"]:
+                raise invalid_field(model.FIELD_PARENT_ID, f"names no organization: {parent_id!r}")
+            stamp = now_iso()
+            org_id = self._next_id("org")
+            record = {
+                model.FIELD_ID: org_id,
+                model.FIELD_NAME: name,
+                model.FIELD_ORGANIZATION_TYPE_ID: type_id,
+                model.FIELD_EXTERNAL_ID: body.get(model.FIELD_EXTERNAL_ID),
+                model.FIELD_PARENT_ID: parent_id,
+                model.FIELD_CREATED_AT: stamp,
+                model.FIELD_UPDATED_AT: stamp,
+            }
+            if model.FIELD_DESCRIPTION in body:
+                record[model.FIELD_DESCRIPTION] = body[model.FIELD_DESCRIPTION]
+            self._state["organizations"][org_id] = record
+            self._persist()
+            return dict(record)
+
+    # --- Funds ------------------------------------------------------------------------------------------------
+
+    def lookup(self, resource: str) -> list[dict[str, Any]]:
+        """
+        Return a funds lookup list.
+
+        :param resource: one of ``funds/cost-type``, ``funds/cost-subtype``, ``funds/benefit-type``,
+            ``funds/investment-category``.
+        """
+        with self._lock:
+            return copy.deepcopy(self._state[LOOKUPS[resource]])
+
+    def bulk_upsert(self, kind: FundKind, body: Any) -> dict[str, Any]:
+        """
+        Create or update fund items one by one; a bad item is reported and skipped, the others applied.
+
+        :param kind: :data:`COST` or :data:`BENEFIT`.
+        :param body: ``{"items": [...]}``.
+        :return: ``{"results": [...], "errors": [...]}`` ([MODEL], see ``model.py``).
+        :raises ApiError: 400 when the body is not ``{"items": [...]}``.
+        """
+        body = _require_object(body)
+        items = body.get(model.BULK_ITEMS)
+        if items is None:
+            raise missing_field(model.BULK_ITEMS)
+        if not isinstance(items, list):
+            raise invalid_field(model.BULK_ITEMS, "must be a list")
+        results: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
+        with self._lock:
+            for index, item in enumerate(items):
+                try:
+                    item_id, created = self._upsert_fund_item(kind, item)
+                except ApiError as error:
+                    entry: dict[str, Any] = {model.BULK_INDEX: index}
+                    if isinstance(item, dict):
+                        for field in (kind.id_field, kind.external_id_field):
+                            if item.get(field) is not None:
+                                entry[field] = item[field]
+                    entry[model.ERROR_TYPE] = error.error_type
+                    entry[model.ERROR_MESSAGE] = error.message
+                    errors.append(entry)
+                    continue
+                record = self._state[kind.collection][item_id]
+                results.append(
+                    {
+                        model.BULK_INDEX: index,
+                        kind.id_field: item_id,
+                        kind.external_id_field: record.get(kind.external_id_field),
+                        model.BULK_CREATED: created,
+                    }
+                )
+            if results:
+                self._persist()
+        return {model.BULK_RESULTS: results, model.BULK_ERRORS: errors}
+
+    def get_fund_item(self, kind: FundKind, item_id: str) -> dict[str, Any]:
+        """
+        Return one fund item.
+
+        :raises ApiError: 404 for an unknown id.
+        """
+        with self._lock:
+            record = self._state[kind.collection].get(item_id)
+            if record is None:
+                raise not_found(kind.label, item_id)
+            return self._fund_view(kind, record)
+
+    def update_fund_item(
+        self, kind: FundKind, item_id: str, body: Any, update_mask: list[str] | None
+    ) -> dict[str, Any]:
+        """
+        Change a fund item with ``updateMask`` semantics (see :meth:`update_focus_area`).
+
+        :raises ApiError: 404 for an unknown id, 400 for read-only, unknown or invalid fields.
+        """
+        body = _require_object(body)
+        with self._lock:
+            record = self._state[kind.collection].get(item_id)
+            if record is None:
+                raise not_found(kind.label, item_id)
+            fields = list(body) if update_mask is None else update_mask
+            changes = {field: body.get(field) for field in fields}
+            _check_fields(changes, kind.writable_fields, kind.read_only_fields, kind.label.lower())
+            updated = self._apply_fund_changes(kind, dict(record), changes, creating=False)
+            if changes:
+                updated[model.FIELD_UPDATED_AT] = now_iso()
+                self._state[kind.collection][item_id] = updated
+                self._persist()
+            return self._fund_view(kind, self._state[kind.collection][item_id])
+
+    def delete_fund_item(self, kind: FundKind, item_id: str) -> None:
+        """
+        Delete a fund item for good.
+
+        :raises ApiError: 404 for an unknown id.
+        """
+        with self._lock:
+            if self._state[kind.collection].pop(item_id, None) is None:
+                raise not_found(kind.label, item_id)
+            self._persist()
+
+    def _fund_view(self, kind: FundKind, record: Mapping[str, Any]) -> dict[str, Any]:
+        view = copy.deepcopy(dict(record))
+        focus_area = self._state["focusAreas"].get(record.get(model.FUND_FOCUS_AREA_ID))
+        view[model.FUND_FOCUS_AREA_EXTERNAL_ID] = focus_area.get(model.FIELD_EXTERNAL_ID) if focus_area else None
+        return view
+
+    def _upsert_fund_item(self, kind: FundKind, item: Any) -> tuple[str, bool]:
+        item = _require_object(item, "An item")
+        _check_fields(item, kind.writable_fields | {kind.id_field}, frozenset(), kind.label.lower())
+        collection: dict[str, dict[str, Any]] = self._state[kind.collection]
+        existing: dict[str, Any] | None = None
+        item_id = item.get(kind.id_field)
+        external_id = item.get(kind.external_id_field)
+        if item_id is not None:
+            existing = collection.get(item_id) if isinstance(item_id, str) else None
+            if existing is None:
+                raise not_found(kind.label, str(item_id))
+        elif external_id is not None:
+            existing = next((r for r in collection.values() if r.get(kind.external_id_field) == external_id), None)
+        changes = {field: value for field, value in item.items() if field != kind.id_field}
+        if existing is not None:
+            updated = self._apply_fund_changes(kind, dict(existing), changes, creating=False)
+            updated[model.FIELD_UPDATED_AT] = now_iso()
+            collection[existing[kind.id_field]] = updated
+            return existing[kind.id_field], False
+        record = self._apply_fund_changes(kind, {}, changes, creating=True)
+        new_id = self._next_id(kind.counter)
+        stamp = now_iso()
+        record.update({kind.id_field: new_id, model.FIELD_CREATED_AT: stamp, model.FIELD_UPDATED_AT: stamp})
+        collection[new_id] = record
+        return new_id, True
+
+    def _apply_fund_changes(
+        self, kind: FundKind, record: dict[str, Any], changes: Mapping[str, Any], *, creating: bool
+    ) -> dict[str, Any]:
+        """Validate ``changes`` against ``record`` and return the changed copy (``record`` is not touched)."""
+        if creating or model.FIELD_NAME in changes:
+            record[model.FIELD_NAME] = _check_name(model.FIELD_NAME, changes.get(model.FIELD_NAME))
+        if creating or model.FUND_FOCUS_AREA_ID in changes or model.FUND_FOCUS_AREA_EXTERNAL_ID in changes:
+            record[model.FUND_FOCUS_AREA_ID] = self._resolve_focus_area(changes)
+        if creating or kind.type_field in changes:
+            type_key = changes.get(kind.type_field)
+            if type_key is None or type_key == "":
+                raise missing_field(kind.type_field)
+            known = {entry[model.LOOKUP_KEY] for entry in self._state[kind.type_lookup]}
+            if type_key not in known:
+                raise invalid_field(kind.type_field, f"must be one of {', '.join(sorted(known))}")
+            record[kind.type_field] = type_key
+        if creating or kind.period_field in changes:
+            record[kind.period_field] = _check_period_values(kind.period_field, changes.get(kind.period_field))
+        for field in (kind.external_id_field, *kind.extra_fields):
+            if creating or field in changes:
+                _check_optional_string(field, changes.get(field))
+                record[field] = changes.get(field)
+        return record
+
+    def _resolve_focus_area(self, changes: Mapping[str, Any]) -> str:
+        focus_areas = self._state["focusAreas"]
+        focus_area_id = changes.get(model.FUND_FOCUS_AREA_ID)
+        external_id = changes.get(model.FUND_FOCUS_AREA_EXTERNAL_ID)
+        if focus_area_id is None and external_id is None:
+            raise missing_field(f"{model.FUND_FOCUS_AREA_ID}] or [{model.FUND_FOCUS_AREA_EXTERNAL_ID}")
+        if focus_area_id is not None:
+            if focus_area_id not in focus_areas:
+                raise invalid_field(model.FUND_FOCUS_AREA_ID, f"names no focus area: {focus_area_id!r}")
+            if external_id is not None and focus_areas[focus_area_id].get(model.FIELD_EXTERNAL_ID) != external_id:
+                raise invalid_field(model.FUND_FOCUS_AREA_EXTERNAL_ID, "does not match focusAreaId")
+            return str(focus_area_id)
+        for record in focus_areas.values():
+            if record.get(model.FIELD_EXTERNAL_ID) == external_id:
+                return str(record[model.FIELD_ID])
+        raise invalid_field(model.FUND_FOCUS_AREA_EXTERNAL_ID, f"names no focus area: {external_id!r}")
