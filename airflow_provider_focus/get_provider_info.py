@@ -36,6 +36,18 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": ["airflow_provider_focus.hooks.focus"],
             }
         ],
+        "operators": [
+            {
+                "integration-name": "Atlassian Focus",
+                "python-modules": [
+                    "airflow_provider_focus.operators.focus",
+                    "airflow_provider_focus.operators.focus_areas",
+                    "airflow_provider_focus.operators.upsert",
+                    "airflow_provider_focus.operators.organizations",
+                    "airflow_provider_focus.operators.funds",
+                ],
+            }
+        ],
         "connection-types": [
             {
                 "connection-type": "atlassian_focus",
@@ -97,5 +109,5 @@ def get_provider_info() -> dict[str, Any]:
                 },
             }
         ],
-        "extra-links": [],
+        "extra-links": ["airflow_provider_focus.links.FocusAreaLink"],
     }

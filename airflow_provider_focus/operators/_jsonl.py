@@ -1,0 +1,81 @@
+"""Stream JSON Lines to and from local paths or Airflow object storage, without holding the data in memory."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from airflow.sdk import ObjectStoragePath
+
+from airflow_provider_focus.exceptions import FocusConfigError
+
+log = logging.getLogger(__name__)
+
+
+def as_storage_path(location: str | ObjectStoragePath) -> ObjectStoragePath:
+    """
+    Turn a local path or an object storage URL (``file:///...``, ``s3://...``) into an ``ObjectStoragePath``.
+
+    :param location: where the data lives.
+    """
+    if isinstance(location, ObjectStoragePath):
+        return location
+    if not isinstance(location, str) or not location.strip():
+        raise FocusConfigError(f"A path or object storage URL is needed, got {location!r}.")
+    return ObjectStoragePath(location.strip())
+
+
+def write_jsonl(location: str | ObjectStoragePath, records: Iterable[Any]) -> tuple[str, int]:
+    """
+    Write ``records`` as JSON Lines, one at a time, to a temporary name next to the target, then rename it.
+
+    A run that fails halfway leaves nothing under the final name (the temporary file is removed); an existing file
+    under the final name is replaced only once the new one is complete.
+
+    :param location: the target path or URL.
+    :param records: JSON-able objects; consumed lazily.
+    :return: the target as a string and the number of lines written.
+    """
+    target = as_storage_path(location)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.part")
+    count = 0
+    try:
+        with temporary.open("w", encoding="utf-8") as handle:
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+                handle.write("\n")
+                count += 1
+        temporary.rename(target)
+    except BaseException:
+        try:
+            if temporary.exists():
+                temporary.unlink()
+        except OSError:  # pragma: no cover - best effort
+            log.warning("Could not remove the partial file %s", temporary)
+        raise
+    return str(target), count
+
+
+def read_jsonl(location: str | ObjectStoragePath) -> Iterator[dict[str, Any]]:
+    """
+    Read JSON Lines lazily; blank lines are skipped.
+
+    :param location: the source path or URL.
+    :raises FocusConfigError: for a line that is not a JSON object (naming the line).
+    """
+    source = as_storage_path(location)
+    with source.open("r", encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as err:
+                raise FocusConfigError(f"{source} line {number} is not valid JSON: {err}") from None
+            if not isinstance(record, dict):
+                raise FocusConfigError(f"{source} line {number} is not a JSON object.")
+            yield record

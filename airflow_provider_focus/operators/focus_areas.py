@@ -1,0 +1,208 @@
+"""Operators that read, list, create and change focus areas."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_focus.api import model
+from airflow_provider_focus.exceptions import FocusConfigError
+from airflow_provider_focus.links import FOCUS_AREA_ID_ATTR, FocusAreaLink
+from airflow_provider_focus.operators._listing import DEFAULT_MAX_XCOM_ITEMS, list_or_export
+from airflow_provider_focus.operators.base import (
+    FocusBaseOperator,
+    as_positive_int,
+    is_template,
+    require_mapping,
+    require_positive_int,
+    require_text,
+)
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+class FocusGetFocusAreaOperator(FocusBaseOperator):
+    """
+    Read one focus area, with its ancestors and status, and return it.
+
+    :param focus_area_id: the focus area's id. (templated)
+    :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
+    """
+
+    template_fields: Sequence[str] = ("focus_conn_id", "focus_area_id")
+    operator_extra_links = (FocusAreaLink(),)
+
+    def __init__(self, *, focus_area_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        require_text("focus_area_id", focus_area_id)
+        self.focus_area_id = focus_area_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        """Return the focus area as the API has it."""
+        focus_area = self.hook.get_focus_area(str(self.focus_area_id))
+        setattr(self, FOCUS_AREA_ID_ATTR, focus_area.get(model.FIELD_ID, self.focus_area_id))
+        self.log.info("Read focus area %s (%s)", self.focus_area_id, focus_area.get(model.FIELD_NAME))
+        return focus_area
+
+
+class FocusListFocusAreasOperator(FocusBaseOperator):
+    """
+    List focus areas: return them, or stream them to a JSON Lines file in constant memory.
+
+    Without ``output_path`` the list goes to XCom, and the task refuses more than ``max_xcom_items`` of them.
+    With ``output_path`` the focus areas are written page by page to a temporary name next to the target, which is
+    renamed once complete, and the task returns ``{"path": ..., "count": ...}``.
+
+    :param name_contains: only those whose name contains this text. (templated)
+    :param external_id: only the one with this external id. (templated)
+    :param parent_id: only the children of this focus area. (templated)
+    :param sort: sort order, e.g. ``name`` or ``-updatedAt``. (templated)
+    :param max_items: stop after this many. (templated)
+    :param output_path: a local path or an object storage URL (``file:///...``, ``s3://...``) to write JSON Lines
+        to. (templated)
+    :param page_size: the page size to ask the API for.
+    :param max_xcom_items: the most focus areas returned through XCom (default 1,000).
+    :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
+    """
+
+    template_fields: Sequence[str] = (
+        "focus_conn_id",
+        "name_contains",
+        "external_id",
+        "parent_id",
+        "sort",
+        "max_items",
+        "output_path",
+    )
+
+    def __init__(
+        self,
+        *,
+        name_contains: str | None = None,
+        external_id: str | None = None,
+        parent_id: str | None = None,
+        sort: str | None = None,
+        max_items: int | None = None,
+        output_path: str | None = None,
+        page_size: int = model.MAX_PAGE_SIZE,
+        max_xcom_items: int = DEFAULT_MAX_XCOM_ITEMS,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        require_positive_int("max_items", max_items, optional=True)
+        require_positive_int("page_size", page_size)
+        require_positive_int("max_xcom_items", max_xcom_items)
+        if sort is not None and not is_template(sort) and sort not in model.SORT_VALUES:
+            raise FocusConfigError(f"sort must be one of {', '.join(model.SORT_VALUES)}, got {sort!r}.")
+        self.name_contains = name_contains
+        self.external_id = external_id
+        self.parent_id = parent_id
+        self.sort = sort
+        self.max_items = max_items
+        self.output_path = output_path
+        self.page_size = page_size
+        self.max_xcom_items = max_xcom_items
+
+    def execute(self, context: Context) -> list[dict[str, Any]] | dict[str, Any]:
+        """Return the focus areas, or ``{"path", "count"}`` when they were written to ``output_path``."""
+
+        def fetch(limit: int | None) -> Iterator[dict[str, Any]]:
+            return self.hook.list_focus_areas(
+                name_contains=self.name_contains or None,
+                external_id=self.external_id or None,
+                parent_id=self.parent_id or None,
+                sort=self.sort or None,
+                page_size=self.page_size,
+                max_items=limit,
+            )
+
+        return list_or_export(
+            fetch,
+            what="focus areas",
+            max_items=as_positive_int("max_items", self.max_items, optional=True),
+            output_path=self.output_path or None,
+            max_xcom_items=self.max_xcom_items,
+            log=self.log,
+        )
+
+
+class FocusCreateFocusAreaOperator(FocusBaseOperator):
+    """
+    Create a focus area and return its id.
+
+    Give an ``externalId`` in ``fields`` to make the create safe to retry: after a lost response the hook finds
+    the focus area by that id instead of creating a second one.
+
+    :param name: its name. (templated)
+    :param focus_area_type_id: the id of its focus area type. (templated)
+    :param fields: further fields, e.g. ``externalId``, ``parentId``, ``ownerAccountId``, ``description``.
+        (templated)
+    :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
+    """
+
+    template_fields: Sequence[str] = ("focus_conn_id", "name", "focus_area_type_id", "fields")
+    operator_extra_links = (FocusAreaLink(),)
+
+    def __init__(
+        self, *, name: str, focus_area_type_id: str, fields: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        require_text("name", name)
+        require_text("focus_area_type_id", focus_area_type_id)
+        require_mapping("fields", fields, optional=True)
+        self.name = name
+        self.focus_area_type_id = focus_area_type_id
+        self.fields = fields or {}
+
+    def execute(self, context: Context) -> str:
+        """Create the focus area and return its id."""
+        extra = {key: value for key, value in dict(self.fields).items() if value is not None}
+        focus_area = self.hook.create_focus_area(name=self.name, focus_area_type_id=self.focus_area_type_id, **extra)
+        focus_area_id = str(focus_area[model.FIELD_ID])
+        setattr(self, FOCUS_AREA_ID_ATTR, focus_area_id)
+        self.log.info("Created focus area %s (%s)", focus_area_id, self.name)
+        return focus_area_id
+
+
+class FocusUpdateFocusAreaOperator(FocusBaseOperator):
+    """
+    Change fields of a focus area and return it as the API has it now.
+
+    :param focus_area_id: the focus area's id. (templated)
+    :param fields: the new values, e.g. ``{"name": "...", "description": "..."}``. (templated)
+    :param update_mask: the fields to change; listed fields absent from ``fields`` (or ``None``) are cleared.
+        Defaults to the keys of ``fields``. (templated)
+    :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
+    """
+
+    template_fields: Sequence[str] = ("focus_conn_id", "focus_area_id", "fields", "update_mask")
+    operator_extra_links = (FocusAreaLink(),)
+
+    def __init__(
+        self,
+        *,
+        focus_area_id: str,
+        fields: dict[str, Any],
+        update_mask: Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        require_text("focus_area_id", focus_area_id)
+        require_mapping("fields", fields)
+        if update_mask is not None and not is_template(update_mask) and isinstance(update_mask, str):
+            raise FocusConfigError("update_mask must be a list of field names, not a string.")
+        if not is_template(fields) and not fields and not update_mask:
+            raise FocusConfigError("Nothing to update: give at least one field in fields, or an update_mask.")
+        self.focus_area_id = focus_area_id
+        self.fields = fields
+        self.update_mask = update_mask
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        """Send the change and return the updated focus area."""
+        focus_area_id = str(self.focus_area_id)
+        setattr(self, FOCUS_AREA_ID_ATTR, focus_area_id)
+        mask = list(self.update_mask) if self.update_mask is not None else None
+        focus_area = self.hook.update_focus_area(focus_area_id, dict(self.fields), update_mask=mask)
+        self.log.info("Updated focus area %s: %s", focus_area_id, ", ".join(mask or list(self.fields)))
+        return focus_area
