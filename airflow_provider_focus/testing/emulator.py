@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
 from types import TracebackType
@@ -256,7 +257,7 @@ class FocusEmulator:
             "password": password,
         }
         if extra:
-            kwargs["extra"] = extra
+            kwargs["extra"] = json.dumps(extra)
         return Connection(conn_id=conn_id, **kwargs)
 
     def conn_uri(self, conn_id: str = "focus_default", *, auth_type: str = AUTH_API_TOKEN, mode: str = "site") -> str:
