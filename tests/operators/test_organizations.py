@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+
+from airflow_provider_focus.exceptions import FocusConfigError
+from airflow_provider_focus.operators.focus import FocusCreateOrganizationOperator, FocusListOrganizationsOperator
+from tests.operators.conftest import API, page
+
+
+def test_list_returns_organizations(requests_mock, context):
+    requests_mock.get(f"{API}/organizations", json=page([{"id": "org-1", "name": "Eng"}]))
+    op = FocusListOrganizationsOperator(task_id="orgs", name_contains="En")
+    assert op.execute(context) == [{"id": "org-1", "name": "Eng"}]
+    assert "nameContains=En" in requests_mock.last_request.url
+
+
+def test_list_exports_to_json_lines(requests_mock, context, tmp_path):
+    requests_mock.get(f"{API}/organizations", json=page([{"id": "org-1"}, {"id": "org-2"}]))
+    target = tmp_path / "orgs.jsonl"
+    result = FocusListOrganizationsOperator(task_id="orgs", output_path=str(target)).execute(context)
+    assert result == {"path": str(target), "count": 2}
+    assert len(target.read_text().splitlines()) == 2
+
+
+def test_list_caps_xcom(requests_mock, context):
+    requests_mock.get(f"{API}/organizations", json=page([{"id": f"o{i}"} for i in range(3)]))
+    with pytest.raises(FocusConfigError, match="output_path"):
+        FocusListOrganizationsOperator(task_id="orgs", max_xcom_items=2).execute(context)
+
+
+def test_create_returns_the_id(requests_mock, context):
+    requests_mock.post(f"{API}/organizations", json={"id": "org-9", "name": "Ops"}, status_code=201)
+    op = FocusCreateOrganizationOperator(
+        task_id="org", name="Ops", organization_type_id="orgtype-team", fields={"parentId": "org-1"}
+    )
+    assert op.execute(context) == "org-9"
+    assert requests_mock.last_request.json() == {
+        "name": "Ops",
+        "organizationTypeId": "orgtype-team",
+        "parentId": "org-1",
+    }
+
+
+def test_create_templates_and_validation(context):
+    assert set(FocusCreateOrganizationOperator.template_fields) == {
+        "focus_conn_id",
+        "name",
+        "organization_type_id",
+        "fields",
+    }
+    op = FocusCreateOrganizationOperator(task_id="org", name="Team {{ ds }}", organization_type_id="t")
+    op.render_template_fields(context)
+    assert op.name == "Team 2025-03-01"
+    with pytest.raises(FocusConfigError, match="organization_type_id"):
+        FocusCreateOrganizationOperator(task_id="org", name="x", organization_type_id=None)
