@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import json
 import logging
 import socket
 import threading
+import uuid
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from airflow_provider_focus.api import model
 from airflow_provider_focus.testing.app import EmulatorApp, HttpRequest, HttpResponse
+from airflow_provider_focus.testing.errors import error_body
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +124,13 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if body is None:
             self.close_connection = True
-            self._write(HttpResponse(400, b'{"errors":[{"type":"FORMAT_INVALID","message":"Bad request body."}]}'))
+            self._write(
+                HttpResponse(
+                    400,
+                    json.dumps(error_body(model.ErrorType.FORMAT_INVALID, "Bad request body.")).encode(),
+                    headers=[(model.TRACE_ID_HEADERS[0], uuid.uuid4().hex)],
+                )
+            )
             return
         headers = {name.lower(): value for name, value in self.headers.items()}
         response = self.server.app.handle(HttpRequest(self.command, self.path, headers, body))
@@ -178,7 +188,7 @@ class EmulatorServer:
         httpd = _Server((self.host, self.port), self.app)
         self.host, self.port = str(httpd.server_address[0]), int(httpd.server_address[1])
         thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="focus-emulator", daemon=True
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.5}, name="focus-emulator", daemon=True
         )
         self._httpd, self._thread = httpd, thread
         thread.start()
@@ -191,7 +201,13 @@ class EmulatorServer:
         if httpd is None:
             return
         self._httpd = self._thread = None
-        httpd.shutdown()
+        # shutdown() waits for serve_forever's select() to wake up; a connection wakes it at once.
+        stopper = threading.Thread(target=httpd.shutdown, name="focus-emulator-stop", daemon=True)
+        stopper.start()
+        while stopper.is_alive():
+            with contextlib.suppress(OSError):
+                socket.create_connection((self.host, self.port), timeout=0.2).close()
+            stopper.join(0.01)
         httpd.close_connections()
         httpd.server_close()
         if thread is not None:

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import base64
+import socket
+import time
+
+from airflow_provider_focus.testing import EMULATOR_API_TOKEN, EMULATOR_EMAIL, FocusEmulator
+from tests.emulator.conftest import Api
+
+
+def test_keep_alive_requests_are_not_stalled_by_nagle(site: Api) -> None:
+    site.get("focus-areas/fa-0001").raise_for_status()
+    started = time.perf_counter()
+    for _ in range(50):
+        site.get("focus-areas/fa-0001").raise_for_status()
+    # With headers and body in separate writes and no TCP_NODELAY, each request stalls ~40 ms (2 s in all).
+    assert time.perf_counter() - started < 1.5
+
+
+def test_chunked_request_body(site: Api, focus_emulator: FocusEmulator) -> None:
+    def chunks():
+        yield b'{"name": "Chunked", '
+        yield b'"focusAreaTypeId": "fat-project"}'
+
+    response = site.post("focus-areas", data=chunks(), headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 201
+    assert focus_emulator.store.focus_areas()[-1]["name"] == "Chunked"
+
+
+def test_bad_content_length_gets_400_with_a_trace_id(focus_emulator: FocusEmulator) -> None:
+    with socket.create_connection((focus_emulator.host, focus_emulator.port), timeout=5) as raw:
+        raw.sendall(b"POST /gateway/api/focus/v1/focus-areas HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n")
+        answer = raw.recv(4096).decode()
+
+    assert answer.startswith("HTTP/1.1 400 ")
+    assert "Atl-Traceid: " in answer
+    assert "Connection: close" in answer
+
+
+def test_one_connection_serves_many_requests(focus_emulator: FocusEmulator) -> None:
+    token = base64.b64encode(f"{EMULATOR_EMAIL}:{EMULATOR_API_TOKEN}".encode())
+    request = b"GET /gateway/api/focus/v1/focus-areas/fa-0001 HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + token
+    with socket.create_connection((focus_emulator.host, focus_emulator.port), timeout=5) as raw:
+        raw.sendall((request + b"\r\n\r\n") * 3)
+        received = b""
+        while received.count(b"HTTP/1.1 200 OK") < 3:
+            chunk = raw.recv(65536)
+            assert chunk
+            received += chunk
+
+    assert len(focus_emulator.requests) == 3
