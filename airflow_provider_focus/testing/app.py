@@ -60,12 +60,14 @@ class HttpRequest:
     :param target: the request target (path and query).
     :param headers: header names (lower case) to values.
     :param body: the raw body.
+    :param client_port: the client's source port.
     """
 
     method: str
     target: str
     headers: dict[str, str]
     body: bytes = b""
+    client_port: int | None = None
 
 
 @dataclass
@@ -183,12 +185,13 @@ class EmulatorApp:
                 path=relative,
                 query=query,
                 status=None if response.drop else response.status,
-                auth=auth_mode,
+                auth_mode=auth_mode,
                 root=root,
                 fault=decision.kind,
                 body=body,
                 trace_id=None if response.drop else trace_id,
                 full_path=path,
+                client_port=request.client_port,
             )
         )
         return response

@@ -159,6 +159,19 @@ class AuthRegistry:
             )
         return token
 
+    def expire_tokens(self) -> int:
+        """
+        Make every bearer token issued so far expired (a client must fetch a new one).
+
+        :return: how many tokens were still valid.
+        """
+        now = time.time()
+        with self._lock:
+            live = [token for token in self._tokens.values() if token.expires_at > now]
+            for token in live:
+                token.expires_at = now
+        return len(live)
+
     def authenticate(self, header: str | None) -> AuthResult:
         """
         Read an ``Authorization`` header.

@@ -10,6 +10,7 @@ tests in another process). No auth; never logged; faults never apply to it.
 | DELETE | ``/_emulator/faults/{id}`` | remove one fault |
 | POST | ``/_emulator/reset`` | reset the store (``{"seed": "demo"}`` optional), faults and request log |
 | POST | ``/_emulator/tokens`` | issue a bearer token (``{"scopes": [...], "expires_in": N}`` optional) |
+| POST | ``/_emulator/tokens/expire`` | expire every issued bearer token |
 | GET | ``/_emulator/state`` | the whole store state |
 """
 
@@ -106,6 +107,8 @@ class ControlApi:
             token = self.auth.issue_token(params.get("scopes"), params.get("expires_in"))
             expires_in = params.get("expires_in", self.auth.token_expires_in)
             return 201, {"access_token": token, "expires_in": expires_in, "token_type": "Bearer"}
+        if route == "tokens/expire" and method == "POST":
+            return 200, {"expired": self.auth.expire_tokens()}
         if route == "state" and method == "GET":
             return 200, self.store.state()
         raise ApiError(404, model.ErrorType.NOT_FOUND, f"No control endpoint {method} [{path}].")

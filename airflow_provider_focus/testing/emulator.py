@@ -196,6 +196,14 @@ class FocusEmulator:
         """
         return self.auth.issue_token(scopes, expires_in)
 
+    def expire_tokens(self) -> int:
+        """
+        Expire every bearer token issued so far, as if an hour had passed; return how many were live.
+
+        Clients holding a cached token get 401 on their next call and must ask the token endpoint again.
+        """
+        return self.auth.expire_tokens()
+
     # --- Requests, state ----------------------------------------------------------------------------------------
 
     @property

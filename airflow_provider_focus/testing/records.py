@@ -17,24 +17,26 @@ class RecordedRequest:
         full path (``/oauth/token``).
     :param query: query parameters (first value of each).
     :param status: HTTP status sent, or ``None`` when the connection was dropped without an answer.
-    :param auth: ``"basic"``, ``"bearer"`` or ``"none"`` (what the client sent, valid or not).
+    :param auth_mode: ``"basic"``, ``"bearer"`` or ``"none"`` (what the client sent, valid or not).
     :param root: ``"site"``, ``"cloud"``, ``"token"``, ``"tenant_info"``, ``"web"`` or ``"other"``.
     :param fault: the injected fault applied to the request (``"rate_limit"``, ``"drop_after"``, ...) or ``None``.
     :param body: the parsed JSON body of the request, if it had one.
     :param trace_id: the trace id sent back in the response headers.
     :param full_path: the path as sent, without the query string.
+    :param client_port: the client's source port (the same for every request of one keep-alive connection).
     """
 
     method: str
     path: str
     query: dict[str, str]
     status: int | None
-    auth: str
+    auth_mode: str
     root: str
     fault: str | None = None
     body: Any = None
     trace_id: str | None = None
     full_path: str = ""
+    client_port: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the record as a JSON-able dict."""

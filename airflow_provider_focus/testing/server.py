@@ -133,7 +133,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         headers = {name.lower(): value for name, value in self.headers.items()}
-        response = self.server.app.handle(HttpRequest(self.command, self.path, headers, body))
+        response = self.server.app.handle(
+            HttpRequest(self.command, self.path, headers, body, int(self.client_address[1]))
+        )
         if response.drop:
             self.close_connection = True
             return

@@ -76,7 +76,7 @@ def test_client_credentials_token_works_on_the_cloud_root_only(focus_emulator: F
     )
     assert on_site.status_code == 401
     assert error_types(on_site) == ["UNAUTHORIZED"]
-    assert [r.auth for r in focus_emulator.requests] == ["none", "bearer", "bearer"]
+    assert [r.auth_mode for r in focus_emulator.requests] == ["none", "bearer", "bearer"]
     assert [r.root for r in focus_emulator.requests] == ["token", "cloud", "site"]
 
 
@@ -215,3 +215,18 @@ def test_unknown_paths_outside_the_roots_are_404(focus_emulator: FocusEmulator) 
 
     assert response.status_code == 404
     assert focus_emulator.requests[-1].root == "other"
+
+
+def test_expire_tokens_forces_a_new_token(focus_emulator: FocusEmulator) -> None:
+    first = focus_emulator.issue_token()
+    second = focus_emulator.issue_token()
+    focus_emulator.issue_token(expires_in=0)
+
+    assert focus_emulator.expire_tokens() == 2
+    assert bearer(focus_emulator, first).get("focus-areas").status_code == 401
+    assert bearer(focus_emulator, second).get("focus-areas").status_code == 401
+    fresh = focus_emulator.issue_token()
+    assert bearer(focus_emulator, fresh).get("focus-areas").status_code == 200
+    expired = requests.post(focus_emulator.url + "/_emulator/tokens/expire", timeout=5).json()
+    assert expired == {"expired": 1}
+    assert bearer(focus_emulator, fresh).get("focus-areas").status_code == 401

@@ -40,7 +40,7 @@ def test_request_log_over_http_and_control_calls_are_not_logged(site: Api, focus
     assert records[0]["path"] == "focus-areas"
     assert records[0]["query"] == {"limit": "2"}
     assert records[0]["status"] == 200
-    assert records[0]["auth"] == "basic"
+    assert records[0]["auth_mode"] == "basic"
     assert records[0]["root"] == "site"
     assert requests.delete(log_url, timeout=5).status_code == 204
     assert focus_emulator.requests == []

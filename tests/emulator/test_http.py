@@ -50,3 +50,13 @@ def test_one_connection_serves_many_requests(focus_emulator: FocusEmulator) -> N
             received += chunk
 
     assert len(focus_emulator.requests) == 3
+
+
+def test_request_log_shows_connection_reuse(site: Api, focus_emulator: FocusEmulator) -> None:
+    site.get("focus-areas")
+    site.get("organizations")
+    Api(focus_emulator.site_api_root, (EMULATOR_EMAIL, EMULATOR_API_TOKEN)).get("focus-areas")
+
+    ports = [record.client_port for record in focus_emulator.requests]
+    assert ports[0] == ports[1] != ports[2]
+    assert all(isinstance(port, int) for port in ports)
