@@ -1,0 +1,272 @@
+"""The hook against the Focus emulator over a real socket: every endpoint, every auth mode, every fault."""
+
+from __future__ import annotations
+
+import pytest
+
+from airflow_provider_focus.api import model
+from airflow_provider_focus.exceptions import (
+    FocusAuthError,
+    FocusConnectionError,
+    FocusNotFoundError,
+    FocusRateLimitError,
+    FocusServerError,
+    FocusValidationError,
+)
+from airflow_provider_focus.hooks.focus import FocusHook
+from airflow_provider_focus.testing.seed import TYPE_PROGRAM, TYPE_PROJECT
+
+pytestmark = pytest.mark.integration
+
+MODES = [
+    ("site", "api_token"),
+    ("cloud", "api_token"),
+    ("cloud", "oauth2_client_credentials"),
+    ("cloud", "oauth2_token"),
+]
+
+
+@pytest.fixture
+def make_hook(focus_emulator, monkeypatch):
+    def _make(mode: str = "site", auth_type: str = "api_token", conn_id: str = "focus_it", **extra) -> FocusHook:
+        for key, value in focus_emulator.conn_env(conn_id, auth_type=auth_type, mode=mode).items():
+            monkeypatch.setenv(key, value)
+        hook = FocusHook(conn_id)
+        hook.client._sleep = lambda _seconds: None  # the emulator's Retry-After is honoured, not slept
+        return hook
+
+    return _make
+
+
+@pytest.mark.parametrize(("mode", "auth_type"), MODES)
+def test_every_auth_mode_reads_and_writes(make_hook, focus_emulator, mode, auth_type):
+    hook = make_hook(mode, auth_type)
+    ok, message = hook.test_connection()
+    assert ok, message
+    created = hook.create_focus_area(name=f"{mode}-{auth_type}", focus_area_type_id=TYPE_PROGRAM)
+    assert hook.get_focus_area(created["id"])["name"] == f"{mode}-{auth_type}"
+    roots = {record.root for record in focus_emulator.requests if record.path.startswith("focus-areas")}
+    assert roots == {mode}
+    auth_modes = {record.auth_mode for record in focus_emulator.requests if record.path.startswith("focus-areas")}
+    assert auth_modes == {"basic" if auth_type == "api_token" else "bearer"}
+
+
+def test_focus_area_endpoints(make_hook, focus_emulator):
+    hook = make_hook()
+    everything = list(hook.list_focus_areas(page_size=2))
+    assert len(everything) == len(focus_emulator.store.focus_areas())
+    assert sum(1 for r in focus_emulator.requests if r.path == "focus-areas") == -(-len(everything) // 2)
+
+    parent = hook.find_focus_area("PRG-001")
+    assert parent is not None
+    child = hook.create_focus_area(
+        name="Pricing page test", focus_area_type_id=TYPE_PROJECT, externalId="IT-1", parentId=parent["id"]
+    )
+    assert child[model.FIELD_STATUS] == model.INITIAL_FOCUS_AREA_STATUS
+    fetched = hook.get_focus_area(child["id"])
+    assert [a["id"] for a in fetched[model.FIELD_ANCESTORS]][-1] == parent["id"]
+    assert [fa["id"] for fa in hook.list_focus_areas(parent_id=parent["id"])].count(child["id"]) == 1
+    assert [fa["id"] for fa in hook.list_focus_areas(name_contains="pricing PAGE")] == [child["id"]]
+    names = [fa["name"] for fa in hook.list_focus_areas(sort="name")]
+    assert names == sorted(names)
+
+    updated = hook.update_focus_area(child["id"], {"description": "A/B test", "name": "Pricing page"})
+    assert (updated["description"], updated["name"]) == ("A/B test", "Pricing page")
+    cleared = hook.update_focus_area(child["id"], {}, update_mask=["description"])
+    assert not cleared.get("description")
+    assert cleared["name"] == "Pricing page"
+    assert hook.find_focus_area("nope") is None
+
+
+def test_organization_endpoints(make_hook):
+    hook = make_hook()
+    before = list(hook.list_organizations())
+    assert before
+    org_type = before[0][model.FIELD_ORGANIZATION_TYPE_ID]
+    created = hook.create_organization(name="Data team", organization_type_id=org_type, externalId="ORG-DATA")
+    assert [o["id"] for o in hook.list_organizations(name_contains="data team")] == [created["id"]]
+    assert len(list(hook.list_organizations(max_items=1))) == 1
+
+
+@pytest.mark.parametrize("kind", ["cost", "benefit"])
+def test_fund_endpoints(make_hook, kind):
+    hook = make_hook()
+    focus_area = hook.find_focus_area("PRG-001")
+    assert focus_area is not None
+    if kind == "cost":
+        type_key = hook.list_cost_types()[0][model.LOOKUP_KEY]
+        item = {
+            "costItemExternalId": "IT-C-1",
+            "name": "Contractors",
+            "focusAreaId": focus_area["id"],
+            "costType": type_key,
+        }
+        bad = {
+            "costItemExternalId": "IT-C-2",
+            "name": "No such type",
+            "focusAreaId": focus_area["id"],
+            "costType": "NOPE",
+        }
+        imported = hook.import_cost_items([item, bad])
+        get, update, delete = hook.get_cost_item, hook.update_cost_item, hook.delete_cost_item
+        id_key = model.COST_ITEM_ID
+    else:
+        type_key = hook.list_benefit_types()[0][model.LOOKUP_KEY]
+        item = {
+            "benefitItemExternalId": "IT-B-1",
+            "name": "Revenue",
+            "focusAreaId": focus_area["id"],
+            "benefitType": type_key,
+        }
+        bad = {"benefitItemExternalId": "IT-B-2", "focusAreaId": "missing"}
+        imported = hook.import_benefit_items([item, bad])
+        get, update, delete = hook.get_benefit_item, hook.update_benefit_item, hook.delete_benefit_item
+        id_key = model.BENEFIT_ITEM_ID
+
+    (result,) = imported[model.BULK_RESULTS]
+    (error,) = imported[model.BULK_ERRORS]
+    assert result[model.BULK_INDEX] == 0
+    assert result[model.BULK_CREATED] is True
+    assert error[model.BULK_INDEX] == 1
+    item_id = result[id_key]
+    assert get(item_id)["name"] == item["name"]
+    assert update(item_id, {"name": "Renamed"})["name"] == "Renamed"
+    again = (hook.import_cost_items if kind == "cost" else hook.import_benefit_items)([item])
+    assert again[model.BULK_RESULTS][0][model.BULK_CREATED] is False
+    assert delete(item_id) is None
+    with pytest.raises(FocusNotFoundError):
+        get(item_id)
+
+
+def test_lookup_lists(make_hook):
+    hook = make_hook()
+    for listing in (
+        hook.list_cost_types,
+        hook.list_cost_subtypes,
+        hook.list_benefit_types,
+        hook.list_investment_categories,
+    ):
+        values = listing()
+        assert values
+        assert all(model.LOOKUP_KEY in value for value in values)
+
+
+def test_validation_error_body_reaches_the_user(make_hook):
+    hook = make_hook()
+    with pytest.raises(FocusValidationError) as excinfo:
+        hook.create_focus_area(name="", focus_area_type_id=TYPE_PROGRAM)
+    assert excinfo.value.errors
+    assert excinfo.value.request_id
+    assert "HTTP 400" in str(excinfo.value)
+
+
+def test_unknown_id_is_not_found(make_hook):
+    with pytest.raises(FocusNotFoundError):
+        make_hook().get_focus_area("does-not-exist")
+
+
+def test_path_traversal_ids_stay_in_their_endpoint(make_hook, focus_emulator):
+    with pytest.raises(FocusNotFoundError):
+        make_hook().get_focus_area("../organizations")
+    assert focus_emulator.requests[-1].path.startswith("focus-areas/")
+
+
+def test_wrong_token_is_a_clear_auth_error(make_hook, monkeypatch, focus_emulator):
+    hook = make_hook()
+    hook.config  # noqa: B018 - read the connection first
+    object.__setattr__(hook.config, "password", "wrong-token")
+    hook.__dict__.pop("client", None)
+    ok, message = hook.test_connection()
+    assert ok is False
+    assert "check the connection's login" in message
+    assert "wrong-token" not in message
+
+
+def test_missing_write_scope_names_the_scope(make_hook, focus_emulator, monkeypatch):
+    focus_emulator.add_client("read-only", "read-only-secret", scopes=[model.Scope.FOCUS_AREAS_READ])
+    hook = make_hook("cloud", "oauth2_client_credentials")
+    object.__setattr__(hook.config, "login", "read-only")
+    object.__setattr__(hook.config, "password", "read-only-secret")
+    hook.__dict__.pop("client", None)
+    hook.client._sleep = lambda _s: None
+    assert list(hook.list_focus_areas(max_items=1))
+    with pytest.raises(FocusAuthError) as excinfo:
+        hook.create_focus_area(name="x", focus_area_type_id=TYPE_PROGRAM)
+    assert excinfo.value.required_scope == model.Scope.FOCUS_AREAS_WRITE
+    assert model.Scope.FOCUS_AREAS_WRITE in str(excinfo.value)
+
+
+def test_expired_client_credentials_token_is_refreshed(make_hook, focus_emulator):
+    hook = make_hook("cloud", "oauth2_client_credentials")
+    list(hook.list_focus_areas(max_items=1))
+    hook.client.auth._expires_at = float("inf")  # keep the cached token past its real expiry
+    focus_emulator.expire_tokens()
+    assert list(hook.list_focus_areas(max_items=1))
+    statuses = [r.status for r in focus_emulator.requests if r.path == "focus-areas"]
+    assert statuses == [200, 401, 200]
+
+
+# --- faults -------------------------------------------------------------------------------------------------------
+
+
+def test_rate_limit_is_waited_out(make_hook, focus_emulator):
+    hook = make_hook()
+    waits: list[float] = []
+    hook.client._sleep = waits.append
+    focus_emulator.faults.rate_limit(count=2, retry_after=3)
+    assert hook.get_focus_area("fa-0001")["id"] == "fa-0001"
+    assert waits == [3.0, 3.0]
+    assert [r.status for r in focus_emulator.requests] == [429, 429, 200]
+
+
+def test_rate_limit_storm_ends_in_a_clear_error(make_hook, focus_emulator):
+    hook = make_hook()
+    focus_emulator.faults.rate_limit(count=100, retry_after=1)
+    with pytest.raises(FocusRateLimitError):
+        hook.get_focus_area("fa-0001")
+    assert len(focus_emulator.requests) == hook.config.max_retries + 1
+
+
+def test_html_5xx_is_retried_for_reads_and_quoted(make_hook, focus_emulator):
+    hook = make_hook()
+    focus_emulator.faults.server_error(count=1, status=502)
+    assert hook.get_focus_area("fa-0001")
+    focus_emulator.faults.server_error(count=100, status=500)
+    with pytest.raises(FocusServerError, match="HTTP 500"):
+        hook.get_focus_area("fa-0001")
+
+
+def test_create_whose_answer_was_lost_is_not_duplicated(make_hook, focus_emulator):
+    hook = make_hook()
+    focus_emulator.faults.drop_after(count=1, method="POST")
+    created = hook.create_focus_area(name="Once", focus_area_type_id=TYPE_PROGRAM, externalId="IT-ONCE")
+    matches = [fa for fa in focus_emulator.store.focus_areas() if fa.get("externalId") == "IT-ONCE"]
+    assert [fa["id"] for fa in matches] == [created["id"]]
+
+
+def test_create_dropped_before_processing_is_sent_again(make_hook, focus_emulator):
+    hook = make_hook()
+    focus_emulator.faults.drop_before(count=1, method="POST")
+    hook.create_focus_area(name="Twice sent", focus_area_type_id=TYPE_PROGRAM, externalId="IT-TWICE")
+    assert len([fa for fa in focus_emulator.store.focus_areas() if fa.get("externalId") == "IT-TWICE"]) == 1
+    assert [r.method for r in focus_emulator.requests] == ["POST", "GET", "POST"]
+
+
+def test_create_without_external_id_is_never_sent_twice(make_hook, focus_emulator):
+    hook = make_hook()
+    focus_emulator.faults.drop_after(count=1, method="POST")
+    with pytest.raises(FocusConnectionError, match="may have taken effect"):
+        hook.create_focus_area(name="Unkeyed", focus_area_type_id=TYPE_PROGRAM)
+    assert [r.method for r in focus_emulator.requests] == ["POST"]
+
+
+def test_malformed_json_on_a_read_is_retried(make_hook, focus_emulator):
+    hook = make_hook()
+    focus_emulator.faults.malformed_json(count=1)
+    assert hook.get_focus_area("fa-0001")["id"] == "fa-0001"
+
+
+def test_keep_alive_one_connection_for_many_pages(make_hook, focus_emulator):
+    hook = make_hook()
+    list(hook.list_focus_areas(page_size=1))
+    assert len({r.client_port for r in focus_emulator.requests}) == 1
