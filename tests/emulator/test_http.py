@@ -2,19 +2,34 @@ from __future__ import annotations
 
 import base64
 import socket
-import time
+import socketserver
+
+import pytest
 
 from airflow_provider_focus.testing import EMULATOR_API_TOKEN, EMULATOR_EMAIL, FocusEmulator
 from tests.emulator.conftest import Api
 
 
-def test_keep_alive_requests_are_not_stalled_by_nagle(site: Api) -> None:
-    site.get("focus-areas/fa-0001").raise_for_status()
-    started = time.perf_counter()
-    for _ in range(50):
+def test_keep_alive_responses_cannot_meet_nagle(
+    site: Api, focus_emulator: FocusEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Headers and body written apart, without TCP_NODELAY, stall every keep-alive request ~40 ms (Nagle meets
+    # delayed ACK). Both halves of the cure are checked structurally; the speed itself is measured in benchmarks/.
+    writes: list[int] = []
+    original_write = socketserver._SocketWriter.write
+
+    def counting_write(self: socketserver._SocketWriter, data: bytes) -> int:
+        writes.append(len(data))
+        return original_write(self, data)
+
+    monkeypatch.setattr(socketserver._SocketWriter, "write", counting_write)
+    for _ in range(5):
         site.get("focus-areas/fa-0001").raise_for_status()
-    # With headers and body in separate writes and no TCP_NODELAY, each request stalls ~40 ms (2 s in all).
-    assert time.perf_counter() - started < 1.5
+
+    assert len(writes) == 5  # one write per response: status line, headers and body together
+    connections = list(focus_emulator._server._httpd._connections)  # type: ignore[union-attr]
+    assert connections
+    assert all(c.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for c in connections)
 
 
 def test_chunked_request_body(site: Api, focus_emulator: FocusEmulator) -> None:
