@@ -98,9 +98,11 @@ class _FocusImportFundItemsOperator(FocusBaseOperator):
         if report["failed"] and self.fail_on_error:
             context["ti"].xcom_push(key="report", value=report)
             self.log.error("Import report: %s", json.dumps(report))
+            first = report["failed"][0]
             raise FocusPartialFailure(
-                f"{len(report['failed'])} of {len(items)} {self.label} failed (the others were applied; the report "
-                "is in XCom under the key 'report').",
+                f"{len(report['failed'])} of {len(items)} {self.label} failed "
+                f"({len(items) - len(report['failed'])} applied; the report is in XCom under the key 'report'). "
+                f"First: {first['externalId']}: {first['error']}",
                 report=report,
             )
         return report

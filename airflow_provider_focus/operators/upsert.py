@@ -222,9 +222,10 @@ class FocusUpsertFocusAreasOperator(FocusBaseOperator):
         if report.failed and self.fail_on_error:
             context["ti"].xcom_push(key="report", value=result)
             self.log.error("Upsert report: %s", json.dumps(result))
+            first = report.failed[0]
             raise FocusPartialFailure(
-                f"{len(report.failed)} of {total} focus area records failed (the others were applied; the report "
-                "is in XCom under the key 'report').",
+                f"{len(report.failed)} of {total} focus area records failed ({total - len(report.failed)} applied; "
+                f"the report is in XCom under the key 'report'). First: {first['externalId']}: {first['error']}",
                 report=result,
             )
         return result
