@@ -270,3 +270,19 @@ def test_keep_alive_one_connection_for_many_pages(make_hook, focus_emulator):
     hook = make_hook()
     list(hook.list_focus_areas(page_size=1))
     assert len({r.client_port for r in focus_emulator.requests}) == 1
+
+
+def test_discover_cloud_id_from_tenant_info(focus_emulator):
+    assert FocusHook.discover_cloud_id(focus_emulator.url) == focus_emulator.cloud_id
+
+
+def test_discover_cloud_id_explains_a_site_without_tenant_info():
+    import socket
+
+    from airflow_provider_focus.exceptions import FocusError
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(FocusError, match=r"Could not read the cloudId .* an Atlassian site\?"):
+        FocusHook.discover_cloud_id(f"http://127.0.0.1:{port}", timeout=2)
