@@ -19,7 +19,6 @@ from airflow_provider_focus.operators.focus import FocusListFocusAreasOperator
 EXPORT_BASE = os.environ.get("FOCUS_EXPORT_BASE", "file:///tmp/focus-export")
 
 
-# [START howto_operator_focus_export]
 @dag(
     dag_id="example_focus_export",
     schedule="0 2 * * *",
@@ -30,13 +29,13 @@ EXPORT_BASE = os.environ.get("FOCUS_EXPORT_BASE", "file:///tmp/focus-export")
     doc_md=__doc__,
 )
 def example_focus_export() -> None:
+    # [START howto_operator_focus_export]
     FocusListFocusAreasOperator(
         task_id="export_focus_areas",
         sort="createdAt",
         output_path="{{ params.export_base }}/{{ ds }}/focus_areas.jsonl",
     )
+    # [END howto_operator_focus_export]
 
-
-# [END howto_operator_focus_export]
 
 example_focus_export()

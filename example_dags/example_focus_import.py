@@ -27,7 +27,6 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return [{key: value for key, value in row.items() if value} for row in csv.DictReader(handle)]
 
 
-# [START howto_operator_focus_upsert]
 @dag(
     dag_id="example_focus_import",
     schedule="@daily",
@@ -72,16 +71,16 @@ def example_focus_import() -> None:
             version["timePeriodToAmount"][row["period"]] = float(row["amount"])
         return list(items.values())
 
+    # [START howto_operator_focus_upsert]
     upsert = FocusUpsertFocusAreasOperator(
         task_id="upsert_focus_areas",
-        records=read_focus_areas(),
+        records=read_focus_areas(),  # a @task returning the CSV rows as dicts
         key="externalId",
         parent_key="parentExternalId",
     )
     import_costs = FocusImportCostItemsOperator(task_id="import_cost_items", items=read_cost_items(), chunk_size=50)
     upsert >> import_costs
+    # [END howto_operator_focus_upsert]
 
-
-# [END howto_operator_focus_upsert]
 
 example_focus_import()
