@@ -8,6 +8,7 @@ first), its configuration and ORM are pointed at the temporary home as well.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[2]
 DAGS = ROOT / "example_dags"
 _HOME = Path(tempfile.mkdtemp(prefix="focus-it-airflow-home-"))
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 _ENV = {
     "AIRFLOW_HOME": str(_HOME),
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -56,14 +58,13 @@ class FakeTI:
 
 @pytest.fixture(scope="session")
 def airflow_db() -> Iterator[Path]:
-    """Run ``airflow db migrate`` once, on SQLite in the temporary AIRFLOW_HOME; remove the home at the end."""
+    """Run ``airflow db migrate`` once, on SQLite in the temporary AIRFLOW_HOME (removed when pytest exits)."""
     airflow_cli = str(Path(sys.executable).with_name("airflow"))
     result = subprocess.run(
         [airflow_cli, "db", "migrate"], env={**os.environ, **_ENV}, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr[-3000:]
     yield _HOME
-    shutil.rmtree(_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
