@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,14 +56,14 @@ class FakeTI:
 
 
 @pytest.fixture(scope="session")
-def airflow_db() -> Iterator[Path]:
+def airflow_db() -> Path:
     """Run ``airflow db migrate`` once, on SQLite in the temporary AIRFLOW_HOME (removed when pytest exits)."""
     airflow_cli = str(Path(sys.executable).with_name("airflow"))
     result = subprocess.run(
         [airflow_cli, "db", "migrate"], env={**os.environ, **_ENV}, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    yield _HOME
+    return _HOME
 
 
 @pytest.fixture(scope="session")
