@@ -207,8 +207,9 @@ class EmulatorApp:
         return json_response(status, payload)
 
     def _rate_limited(self, decision: Decision) -> HttpResponse:
-        retry_after = _format_seconds(decision.retry_after or 1)
-        reset_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + float(decision.retry_after or 1)))
+        wait = 1.0 if decision.retry_after is None else float(decision.retry_after)
+        retry_after = _format_seconds(wait)
+        reset_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + wait))
         return json_response(
             429,
             error_body(model.ErrorType.RATE_LIMITED, "Rate limit exceeded; retry after the Retry-After delay."),

@@ -191,3 +191,12 @@ def test_invalid_fault_arguments(focus_emulator: FocusEmulator) -> None:
         focus_emulator.faults.server_error(status=429)
     with pytest.raises(ValueError, match="rate"):
         focus_emulator.faults.token_bucket(rate=0, burst=1)
+
+
+def test_rate_limit_can_ask_for_no_wait(site: Api, focus_emulator: FocusEmulator) -> None:
+    focus_emulator.faults.rate_limit(count=1, retry_after=0)
+
+    limited = site.get("focus-areas")
+
+    assert limited.status_code == 429
+    assert limited.headers["Retry-After"] == "0"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from airflow_provider_focus.api import model
@@ -286,3 +288,11 @@ def test_discover_cloud_id_explains_a_site_without_tenant_info():
         port = probe.getsockname()[1]
     with pytest.raises(FocusError, match=r"Could not read the cloudId .* an Atlassian site\?"):
         FocusHook.discover_cloud_id(f"http://127.0.0.1:{port}", timeout=2)
+
+
+def test_rate_limit_with_real_sleeps(make_hook, focus_emulator):
+    hook = make_hook()
+    hook.client._sleep = time.sleep  # the real thing: Retry-After 0 means no wait
+    focus_emulator.faults.rate_limit(count=3, retry_after=0)
+    assert hook.get_focus_area("fa-0001")["id"] == "fa-0001"
+    assert [r.status for r in focus_emulator.requests] == [429, 429, 429, 200]

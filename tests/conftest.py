@@ -1,0 +1,27 @@
+"""
+Test-session setup: Airflow runs against a temporary AIRFLOW_HOME with a SQLite metadata DB.
+
+This root conftest is loaded before any test module is imported, so Airflow reads this configuration the first
+time it is imported and never touches ``~/airflow``. The home is removed when pytest exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DAGS = ROOT / "example_dags"
+AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="focus-tests-airflow-home-"))
+atexit.register(shutil.rmtree, AIRFLOW_HOME, ignore_errors=True)
+AIRFLOW_ENV = {
+    "AIRFLOW_HOME": str(AIRFLOW_HOME),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}",
+    "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+}
+os.environ.update(AIRFLOW_ENV)
