@@ -47,8 +47,11 @@ typecheck: $(VENV)/.installed
 pytest: $(VENV)/.installed
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# On the floor, every test runs except those that run a DAG through `dag.test()`: Airflow 3.2.2's in-process
+# Execution API starts its lifespan without waiting for it, so any DAG, even one with a single no-op task, fails
+# there with "'State' object has no attribute 'svcs_registry'" (Airflow 3.3 waits; see CHANGELOG).
 test-floor: $(FLOOR_VENV)/.installed
-	$(FLOOR_VENV)/bin/pytest $(PYTEST_ARGS)
+	$(FLOOR_VENV)/bin/pytest -m "not dag_test" $(PYTEST_ARGS)
 
 ## Benchmarks run on demand and print ratios against a baseline measured in the same run.
 bench: $(VENV)/.installed

@@ -100,11 +100,12 @@ def test_oauth2_token_connection_carries_a_live_token(focus_emulator: FocusEmula
     assert response.status_code == 200
 
 
-def test_conn_uri_and_conn_env(focus_emulator: FocusEmulator) -> None:
-    from airflow.sdk import Connection
+def test_conn_uri_and_conn_env(focus_emulator: FocusEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.sdk import BaseHook
 
     uri = focus_emulator.conn_uri("my_focus", mode="cloud")
-    parsed = Connection(conn_id="my_focus", uri=uri)
+    monkeypatch.setenv("AIRFLOW_CONN_MY_FOCUS", uri)  # the way users store it
+    parsed = BaseHook.get_connection("my_focus")
     env = focus_emulator.conn_env("my_focus", auth_type="oauth2_client_credentials")
 
     assert parsed.host == focus_emulator.url

@@ -44,6 +44,7 @@ def test_example_dags_import_without_errors(dagbag):
         assert "focus" in dagbag.get_dag(dag_id).tags
 
 
+@pytest.mark.dag_test
 def test_example_focus_import_is_idempotent(dagbag, focus_env):
     fe = focus_env
     first = run(dagbag, "example_focus_import")
@@ -67,6 +68,7 @@ def test_example_focus_import_is_idempotent(dagbag, focus_env):
     assert fe.store.counts()["focusAreas"] == 13
 
 
+@pytest.mark.dag_test
 def test_example_focus_export_writes_json_lines(dagbag, focus_env, tmp_path):
     dag_run = run(dagbag, "example_focus_export", export_base=f"file://{tmp_path / 'export'}")
     result = xcom(dag_run, "export_focus_areas")
@@ -78,6 +80,7 @@ def test_example_focus_export_writes_json_lines(dagbag, focus_env, tmp_path):
     assert [p.name for p in Path(path).parent.iterdir()] == ["focus_areas.jsonl"]
 
 
+@pytest.mark.dag_test
 def test_example_focus_lifecycle_and_its_links(dagbag, focus_env):
     dag_run = run(dagbag, "example_focus_lifecycle")
     focus_area_id = xcom(dag_run, "create_focus_area")
