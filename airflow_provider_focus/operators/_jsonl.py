@@ -79,3 +79,24 @@ def read_jsonl(location: str | ObjectStoragePath) -> Iterator[dict[str, Any]]:
             if not isinstance(record, dict):
                 raise FocusConfigError(f"{source} line {number} is not a JSON object.")
             yield record
+
+
+def load_json_list(value: Any, input_path: str | None, *, name: str) -> list[Any]:
+    """
+    Return an operator's input records: read from ``input_path`` (JSON Lines) or given as a list.
+
+    :param value: the rendered argument: a list, or a string holding a JSON list (a template's output).
+    :param input_path: a JSON Lines file to read instead, if set.
+    :param name: the argument's name, for messages.
+    :raises FocusConfigError: when the value is neither.
+    """
+    if input_path is not None:
+        return list(read_jsonl(str(input_path)))
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise FocusConfigError(f"{name} rendered to a string that is not a JSON list.") from None
+    if not isinstance(value, (list, tuple)):
+        raise FocusConfigError(f"{name} must be a list of dicts, got {type(value).__name__}.")
+    return list(value)

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
+from airflow_provider_focus.api import model
 from airflow_provider_focus.exceptions import FocusConfigError
 from airflow_provider_focus.operators._jsonl import write_jsonl
+from airflow_provider_focus.operators.base import (
+    FocusBaseOperator,
+    as_positive_int,
+    is_template,
+    require_positive_int,
+)
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
 
 #: The most items a list operator returns through XCom unless told otherwise.
 DEFAULT_MAX_XCOM_ITEMS = 1000
@@ -55,3 +65,68 @@ def _logged(items: Iterator[dict[str, Any]], what: str, log: logging.Logger | An
         yield item
         if count % every == 0:
             log.info("Exported %d %s so far", count, what)
+
+
+class FocusListOperatorBase(FocusBaseOperator):
+    """
+    Base of the list operators: filters shared by every collection, the XCom cap and the JSON Lines export.
+
+    Subclasses name the kind of item in :attr:`what` and iterate over the collection in :meth:`fetch`.
+
+    :param name_contains: only items whose name contains this text. (templated)
+    :param parent_id: only the children of this item. (templated)
+    :param sort: sort order, e.g. ``name`` or ``-updatedAt``. (templated)
+    :param max_items: stop after this many. (templated)
+    :param output_path: a local path or an object storage URL to write JSON Lines to. (templated)
+    :param page_size: the page size to ask the API for.
+    :param max_xcom_items: the most items returned through XCom (default 1,000).
+    """
+
+    template_fields: Sequence[str] = ("focus_conn_id", "name_contains", "parent_id", "sort", "max_items", "output_path")
+    #: The kind of item, for messages.
+    what = "items"
+
+    def __init__(
+        self,
+        *,
+        name_contains: str | None = None,
+        parent_id: str | None = None,
+        sort: str | None = None,
+        max_items: int | None = None,
+        output_path: str | None = None,
+        page_size: int = model.MAX_PAGE_SIZE,
+        max_xcom_items: int = DEFAULT_MAX_XCOM_ITEMS,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        require_positive_int("max_items", max_items, optional=True)
+        require_positive_int("page_size", page_size)
+        require_positive_int("max_xcom_items", max_xcom_items)
+        if sort is not None and not is_template(sort) and sort not in model.SORT_VALUES:
+            raise FocusConfigError(f"sort must be one of {', '.join(model.SORT_VALUES)}, got {sort!r}.")
+        self.name_contains = name_contains
+        self.parent_id = parent_id
+        self.sort = sort
+        self.max_items = max_items
+        self.output_path = output_path
+        self.page_size = page_size
+        self.max_xcom_items = max_xcom_items
+
+    def fetch(self, limit: int | None) -> Iterator[dict[str, Any]]:
+        """
+        Iterate over the collection with the rendered filters.
+
+        :param limit: the most items to yield (``None``: all).
+        """
+        raise NotImplementedError
+
+    def execute(self, context: Context) -> list[dict[str, Any]] | dict[str, Any]:
+        """Return the items, or ``{"path", "count"}`` when they were written to ``output_path``."""
+        return list_or_export(
+            self.fetch,
+            what=self.what,
+            max_items=as_positive_int("max_items", self.max_items, optional=True),
+            output_path=self.output_path or None,
+            max_xcom_items=self.max_xcom_items,
+            log=self.log,
+        )

@@ -8,13 +8,11 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_focus.api import model
 from airflow_provider_focus.exceptions import FocusConfigError
 from airflow_provider_focus.links import FOCUS_AREA_ID_ATTR, FocusAreaLink
-from airflow_provider_focus.operators._listing import DEFAULT_MAX_XCOM_ITEMS, list_or_export
+from airflow_provider_focus.operators._listing import FocusListOperatorBase
 from airflow_provider_focus.operators.base import (
     FocusBaseOperator,
-    as_positive_int,
     is_template,
     require_mapping,
-    require_positive_int,
     require_text,
 )
 
@@ -46,7 +44,7 @@ class FocusGetFocusAreaOperator(FocusBaseOperator):
         return focus_area
 
 
-class FocusListFocusAreasOperator(FocusBaseOperator):
+class FocusListFocusAreasOperator(FocusListOperatorBase):
     """
     List focus areas: return them, or stream them to a JSON Lines file in constant memory.
 
@@ -66,64 +64,22 @@ class FocusListFocusAreasOperator(FocusBaseOperator):
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
     """
 
-    template_fields: Sequence[str] = (
-        "focus_conn_id",
-        "name_contains",
-        "external_id",
-        "parent_id",
-        "sort",
-        "max_items",
-        "output_path",
-    )
+    template_fields: Sequence[str] = (*FocusListOperatorBase.template_fields, "external_id")
+    what = "focus areas"
 
-    def __init__(
-        self,
-        *,
-        name_contains: str | None = None,
-        external_id: str | None = None,
-        parent_id: str | None = None,
-        sort: str | None = None,
-        max_items: int | None = None,
-        output_path: str | None = None,
-        page_size: int = model.MAX_PAGE_SIZE,
-        max_xcom_items: int = DEFAULT_MAX_XCOM_ITEMS,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *, external_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        require_positive_int("max_items", max_items, optional=True)
-        require_positive_int("page_size", page_size)
-        require_positive_int("max_xcom_items", max_xcom_items)
-        if sort is not None and not is_template(sort) and sort not in model.SORT_VALUES:
-            raise FocusConfigError(f"sort must be one of {', '.join(model.SORT_VALUES)}, got {sort!r}.")
-        self.name_contains = name_contains
         self.external_id = external_id
-        self.parent_id = parent_id
-        self.sort = sort
-        self.max_items = max_items
-        self.output_path = output_path
-        self.page_size = page_size
-        self.max_xcom_items = max_xcom_items
 
-    def execute(self, context: Context) -> list[dict[str, Any]] | dict[str, Any]:
-        """Return the focus areas, or ``{"path", "count"}`` when they were written to ``output_path``."""
-
-        def fetch(limit: int | None) -> Iterator[dict[str, Any]]:
-            return self.hook.list_focus_areas(
-                name_contains=self.name_contains or None,
-                external_id=self.external_id or None,
-                parent_id=self.parent_id or None,
-                sort=self.sort or None,
-                page_size=self.page_size,
-                max_items=limit,
-            )
-
-        return list_or_export(
-            fetch,
-            what="focus areas",
-            max_items=as_positive_int("max_items", self.max_items, optional=True),
-            output_path=self.output_path or None,
-            max_xcom_items=self.max_xcom_items,
-            log=self.log,
+    def fetch(self, limit: int | None) -> Iterator[dict[str, Any]]:
+        """Iterate over the focus areas that match the rendered filters."""
+        return self.hook.list_focus_areas(
+            name_contains=self.name_contains or None,
+            external_id=self.external_id or None,
+            parent_id=self.parent_id or None,
+            sort=self.sort or None,
+            page_size=self.page_size,
+            max_items=limit,
         )
 
 

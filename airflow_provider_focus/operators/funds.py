@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
 from airflow_provider_focus.exceptions import FocusAuthError, FocusConfigError, FocusError, FocusNotFoundError
-from airflow_provider_focus.operators._jsonl import read_jsonl
+from airflow_provider_focus.operators._jsonl import load_json_list
 from airflow_provider_focus.operators.base import (
     FocusBaseOperator,
     FocusPartialFailure,
@@ -143,16 +143,7 @@ class _FocusImportFundItemsOperator(FocusBaseOperator):
             report["failed"].append({"externalId": external_id, "index": offset + position, "error": error})
 
     def _load_items(self) -> list[dict[str, Any]]:
-        if self.input_path is not None:
-            return list(read_jsonl(str(self.input_path)))
-        items = self.items
-        if isinstance(items, str):
-            try:
-                items = json.loads(items)
-            except ValueError:
-                raise FocusConfigError("items rendered to a string that is not a JSON list.") from None
-        if not isinstance(items, (list, tuple)):
-            raise FocusConfigError(f"items must be a list of dicts, got {type(items).__name__}.")
+        items = load_json_list(self.items, self.input_path, name="items")
         for position, item in enumerate(items):
             if not isinstance(item, Mapping):
                 raise FocusConfigError(f"item {position} is not a dict: {type(item).__name__}.")

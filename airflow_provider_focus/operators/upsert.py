@@ -15,7 +15,7 @@ from airflow_provider_focus.exceptions import (
     FocusError,
     FocusRateLimitError,
 )
-from airflow_provider_focus.operators._jsonl import read_jsonl
+from airflow_provider_focus.operators._jsonl import load_json_list
 from airflow_provider_focus.operators._upsert_plan import (
     changed_fields,
     desired_fields,
@@ -385,14 +385,4 @@ class FocusUpsertFocusAreasOperator(FocusBaseOperator):
         )
 
     def _load_records(self) -> list[Any]:
-        if self.input_path is not None:
-            return list(read_jsonl(str(self.input_path)))
-        records = self.records
-        if isinstance(records, str):
-            try:
-                records = json.loads(records)
-            except ValueError:
-                raise FocusConfigError("records rendered to a string that is not a JSON list.") from None
-        if not isinstance(records, (list, tuple)):
-            raise FocusConfigError(f"records must be a list of dicts, got {type(records).__name__}.")
-        return list(records)
+        return load_json_list(self.records, self.input_path, name="records")
