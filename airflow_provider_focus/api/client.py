@@ -211,7 +211,11 @@ class FocusClient:
                     path,
                     _summary(error),
                 )
-                existing = find_existing()
+                try:
+                    existing = find_existing()
+                except FocusError as lookup_error:
+                    log.error("Focus API POST %s: the look-up after an ambiguous failure failed too", path)
+                    raise error from lookup_error
                 if existing is not None:
                     log.info("Focus API POST %s had taken effect; using the object it created", path)
                     return existing

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import uuid
 from collections.abc import Mapping
@@ -291,6 +292,11 @@ def parse_verify(value: Any) -> bool | str:
         return True
     if text.lower() in ("false", "0", "no"):
         return False
+    if not os.path.exists(text):
+        raise FocusConfigError(
+            f"The Focus connection's extra 'verify' names the CA bundle {text!r}, which does not exist. "
+            "Use true, false or the path of a PEM file, e.g. '/etc/ssl/certs/ca-certificates.crt'."
+        )
     return text
 
 

@@ -237,6 +237,17 @@ def test_create_reconciled_sends_again_when_nothing_was_made(client_and_waits, r
     assert len(waits) == 1
 
 
+def test_create_reconciled_keeps_the_ambiguous_error_when_the_lookup_fails(client, requests_mock):
+    requests_mock.post(FA, exc=requests.exceptions.ReadTimeout)
+
+    def lookup_fails():
+        raise FocusServerError(status_code=500, method="GET", path="focus-areas")
+
+    with pytest.raises(FocusConnectionError, match="may have taken effect") as excinfo:
+        client.create_reconciled("focus-areas", {"externalId": "X-3"}, find_existing=lookup_fails)
+    assert isinstance(excinfo.value.__cause__, FocusServerError)
+
+
 def test_create_reconciled_does_not_hide_validation_errors(client, requests_mock):
     requests_mock.post(FA, status_code=400, json={"errors": [{"type": "FORMAT_INVALID", "message": "bad"}]})
     with pytest.raises(FocusValidationError):

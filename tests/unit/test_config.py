@@ -111,7 +111,9 @@ def test_client_credentials_need_id_and_secret():
 def test_numeric_and_tls_extras():
     config = build("acme.atlassian.net", timeout="12.5", max_retries="0", verify="false", max_retry_wait=5)
     assert (config.timeout, config.max_retries, config.verify, config.max_retry_wait) == (12.5, 0, False, 5.0)
-    assert build("acme.atlassian.net", verify="/etc/ca.pem").verify == "/etc/ca.pem"
+    assert build("acme.atlassian.net", verify=__file__).verify == __file__
+    with pytest.raises(FocusConfigError, match=r"CA bundle '/no/such/ca\.pem', which does not exist"):
+        build("acme.atlassian.net", verify="/no/such/ca.pem")
     with pytest.raises(FocusConfigError, match="'timeout' must be a positive number"):
         build("acme.atlassian.net", timeout="soon")
     with pytest.raises(FocusConfigError, match="'max_retries' must be a whole number"):
