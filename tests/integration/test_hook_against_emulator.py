@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -296,3 +297,16 @@ def test_rate_limit_with_real_sleeps(make_hook, focus_emulator):
     focus_emulator.faults.rate_limit(count=3, retry_after=0)
     assert hook.get_focus_area("fa-0001")["id"] == "fa-0001"
     assert [r.status for r in focus_emulator.requests] == [429, 429, 429, 200]
+
+
+def test_unknown_cloud_id_is_explained(focus_emulator, monkeypatch):
+    ((name, value),) = focus_emulator.conn_env("focus_wrong_cloud", mode="cloud").items()
+    conn = json.loads(value)
+    wrong = "00000000-0000-4000-8000-000000000000"
+    base_url = conn["extra"]["base_url"].replace(focus_emulator.cloud_id, wrong)
+    conn["extra"].update(cloud_id=wrong, base_url=base_url)
+    monkeypatch.setenv(name, json.dumps(conn))
+    ok, message = FocusHook("focus_wrong_cloud").test_connection()
+    assert ok is False
+    assert message.startswith(f"No Focus API at {focus_emulator.url}/focus/cloud/{wrong}/v1")
+    assert "cloud_id" in message
