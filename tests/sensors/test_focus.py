@@ -158,7 +158,7 @@ def test_execute_complete_success_returns_the_status_and_sets_the_link():
 
 
 def test_execute_complete_failure_raises_the_events_message():
-    with pytest.raises(FocusAreaStatusError, match="^gone$"):
+    with pytest.raises(FocusAreaStatusError, match=r"^gone$"):
         sensor().execute_complete({}, event("failure", "CANCELLED", "gone"))
 
 
