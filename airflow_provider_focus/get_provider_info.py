@@ -48,6 +48,18 @@ def get_provider_info() -> dict[str, Any]:
                 ],
             }
         ],
+        "sensors": [
+            {
+                "integration-name": "Atlassian Focus",
+                "python-modules": ["airflow_provider_focus.sensors.focus"],
+            }
+        ],
+        "triggers": [
+            {
+                "integration-name": "Atlassian Focus",
+                "python-modules": ["airflow_provider_focus.triggers.focus"],
+            }
+        ],
         "connection-types": [
             {
                 "connection-type": "atlassian_focus",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import threading
 import time
@@ -13,7 +14,7 @@ from requests.auth import AuthBase
 
 from airflow_provider_focus.api import model
 from airflow_provider_focus.api.config import AuthType, FocusClientConfig
-from airflow_provider_focus.api.errors import error_from_response, parse_error_body
+from airflow_provider_focus.api.errors import HttpResponse, error_from_response, parse_error_body
 from airflow_provider_focus.exceptions import FocusAuthError, FocusConnectionError
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,96 @@ class BearerTokenAuth(FocusAuth):
         return self._header
 
 
+class TokenCache:
+    """
+    An access token and when to stop using it: shortly before it expires (the margin is at most half its life).
+
+    :param clock: monotonic clock (for tests).
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._token: str | None = None
+        self._expires_at = 0.0
+
+    def current(self) -> str | None:
+        """Return the cached token while it is fresh, else ``None``."""
+        if self._token is None or self._clock() >= self._expires_at:
+            return None
+        return self._token
+
+    def store(self, token: str, lifetime: float) -> str:
+        """
+        Cache a token that lives ``lifetime`` seconds from now and return it.
+
+        :param token: the access token.
+        :param lifetime: its ``expires_in``.
+        """
+        margin = min(model.ACCESS_TOKEN_REFRESH_MARGIN_SECONDS, lifetime / 2)
+        self._token = token
+        self._expires_at = self._clock() + lifetime - margin
+        return token
+
+    def invalidate(self) -> None:
+        """Forget the token (after a 401)."""
+        self._token = None
+
+
+def token_request_body(client_id: str, client_secret: str) -> dict[str, str]:
+    """Return the JSON body of a client-credentials token request."""
+    return {
+        "grant_type": model.OAUTH_GRANT_CLIENT_CREDENTIALS,
+        "client_id": client_id,
+        "client_secret": client_secret,
+    }
+
+
+def token_endpoint_unreachable(token_url: str, err: BaseException) -> FocusConnectionError:
+    """Build the error for a token request that got no answer."""
+    return FocusConnectionError(
+        f"Could not reach the OAuth token endpoint {token_url}: {type(err).__name__}. "
+        "Check the connection's extra 'token_url' and the network.",
+        method="POST",
+        path=token_url,
+        may_have_taken_effect=False,
+    )
+
+
+def token_from_response(response: HttpResponse, token_url: str) -> tuple[str, float]:
+    """
+    Read ``(access_token, expires_in)`` from the token endpoint's answer.
+
+    :param response: the answer.
+    :param token_url: the endpoint, for messages.
+    :raises FocusApiError: 429 and 5xx as retryable errors; any other failure as :class:`FocusAuthError`.
+    """
+    if response.status_code == 429 or response.status_code >= 500:
+        raise error_from_response(response, method="POST", path=token_url)
+    if response.status_code != 200:
+        errors, excerpt = parse_error_body(response.text)
+        raise FocusAuthError(
+            status_code=response.status_code,
+            errors=errors,
+            body_excerpt=excerpt,
+            method="POST",
+            path=token_url,
+            hint="The service account's client id or secret was rejected: check the connection's login "
+            "(client id) and password (client secret).",
+        )
+    try:
+        body = json.loads(response.content)
+        token = str(body["access_token"])
+        lifetime = float(body.get("expires_in") or model.ACCESS_TOKEN_LIFETIME_SECONDS)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise FocusAuthError(
+            status_code=response.status_code,
+            method="POST",
+            path=token_url,
+            hint="The token endpoint answered without an access_token: check the extra 'token_url'.",
+        ) from None
+    return token, lifetime
+
+
 class ClientCredentialsAuth(FocusAuth):
     """
     OAuth 2.0 client credentials of a service account: fetch an access token, cache it until shortly before it
@@ -113,69 +204,31 @@ class ClientCredentialsAuth(FocusAuth):
         self._timeout = timeout
         self._verify = verify
         self._secret_sink = secret_sink
-        self._clock = clock
         self._lock = threading.Lock()
-        self._token: str | None = None
-        self._expires_at = 0.0
+        self._cache = TokenCache(clock)
 
     def authorization(self) -> str:
         with self._lock:
-            if self._token is None or self._clock() >= self._expires_at:
-                self._token, lifetime = self._fetch_token()
-                margin = min(model.ACCESS_TOKEN_REFRESH_MARGIN_SECONDS, lifetime / 2)
-                self._expires_at = self._clock() + lifetime - margin
-            return f"Bearer {self._token}"
+            token = self._cache.current() or self._cache.store(*self._fetch_token())
+            return f"Bearer {token}"
 
     def invalidate(self) -> None:
         with self._lock:
-            self._token = None
+            self._cache.invalidate()
 
     def _fetch_token(self) -> tuple[str, float]:
         log.info("Fetching a Focus access token for client %s from %s", self._client_id, self._token_url)
         try:
             response = self._session.post(
                 self._token_url,
-                json={
-                    "grant_type": "client_credentials",
-                    "client_id": self._client_id,
-                    "client_secret": self._client_secret,
-                },
+                json=token_request_body(self._client_id, self._client_secret),
                 timeout=self._timeout,
                 verify=self._verify,
                 auth=_NoAuth(),
             )
         except requests.RequestException as err:
-            raise FocusConnectionError(
-                f"Could not reach the OAuth token endpoint {self._token_url}: {type(err).__name__}. "
-                "Check the connection's extra 'token_url' and the network.",
-                method="POST",
-                path=self._token_url,
-                may_have_taken_effect=False,
-            ) from None
-        if response.status_code == 429 or response.status_code >= 500:
-            raise error_from_response(response, method="POST", path=self._token_url)
-        if response.status_code != 200:
-            errors, excerpt = parse_error_body(response.text)
-            raise FocusAuthError(
-                status_code=response.status_code,
-                errors=errors,
-                body_excerpt=excerpt,
-                method="POST",
-                path=self._token_url,
-                hint="The service account's client id or secret was rejected: check the connection's login "
-                "(client id) and password (client secret).",
-            )
-        try:
-            body = response.json()
-            token = str(body["access_token"])
-            lifetime = float(body.get("expires_in") or model.ACCESS_TOKEN_LIFETIME_SECONDS)
-        except (ValueError, KeyError, TypeError):
-            raise FocusAuthError(
-                status_code=response.status_code,
-                method="POST",
-                path=self._token_url,
-                hint="The token endpoint answered without an access_token: check the extra 'token_url'.",
-            ) from None
+            raise token_endpoint_unreachable(self._token_url, err) from None
+        token, lifetime = token_from_response(response, self._token_url)
         self._secret_sink(token)
         return token, lifetime
 
@@ -185,6 +238,20 @@ class _NoAuth(AuthBase):
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         return request
+
+
+def static_auth(config: FocusClientConfig, *, secret_sink: SecretSink = _ignore_secret) -> FocusAuth | None:
+    """
+    Build the auth strategy that needs no I/O (Basic, static bearer); ``None`` for client credentials.
+
+    :param config: the validated client configuration.
+    :param secret_sink: receives derived secrets for masking.
+    """
+    if config.auth_type is AuthType.API_TOKEN:
+        return ApiTokenAuth(config.login or "", config.password or "", secret_sink=secret_sink)
+    if config.auth_type is AuthType.OAUTH2_TOKEN:
+        return BearerTokenAuth(config.password or "")
+    return None
 
 
 def build_auth(
@@ -197,14 +264,9 @@ def build_auth(
     :param session: the session token requests are sent with.
     :param secret_sink: receives derived secrets for masking.
     """
-    password = config.password or ""
-    if config.auth_type is AuthType.API_TOKEN:
-        return ApiTokenAuth(config.login or "", password, secret_sink=secret_sink)
-    if config.auth_type is AuthType.OAUTH2_TOKEN:
-        return BearerTokenAuth(password)
-    return ClientCredentialsAuth(
+    return static_auth(config, secret_sink=secret_sink) or ClientCredentialsAuth(
         config.login or "",
-        password,
+        config.password or "",
         token_url=config.token_url,
         session=session,
         timeout=config.timeout,

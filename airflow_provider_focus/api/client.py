@@ -5,32 +5,29 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
 import tenacity
 
-from airflow_provider_focus import __version__
-from airflow_provider_focus.api import model
+from airflow_provider_focus.api import errors, model
 from airflow_provider_focus.api.auth import SecretSink, build_auth
+from airflow_provider_focus.api.calls import USER_AGENT_PRODUCT, Call, causes, first_line, log_retry, summary
 from airflow_provider_focus.api.config import FocusClientConfig
-from airflow_provider_focus.api.errors import error_from_response
-from airflow_provider_focus.api.retry import IDEMPOTENT_METHODS, RetryPolicy
+from airflow_provider_focus.api.retry import RetryPolicy
 from airflow_provider_focus.exceptions import (
     BODY_EXCERPT_CHARS,
     FocusConfigError,
     FocusConnectionError,
     FocusError,
-    FocusNotFoundError,
     FocusResponseError,
     FocusServerError,
 )
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = f"airflow-provider-focus/{__version__} python-requests/{requests.__version__}"
+USER_AGENT = f"{USER_AGENT_PRODUCT} python-requests/{requests.__version__}"
 
 
 def resource_path(*segments: str | int) -> str:
@@ -51,14 +48,6 @@ def resource_path(*segments: str | int) -> str:
 
 def _noop_secret(_secret: str) -> None:
     return None
-
-
-@dataclass
-class _CallState:
-    """What earlier attempts of one call left behind."""
-
-    token_refreshed: bool = False
-    sent_without_answer: bool = False
 
 
 class FocusClient:
@@ -116,18 +105,13 @@ class FocusClient:
         :raises FocusApiError: (a subclass of it) for an error status, after retries where they apply.
         :raises FocusConnectionError: when no answer came, after retries where they apply.
         """
-        method = method.upper()
-        path = _checked_path(path)
-        if idempotent is None:
-            idempotent = method in IDEMPOTENT_METHODS
-        query = {key: value for key, value in (params or {}).items() if value is not None}
-        state = _CallState()
+        call = Call.of(method, path, params, json, idempotent)
         retrying = tenacity.Retrying(
             sleep=self._sleep,
-            before_sleep=lambda retry_state: self._log_retry(method, path, retry_state),
-            **self.retry_policy.tenacity_kwargs(idempotent=idempotent),  # type: ignore[arg-type]
+            before_sleep=lambda retry_state: log_retry(call, retry_state, self.retry_policy.max_retries),
+            **self.retry_policy.tenacity_kwargs(idempotent=call.idempotent),  # type: ignore[arg-type]
         )
-        return retrying(self._attempt, method, path, query, json, state)
+        return retrying(self._attempt, call)
 
     def paginate(
         self,
@@ -209,7 +193,7 @@ class FocusClient:
                 log.warning(
                     "Focus API POST %s may have taken effect (%s); looking the object up before trying again",
                     path,
-                    _summary(error),
+                    summary(error),
                 )
                 try:
                     existing = find_existing()
@@ -231,88 +215,41 @@ class FocusClient:
 
     # --- one attempt ----------------------------------------------------------------------------------------
 
-    def _attempt(self, method: str, path: str, query: dict[str, Any], body: Any, state: _CallState) -> Any:
+    def _attempt(self, call: Call) -> Any:
         try:
             response = self.session.request(
-                method,
-                self.url_for(path),
-                params=query,
-                json=body,
+                call.method,
+                self.url_for(call.path),
+                params=call.query,
+                json=call.body,
                 auth=self.auth,
                 timeout=self.config.timeout,
                 verify=self.config.verify,
             )
         except requests.RequestException as err:
-            failure = self._connection_error(err, method, path)
-            state.sent_without_answer |= failure.may_have_taken_effect
+            failure = self._connection_error(err, call.method, call.path)
+            call.sent_without_answer |= failure.may_have_taken_effect
             raise failure from None
-
-        if response.status_code == 401 and self.auth.refreshable and not state.token_refreshed:
-            log.info("Focus API %s %s answered 401; fetching a new access token and trying once more", method, path)
-            state.token_refreshed = True
+        if call.should_refresh_token(response, refreshable=self.auth.refreshable):
             self.auth.invalidate()
-            return self._attempt(method, path, query, body, state)
-        if response.status_code >= 400:
-            error = error_from_response(response, method=method, path=path)
-            if isinstance(error, FocusNotFoundError) and method == "DELETE" and state.sent_without_answer:
-                log.info("Focus API DELETE %s: the earlier attempt took effect (now 404)", path)
-                return None
-            raise error
-        return _decode(response, method, path)
+            return self._attempt(call)
+        return call.result(response)
 
     def _connection_error(self, err: requests.RequestException, method: str, path: str) -> FocusConnectionError:
+        found = causes(err)
+        cause_names = {type(cause).__name__ for cause in found}
+        detail = first_line(err)
+        if "NameResolutionError" in cause_names or any("Name or service not known" in str(c) for c in found):
+            kind = errors.NOT_RESOLVED
+        elif isinstance(err, requests.exceptions.SSLError):
+            kind = errors.TLS_FAILED
+        elif isinstance(err, requests.exceptions.ConnectTimeout) or "NewConnectionError" in cause_names:
+            kind = errors.NOT_CONNECTED
+        else:
+            kind = errors.TIMED_OUT if isinstance(err, requests.exceptions.Timeout) else errors.BROKEN
+            detail = type(err).__name__
         host = urlsplit(self.config.api_root).netloc
-        causes = _causes(err)
-        cause_names = {type(cause).__name__ for cause in causes}
-        if "NameResolutionError" in cause_names or any("Name or service not known" in str(c) for c in causes):
-            return FocusConnectionError(
-                f"Focus API {method} {path}: the host {host!r} could not be resolved. Check the connection's "
-                "host (your site, e.g. 'acme.atlassian.net') or extra 'base_url'.",
-                method=method,
-                path=path,
-                may_have_taken_effect=False,
-                transient=False,
-            )
-        if isinstance(err, requests.exceptions.SSLError):
-            return FocusConnectionError(
-                f"Focus API {method} {path}: the TLS handshake with {host!r} failed ({_first_line(err)}). Check "
-                "the connection's extra 'verify' (a CA bundle path) and the host.",
-                method=method,
-                path=path,
-                may_have_taken_effect=False,
-                transient=False,
-            )
-        if isinstance(err, requests.exceptions.ConnectTimeout) or "NewConnectionError" in cause_names:
-            return FocusConnectionError(
-                f"Focus API {method} {path}: could not connect to {host!r} ({_first_line(err)}). The request "
-                "was not sent.",
-                method=method,
-                path=path,
-                may_have_taken_effect=False,
-            )
-        what = (
-            "no answer within the timeout" if isinstance(err, requests.exceptions.Timeout) else "the connection broke"
-        )
-        return FocusConnectionError(
-            f"Focus API {method} {path}: {what} after the request was sent to {host!r}; it may have taken effect. "
-            f"({type(err).__name__})",
-            method=method,
-            path=path,
-            may_have_taken_effect=True,
-        )
-
-    def _log_retry(self, method: str, path: str, retry_state: tenacity.RetryCallState) -> None:
-        error = retry_state.outcome.exception() if retry_state.outcome else None
-        wait = retry_state.next_action.sleep if retry_state.next_action else 0.0
-        log.warning(
-            "Focus API %s %s failed (%s); retry %d of %d in %.1f s",
-            method,
-            path,
-            _summary(error),
-            retry_state.attempt_number,
-            self.retry_policy.max_retries,
-            wait,
-        )
+        return errors.connection_error(kind, method=method, path=path, host=host, detail=detail)
 
 
 def discover_cloud_id(site_url: str, *, timeout: float = 30.0, session: requests.Session | None = None) -> str:
@@ -337,64 +274,9 @@ def discover_cloud_id(site_url: str, *, timeout: float = 30.0, session: requests
     return str(cloud_id)
 
 
-def _checked_path(path: str) -> str:
-    if "://" in path or path.startswith("//"):
-        raise FocusConfigError(f"Focus API paths are relative to the API root, e.g. 'focus-areas'; got {path!r}.")
-    stripped = path.strip("/")
-    if any(segment in (".", "..") for segment in stripped.split("/")):
-        raise FocusConfigError(f"The Focus API path {path!r} contains '.' or '..' segments.")
-    return stripped
-
-
-def _decode(response: requests.Response, method: str, path: str) -> Any:
-    if response.status_code == 204 or not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        excerpt = " ".join(response.text.split())[:BODY_EXCERPT_CHARS]
-        raise FocusResponseError(
-            status_code=response.status_code,
-            method=method,
-            path=path,
-            body_excerpt=excerpt,
-            hint="The answer was not valid JSON (truncated or from a proxy).",
-        ) from None
-
-
-def _causes(err: BaseException) -> list[BaseException]:
-    """Walk an exception's args, ``reason``, cause and context to find the underlying errors."""
-    found: list[BaseException] = []
-    pending: list[Any] = [err]
-    while pending and len(found) < 20:
-        current = pending.pop()
-        if not isinstance(current, BaseException) or current in found:
-            continue
-        found.append(current)
-        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
-        pending.extend(
-            linked
-            for linked in (getattr(current, "reason", None), current.__cause__, current.__context__)
-            if linked is not None
-        )
-    return found
-
-
 def _may_have_taken_effect(error: FocusError) -> bool:
     if isinstance(error, FocusConnectionError):
         return error.may_have_taken_effect and error.transient
     if isinstance(error, FocusServerError):
         return error.status_code != 503
     return isinstance(error, FocusResponseError)
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).splitlines()[0] if str(err) else type(err).__name__
-    return text[:200]
-
-
-def _summary(error: BaseException | None) -> str:
-    if error is None:
-        return "unknown error"
-    status = getattr(error, "status_code", None)
-    return f"HTTP {status}" if status else type(error).__name__

@@ -5,21 +5,37 @@ from __future__ import annotations
 import email.utils
 import json
 import time
+from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any
-
-import requests
+from typing import Any, Protocol
 
 from airflow_provider_focus.api import model
 from airflow_provider_focus.exceptions import (
     BODY_EXCERPT_CHARS,
     FocusApiError,
     FocusAuthError,
+    FocusConnectionError,
     FocusNotFoundError,
     FocusRateLimitError,
     FocusServerError,
     FocusValidationError,
 )
+
+
+class HttpResponse(Protocol):
+    """What error mapping reads of a response: ``requests.Response`` and ``httpx.Response`` both fit."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
 
 
 def parse_error_body(text: str) -> tuple[list[dict[str, Any]], str | None]:
@@ -56,7 +72,7 @@ def _as_error(item: Any) -> dict[str, Any]:
     return {"type": "ERROR", "message": str(item)}
 
 
-def retry_after_seconds(response: requests.Response, *, now: float | None = None) -> float | None:
+def retry_after_seconds(response: HttpResponse, *, now: float | None = None) -> float | None:
     """
     Read how long the server asks a client to wait from ``Retry-After`` or ``X-RateLimit-Reset``.
 
@@ -98,7 +114,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def request_id_of(response: requests.Response) -> str | None:
+def request_id_of(response: HttpResponse) -> str | None:
     """Return the trace id the server sent with a response, if any."""
     for header in model.TRACE_ID_HEADERS:
         if value := response.headers.get(header):
@@ -106,7 +122,7 @@ def request_id_of(response: requests.Response) -> str | None:
     return None
 
 
-def error_from_response(response: requests.Response, *, method: str, path: str) -> FocusApiError:
+def error_from_response(response: HttpResponse, *, method: str, path: str) -> FocusApiError:
     """
     Build the exception for an error response.
 
@@ -160,3 +176,43 @@ def _auth_hint(status: int, scope: str | None) -> str:
             "token must include the call's scope." + needs
         )
     return "The credentials are valid but not allowed to do this: grant the missing permission or scope." + needs
+
+
+#: Why a request got no answer; each transport library maps its own exceptions to one of these.
+NOT_RESOLVED = "not_resolved"
+TLS_FAILED = "tls_failed"
+NOT_CONNECTED = "not_connected"
+TIMED_OUT = "timed_out"
+BROKEN = "broken"
+
+
+def connection_error(kind: str, *, method: str, path: str, host: str, detail: str) -> FocusConnectionError:
+    """
+    Build the exception for a request that got no HTTP response.
+
+    :param kind: one of :data:`NOT_RESOLVED`, :data:`TLS_FAILED`, :data:`NOT_CONNECTED` (never sent, safe to
+        repeat), :data:`TIMED_OUT` or :data:`BROKEN` (sent, may have taken effect).
+    :param method: the request's HTTP method.
+    :param path: the request's path relative to the API root.
+    :param host: the API host, for the message.
+    :param detail: the first line of the underlying error, or its class name.
+    """
+    where = f"Focus API {method} {path}"
+    if kind == NOT_RESOLVED:
+        message = (
+            f"{where}: the host {host!r} could not be resolved. Check the connection's host (your site, e.g. "
+            "'acme.atlassian.net') or extra 'base_url'."
+        )
+        return FocusConnectionError(message, method=method, path=path, may_have_taken_effect=False, transient=False)
+    if kind == TLS_FAILED:
+        message = (
+            f"{where}: the TLS handshake with {host!r} failed ({detail}). Check the connection's extra 'verify' "
+            "(a CA bundle path) and the host."
+        )
+        return FocusConnectionError(message, method=method, path=path, may_have_taken_effect=False, transient=False)
+    if kind == NOT_CONNECTED:
+        message = f"{where}: could not connect to {host!r} ({detail}). The request was not sent."
+        return FocusConnectionError(message, method=method, path=path, may_have_taken_effect=False)
+    what = "no answer within the timeout" if kind == TIMED_OUT else "the connection broke"
+    message = f"{where}: {what} after the request was sent to {host!r}; it may have taken effect. ({detail})"
+    return FocusConnectionError(message, method=method, path=path, may_have_taken_effect=True)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
 from airflow_provider_focus.api import model
+from airflow_provider_focus.api.async_client import AsyncFocusClient
 from airflow_provider_focus.api.client import FocusClient, discover_cloud_id, resource_path
 from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site
 from airflow_provider_focus.exceptions import (
@@ -21,6 +22,9 @@ from airflow_provider_focus.exceptions import (
     FocusError,
     FocusNotFoundError,
 )
+
+if TYPE_CHECKING:
+    from airflow.sdk import Connection
 
 JsonDict = dict[str, Any]
 
@@ -44,6 +48,7 @@ class FocusHook(BaseHook):
     def __init__(self, focus_conn_id: str = default_conn_name) -> None:
         super().__init__()
         self.focus_conn_id = focus_conn_id
+        self._async_client: AsyncFocusClient | None = None
 
     # --- connection ---------------------------------------------------------------------------------------------
 
@@ -51,12 +56,42 @@ class FocusHook(BaseHook):
     def config(self) -> FocusClientConfig:
         """The validated configuration read from the Airflow connection."""
         conn = self.get_connection(self.focus_conn_id)
+        return self._config_of(conn, conn.extra_dejson)
+
+    async def aget_config(self) -> FocusClientConfig:
+        """
+        Read the configuration without blocking the event loop (for triggers).
+
+        The sync path (``get_connection``, ``extra_dejson``, ``mask_secret``) talks to the supervisor with
+        blocking calls that have deadlocked triggerers (apache/airflow#70398); this one awaits every step.
+        """
+        conn = await self.aget_connection(self.focus_conn_id)
+        aextra_dejson = getattr(conn, "aextra_dejson", None)  # Airflow 3.3+; 3.2 masks extras synchronously
+        extra = await aextra_dejson() if aextra_dejson is not None else conn.extra_dejson
+        return self._config_of(conn, extra)
+
+    def _config_of(self, conn: Connection, extra: Mapping[str, Any]) -> FocusClientConfig:
         try:
             return FocusClientConfig.from_connection_fields(
-                host=conn.host, login=conn.login, password=conn.password, extra=conn.extra_dejson
+                host=conn.host, login=conn.login, password=conn.password, extra=extra
             )
         except FocusConfigError as err:
             raise FocusConfigError(f"Connection {self.focus_conn_id!r}: {err}") from None
+
+    async def aget_client(self) -> AsyncFocusClient:
+        """Return the async API client, created once per hook (close it with :meth:`aclose`)."""
+        if self._async_client is None:
+            config = await self.aget_config()
+            if config.password:
+                await _amask_secret(config.password)
+            self._async_client = AsyncFocusClient(config, secret_sink=_amask_secret)
+        return self._async_client
+
+    async def aclose(self) -> None:
+        """Close the async client's connections, if one was created."""
+        if self._async_client is not None:
+            await self._async_client.aclose()
+            self._async_client = None
 
     @cached_property
     def client(self) -> FocusClient:
@@ -160,6 +195,15 @@ class FocusHook(BaseHook):
         :param focus_area_id: the focus area's id.
         """
         return self.request("GET", resource_path(model.FOCUS_AREAS, focus_area_id))
+
+    async def aget_focus_area(self, focus_area_id: str) -> JsonDict:
+        """
+        Return one focus area, from an event loop (the async twin of :meth:`get_focus_area`).
+
+        :param focus_area_id: the focus area's id.
+        """
+        client = await self.aget_client()
+        return await client.request("GET", resource_path(model.FOCUS_AREAS, focus_area_id))
 
     def find_focus_area(self, external_id: str) -> JsonDict | None:
         """
@@ -382,6 +426,16 @@ class FocusHook(BaseHook):
         batch = [dict(item) for item in items]
         keyed = all(any(item.get(key) for key in keys) for item in batch)
         return self.client.request("POST", path, json={model.BULK_ITEMS: batch}, idempotent=keyed)
+
+
+async def _amask_secret(secret: str) -> None:
+    """Register a secret with Airflow's masker without a blocking call to the supervisor where Airflow allows."""
+    try:
+        from airflow.sdk.log import amask_secret
+    except ImportError:  # Airflow 3.2 has only the sync call (it uses it in its own async connection look-up)
+        mask_secret(secret)
+        return
+    await amask_secret(secret)
 
 
 def _auth_advice(err: FocusAuthError, config: FocusClientConfig) -> str:

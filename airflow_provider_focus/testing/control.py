@@ -12,6 +12,7 @@ tests in another process). No auth; never logged; faults never apply to it.
 | POST | ``/_emulator/tokens`` | issue a bearer token (``{"scopes": [...], "expires_in": N}`` optional) |
 | POST | ``/_emulator/tokens/expire`` | expire every issued bearer token |
 | GET | ``/_emulator/state`` | the whole store state |
+| POST | ``/_emulator/focus-areas/{id}/status`` | set a focus area's status (``{"status": "COMPLETED"}``) |
 """
 
 from __future__ import annotations
@@ -111,4 +112,8 @@ class ControlApi:
             return 200, {"expired": self.auth.expire_tokens()}
         if route == "state" and method == "GET":
             return 200, self.store.state()
+        if route.startswith(f"{model.FOCUS_AREAS}/") and route.endswith("/status") and method == "POST":
+            focus_area_id = route[len(model.FOCUS_AREAS) + 1 : -len("/status")]
+            status = body.get(model.FIELD_STATUS) if isinstance(body, dict) else None
+            return 200, self.store.set_focus_area_status(focus_area_id, status)
         raise ApiError(404, model.ErrorType.NOT_FOUND, f"No control endpoint {method} [{path}].")

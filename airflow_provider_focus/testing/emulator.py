@@ -225,6 +225,16 @@ class FocusEmulator:
         self.faults.clear()
         self._log.clear()
 
+    def set_status(self, focus_area_id: str, status: str) -> dict[str, Any]:
+        """
+        Move a focus area to another status (read-only over the API) and return it, e.g. to end a sensor's wait.
+
+        :param focus_area_id: the focus area.
+        :param status: one of ``model.FOCUS_AREA_STATUSES``, e.g. ``"COMPLETED"``.
+        :raises ApiError: for an unknown focus area or status.
+        """
+        return self.store.set_focus_area_status(focus_area_id, status)
+
     # --- Airflow connections ------------------------------------------------------------------------------------
 
     def connection(

@@ -417,6 +417,25 @@ class FocusStore:
                 self._persist()
             return self.get_focus_area(focus_area_id)
 
+    def set_focus_area_status(self, focus_area_id: str, status: Any) -> dict[str, Any]:
+        """
+        Move a focus area to another status, as its owner would in the product (the API cannot: [MODEL]).
+
+        :param focus_area_id: the focus area.
+        :param status: one of ``model.FOCUS_AREA_STATUSES``.
+        :raises ApiError: 404 for an unknown id, 400 for an unknown status.
+        """
+        if status not in model.FOCUS_AREA_STATUSES:
+            raise invalid_field(model.FIELD_STATUS, f"must be one of {', '.join(model.FOCUS_AREA_STATUSES)}")
+        with self._lock:
+            record = self._state["focusAreas"].get(focus_area_id)
+            if record is None:
+                raise not_found("Focus area", focus_area_id)
+            record[model.FIELD_STATUS] = status
+            record[model.FIELD_UPDATED_AT] = now_iso()
+            self._persist()
+            return self.get_focus_area(focus_area_id)
+
     def _check_parent(self, parent_id: Any, type_id: str, own_id: str | None) -> None:
         if parent_id is None:
             return

@@ -347,7 +347,7 @@ def test_client_credentials_fetch_once_and_reuse(requests_mock):
 def test_client_credentials_refresh_before_expiry():
     client, _ = cc_client()
     now = [0.0]
-    client.auth._clock = lambda: now[0]
+    client.auth._cache._clock = lambda: now[0]
     with rm.Mocker() as mocker:
         mocker.post(
             TOKEN_URL,

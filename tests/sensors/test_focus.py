@@ -1,0 +1,174 @@
+"""The sensor: argument checks, poke, deferral, resumption; the same result and message deferred or not."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
+
+from airflow_provider_focus.exceptions import FocusConfigError, FocusError
+from airflow_provider_focus.links import FOCUS_AREA_ID_ATTR
+from airflow_provider_focus.sensors.focus import FocusAreaStatusError, FocusAreaStatusSensor
+from airflow_provider_focus.triggers.focus import FocusAreaStatusTrigger
+
+
+def sensor(**kwargs) -> FocusAreaStatusSensor:
+    kwargs.setdefault("task_id", "wait")
+    kwargs.setdefault("focus_area_id", "fa-0004")
+    return FocusAreaStatusSensor(**kwargs)
+
+
+# --- arguments ------------------------------------------------------------------------------------------------
+
+
+def test_defaults_and_templated_fields():
+    task = sensor()
+    assert task.target_statuses == ("COMPLETED",)
+    assert task.failure_statuses == ("CANCELLED",)
+    assert task.focus_conn_id == "focus_default"
+    assert task.deferrable is False
+    assert task.poll_interval == task.poke_interval == 60
+    assert set(task.template_fields) >= {"focus_conn_id", "focus_area_id", "target_statuses", "failure_statuses"}
+    assert [link.name for link in task.operator_extra_links] == ["View in Focus"]
+    assert sensor(poll_interval=5, poke_interval=9).poke_interval == 9
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"target_statuses": ["DONE"]}, "unknown statuses"),
+        ({"target_statuses": []}, "at least one status"),
+        ({"failure_statuses": ["completed"]}, "unknown statuses"),
+        ({"target_statuses": ["COMPLETED"], "failure_statuses": ["COMPLETED"]}, "both a target and a failure"),
+        ({"focus_area_id": ""}, "focus_area_id"),
+    ],
+)
+def test_bad_arguments_are_refused_at_parse_time(kwargs, message):
+    with pytest.raises(FocusConfigError, match=message):
+        sensor(**kwargs)
+
+
+def test_templates_pass_until_rendered():
+    task = sensor(focus_area_id="{{ params.id }}", target_statuses="{{ params.s }}", failure_statuses=["{{ x }}"])
+    assert task.focus_area_id == "{{ params.id }}"
+    assert sensor(target_statuses="PAUSED", failure_statuses=()).target_statuses == "PAUSED"
+
+
+# --- poke mode ------------------------------------------------------------------------------------------------
+
+
+def test_poke_is_done_with_the_status_on_a_target(focus_emulator, focus_conn):
+    focus_emulator.set_status("fa-0004", "PAUSED")
+    result = sensor(target_statuses=["COMPLETED", "PAUSED"]).poke({})
+    assert result.is_done
+    assert result.xcom_value == "PAUSED"
+
+
+def test_poke_is_not_done_on_another_status(focus_emulator, focus_conn):
+    assert not sensor().poke({})
+
+
+def test_poke_raises_a_non_retried_failure_on_a_failure_status(focus_emulator, focus_conn):
+    focus_emulator.set_status("fa-0004", "CANCELLED")
+    with pytest.raises(FocusAreaStatusError, match="fa-0004 has status CANCELLED") as caught:
+        sensor().poke({})
+    assert isinstance(caught.value, AirflowFailException)
+
+
+def test_poke_lets_api_errors_through(focus_emulator, focus_conn):
+    with pytest.raises(FocusError, match="HTTP 404"):
+        sensor(focus_area_id="fa-9999").poke({})
+
+
+def test_execute_in_poke_mode_returns_the_final_status_and_sets_the_link(focus_emulator, focus_conn):
+    focus_emulator.set_status("fa-0004", "COMPLETED")
+    task = sensor()
+    assert task.execute({}) == "COMPLETED"
+    assert getattr(task, FOCUS_AREA_ID_ATTR) == "fa-0004"
+
+
+# --- deferrable mode --------------------------------------------------------------------------------------------
+
+
+def test_deferrable_returns_at_once_when_the_status_is_already_a_target(focus_emulator, focus_conn):
+    focus_emulator.set_status("fa-0004", "COMPLETED")
+    assert sensor(deferrable=True).execute({}) == "COMPLETED"
+
+
+def test_deferrable_fails_at_once_on_a_failure_status(focus_emulator, focus_conn):
+    focus_emulator.set_status("fa-0004", "CANCELLED")
+    with pytest.raises(FocusAreaStatusError):
+        sensor(deferrable=True).execute({})
+
+
+def test_deferrable_defers_to_the_trigger_with_the_sensor_timeout(focus_emulator, focus_conn):
+    task = sensor(deferrable=True, poll_interval=15, timeout=600, target_statuses=["COMPLETED", "PAUSED"])
+    with pytest.raises(TaskDeferred) as deferred:
+        task.execute({})
+    trigger = deferred.value.trigger
+    assert isinstance(trigger, FocusAreaStatusTrigger)
+    assert trigger.serialize()[1] == {
+        "focus_conn_id": "focus_default",
+        "focus_area_id": "fa-0004",
+        "target_statuses": ["COMPLETED", "PAUSED"],
+        "failure_statuses": ["CANCELLED"],
+        "poll_interval": 15.0,
+    }
+    assert deferred.value.method_name == "execute_complete"
+    assert deferred.value.timeout == timedelta(seconds=600)
+    assert getattr(task, FOCUS_AREA_ID_ATTR) == "fa-0004"
+
+
+def test_deferral_timeout_prefers_execution_timeout(focus_emulator, focus_conn):
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor(deferrable=True, execution_timeout=timedelta(minutes=5)).execute({})
+    assert deferred.value.timeout == timedelta(minutes=5)
+
+
+def test_deferred_and_poke_mode_end_with_the_same_value_and_message(focus_emulator, focus_conn):
+    task = sensor(deferrable=True, poll_interval=0.05)
+    with pytest.raises(TaskDeferred) as deferred:
+        task.execute({})
+    focus_emulator.set_status("fa-0004", "CANCELLED")
+
+    async def run():
+        return [event async for event in deferred.value.trigger.run()]
+
+    (event,) = asyncio.run(run())
+    with pytest.raises(FocusAreaStatusError) as from_trigger:
+        task.execute_complete({}, event.payload)
+    with pytest.raises(FocusAreaStatusError) as from_poke:
+        sensor().execute({})
+    assert str(from_trigger.value) == str(from_poke.value)
+
+
+# --- execute_complete -------------------------------------------------------------------------------------------
+
+
+def event(status, focus_area_status=None, message="m"):
+    return {"status": status, "focus_area_id": "fa-0004", "focus_area_status": focus_area_status, "message": message}
+
+
+def test_execute_complete_success_returns_the_status_and_sets_the_link():
+    task = sensor()
+    assert task.execute_complete({}, event("success", "COMPLETED")) == "COMPLETED"
+    assert getattr(task, FOCUS_AREA_ID_ATTR) == "fa-0004"
+
+
+def test_execute_complete_failure_raises_the_events_message():
+    with pytest.raises(FocusAreaStatusError, match=r"^gone$"):
+        sensor().execute_complete({}, event("failure", "CANCELLED", "gone"))
+
+
+def test_execute_complete_error_raises_the_events_message():
+    with pytest.raises(FocusError, match="HTTP 429") as caught:
+        sensor().execute_complete({}, event("error", message="Focus API GET x failed with HTTP 429."))
+    assert not isinstance(caught.value, FocusAreaStatusError)
+
+
+@pytest.mark.parametrize("bad", [None, {}, {"status": "bogus"}, "success"])
+def test_execute_complete_rejects_a_missing_or_unknown_event(bad):
+    with pytest.raises(FocusError, match="unexpected event"):
+        sensor().execute_complete({}, bad)
