@@ -50,7 +50,8 @@ def emulator_conn_env(emulator: FocusEmulator, **extra: Any) -> dict[str, str]:
     """Return the ``AIRFLOW_CONN_FOCUS_DEFAULT`` of the emulator, with extra connection extras merged in."""
     ((name, value),) = emulator.conn_env("focus_default").items()
     conn = json.loads(value)
-    conn["extra"] = {**json.loads(conn.get("extra") or "{}"), **extra}
+    current = conn.get("extra") or {}
+    conn["extra"] = {**(json.loads(current) if isinstance(current, str) else current), **extra}
     return {name: json.dumps(conn)}
 
 
