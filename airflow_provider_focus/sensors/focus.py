@@ -83,6 +83,13 @@ class FocusAreaStatusSensor(BaseSensorOperator):
         """Wait on the worker, or check once and defer to the triggerer; return the final status."""
         setattr(self, FOCUS_AREA_ID_ATTR, self.focus_area_id)
         targets, failures = _check_statuses(self.target_statuses, self.failure_statuses)
+        if unknown := _unknown_statuses(targets, failures):
+            self.log.warning(
+                "Waiting on statuses %s that this provider does not know (it knows %s, partly guessed); "
+                "check their spelling against your Focus site",
+                ", ".join(unknown),
+                ", ".join(model.FOCUS_AREA_STATUSES),
+            )
         if not self.deferrable:
             return super().execute(context)
         done = self.poke(context)
@@ -141,10 +148,13 @@ class FocusAreaStatusSensor(BaseSensorOperator):
 
 def _check_statuses(target_statuses: Any, failure_statuses: Any) -> tuple[list[str], list[str]]:
     """
-    Validate both status lists against ``model.FOCUS_AREA_STATUSES`` (templates pass until they are rendered).
+    Validate both status lists (templates pass until they are rendered).
+
+    Statuses outside ``model.FOCUS_AREA_STATUSES`` are allowed, since only ``PENDING`` is documented; ``execute``
+    warns about them.
 
     :return: the two lists (empty for a list still holding a template).
-    :raises FocusConfigError: for an empty list, an unknown status, or a status in both lists.
+    :raises FocusConfigError: for an empty target list or a status in both lists.
     """
     targets = _statuses("target_statuses", target_statuses)
     failures = _statuses("failure_statuses", failure_statuses, allow_empty=True)
@@ -159,9 +169,9 @@ def _statuses(name: str, value: Any, *, allow_empty: bool = False) -> list[str]:
         return []
     if not statuses and not allow_empty:
         raise FocusConfigError(f"{name} must name at least one status, e.g. ['COMPLETED'].")
-    unknown = [status for status in statuses if status not in model.FOCUS_AREA_STATUSES]
-    if unknown:
-        raise FocusConfigError(
-            f"{name} has unknown statuses {unknown!r}; use any of {', '.join(model.FOCUS_AREA_STATUSES)}."
-        )
     return list(statuses)
+
+
+def _unknown_statuses(*lists: list[str]) -> list[str]:
+    """Return the statuses outside ``model.FOCUS_AREA_STATUSES`` (a [MODEL] guess, so they are allowed)."""
+    return sorted({status for statuses in lists for status in statuses if status not in model.FOCUS_AREA_STATUSES})

@@ -38,9 +38,7 @@ def test_defaults_and_templated_fields():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"target_statuses": ["DONE"]}, "unknown statuses"),
         ({"target_statuses": []}, "at least one status"),
-        ({"failure_statuses": ["completed"]}, "unknown statuses"),
         ({"target_statuses": ["COMPLETED"], "failure_statuses": ["COMPLETED"]}, "both a target and a failure"),
         ({"focus_area_id": ""}, "focus_area_id"),
     ],
@@ -48,6 +46,13 @@ def test_defaults_and_templated_fields():
 def test_bad_arguments_are_refused_at_parse_time(kwargs, message):
     with pytest.raises(FocusConfigError, match=message):
         sensor(**kwargs)
+
+
+def test_statuses_outside_the_model_are_allowed_with_a_warning(focus_emulator, focus_conn, capfd):
+    task = sensor(target_statuses=["DONE"], failure_statuses=["ABANDONED"], deferrable=True)
+    with pytest.raises(TaskDeferred):
+        task.execute({})
+    assert "Waiting on statuses ABANDONED, DONE that this provider does not know" in capfd.readouterr().out
 
 
 def test_templates_pass_until_rendered():
