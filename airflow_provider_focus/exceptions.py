@@ -26,16 +26,44 @@ class FocusConnectionError(FocusError):
     :param may_have_taken_effect: ``True`` when the request was sent before the failure, so a write may have
         been applied even though no answer arrived.
     :param transient: ``False`` for failures a retry cannot cure (an unknown host name, a TLS error).
+    :param timed_out: ``True`` when no answer came within the timeout: the server may still be working on it.
     """
 
     def __init__(
-        self, message: str, *, method: str, path: str, may_have_taken_effect: bool, transient: bool = True
+        self,
+        message: str,
+        *,
+        method: str,
+        path: str,
+        may_have_taken_effect: bool,
+        transient: bool = True,
+        timed_out: bool = False,
     ) -> None:
         super().__init__(message)
         self.method = method
         self.path = path
         self.may_have_taken_effect = may_have_taken_effect
         self.transient = transient
+        self.timed_out = timed_out
+
+
+class FocusUncertainWriteError(FocusError):
+    """
+    A create got no clear answer and its object was not found afterwards, but the server may still be working on
+    it (a timeout, a 504), so it was not sent again: sending it again could create it twice.
+
+    Look the object up by its external id before creating it again (the upsert operator, and retries of the
+    create operator, do). The original error is the ``__cause__``.
+
+    :param message: what happened and what to do.
+    :param method: HTTP method of the request.
+    :param path: path of the request, relative to the API root.
+    """
+
+    def __init__(self, message: str, *, method: str, path: str) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
 
 
 class FocusApiError(FocusError):
@@ -135,5 +163,6 @@ __all__ = [
     "FocusRateLimitError",
     "FocusResponseError",
     "FocusServerError",
+    "FocusUncertainWriteError",
     "FocusValidationError",
 ]

@@ -23,6 +23,7 @@ from airflow_provider_focus.exceptions import (
     FocusError,
     FocusResponseError,
     FocusServerError,
+    FocusUncertainWriteError,
 )
 
 log = logging.getLogger(__name__)
@@ -173,14 +174,19 @@ class FocusClient:
         """
         POST a create that carries a caller-chosen key (an external id) without ever creating it twice.
 
-        A plain POST is not repeated after an ambiguous failure (a dropped connection, a timeout after sending,
-        a 5xx other than 503, a garbled answer): the object may exist already. Here the client then asks
-        ``find_existing``; if the object is there, the create took effect and it is returned; if not, the POST is
-        sent again, within the same retry budget and backoff as any other call.
+        A plain POST is not repeated after an ambiguous failure: the object may exist already. Here the client then
+        asks ``find_existing``; if the object is there, the create took effect and it is returned.
+
+        If it is not there, what happens depends on the failure. After a dropped connection, a 500 or 502, or a
+        garbled answer, the server is done with the request, so the POST is sent again, within the same retry
+        budget and backoff as any other call. After a timeout or a 504 the server may still be working on it: the
+        client waits one timeout for it to settle and looks again, and if the object is still not there it raises
+        :class:`FocusUncertainWriteError` rather than risk a second object.
 
         :param path: the collection to create in.
         :param body: the object to create.
         :param find_existing: looks the object up by its key; ``None`` when it does not exist.
+        :raises FocusUncertainWriteError: when the create may still be in progress on the server.
         """
         attempt = 0
         while True:
@@ -190,19 +196,36 @@ class FocusClient:
             except (FocusConnectionError, FocusServerError, FocusResponseError) as error:
                 if not _may_have_taken_effect(error) or attempt > self.retry_policy.max_retries:
                     raise
-                log.warning(
-                    "Focus API POST %s may have taken effect (%s); looking the object up before trying again",
-                    path,
-                    summary(error),
-                )
-                try:
-                    existing = find_existing()
-                except FocusError as lookup_error:
-                    log.error("Focus API POST %s: the look-up after an ambiguous failure failed too", path)
-                    raise error from lookup_error
+                in_flight = _may_still_be_running(error)
+                if in_flight:
+                    settle = min(self.config.timeout, self.retry_policy.max_wait)
+                    log.warning(
+                        "Focus API POST %s got no answer (%s) and may still be running; looking the object up "
+                        "in %.1f s",
+                        path,
+                        summary(error),
+                        settle,
+                    )
+                    self._sleep(settle)
+                else:
+                    log.warning(
+                        "Focus API POST %s may have taken effect (%s); looking the object up before trying again",
+                        path,
+                        summary(error),
+                    )
+                existing = self._look_up_after(error, path, find_existing)
                 if existing is not None:
                     log.info("Focus API POST %s had taken effect; using the object it created", path)
                     return existing
+                if in_flight:
+                    raise FocusUncertainWriteError(
+                        f"Focus API POST {path}: no answer ({summary(error)}) and the object is not there yet, but "
+                        "the server may still be creating it, so it was not sent again (that could create it twice). "
+                        "Look it up by its external id before creating it again; the upsert operator and retries of "
+                        "the create operator do that.",
+                        method="POST",
+                        path=path,
+                    ) from error
                 wait = self.retry_policy.wait_seconds(error, attempt)
                 log.warning(
                     "Focus API POST %s did not take effect; retry %d of %d in %.1f s",
@@ -212,6 +235,16 @@ class FocusClient:
                     wait,
                 )
                 self._sleep(wait)
+
+    @staticmethod
+    def _look_up_after(
+        error: FocusError, path: str, find_existing: Callable[[], dict[str, Any] | None]
+    ) -> dict[str, Any] | None:
+        try:
+            return find_existing()
+        except FocusError as lookup_error:
+            log.error("Focus API POST %s: the look-up after an ambiguous failure failed too", path)
+            raise error from lookup_error
 
     # --- one attempt ----------------------------------------------------------------------------------------
 
@@ -272,6 +305,13 @@ def discover_cloud_id(site_url: str, *, timeout: float = 30.0, session: requests
             f"Could not read the cloudId from {url} ({type(err).__name__}); is {site_url!r} an Atlassian site?"
         ) from None
     return str(cloud_id)
+
+
+def _may_still_be_running(error: FocusError) -> bool:
+    """Whether the server may still be processing a request that failed this way (a timeout, a 504)."""
+    if isinstance(error, FocusConnectionError):
+        return error.timed_out
+    return isinstance(error, FocusServerError) and error.status_code == 504
 
 
 def _may_have_taken_effect(error: FocusError) -> bool:

@@ -215,4 +215,6 @@ def connection_error(kind: str, *, method: str, path: str, host: str, detail: st
         return FocusConnectionError(message, method=method, path=path, may_have_taken_effect=False)
     what = "no answer within the timeout" if kind == TIMED_OUT else "the connection broke"
     message = f"{where}: {what} after the request was sent to {host!r}; it may have taken effect. ({detail})"
-    return FocusConnectionError(message, method=method, path=path, may_have_taken_effect=True)
+    return FocusConnectionError(
+        message, method=method, path=path, may_have_taken_effect=True, timed_out=kind == TIMED_OUT
+    )

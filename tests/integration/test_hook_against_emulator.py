@@ -310,3 +310,29 @@ def test_unknown_cloud_id_is_explained(focus_emulator, monkeypatch):
     assert ok is False
     assert message.startswith(f"No Focus API at {focus_emulator.url}/focus/cloud/{wrong}/v1")
     assert "cloud_id" in message
+
+
+def test_create_slower_than_the_timeout_is_never_duplicated(focus_emulator, monkeypatch):
+    from airflow_provider_focus.exceptions import FocusUncertainWriteError
+
+    ((name, value),) = focus_emulator.conn_env("focus_slow").items()
+    conn = json.loads(value)
+    conn["extra"] = {**(conn.get("extra") or {}), "timeout": 0.3}
+    monkeypatch.setenv(name, json.dumps(conn))
+    focus_emulator.faults.latency(1.0, count=1, method="POST")  # the server finishes after the client gave up
+    hook = FocusHook("focus_slow")
+
+    try:
+        outcome = hook.create_focus_area(name="Slow", focus_area_type_id=TYPE_PROGRAM, externalId="IT-SLOW")["id"]
+    except FocusUncertainWriteError:
+        outcome = "uncertain"
+
+    deadline = time.monotonic() + 10
+    while not [fa for fa in focus_emulator.store.focus_areas() if fa.get("externalId") == "IT-SLOW"]:
+        assert time.monotonic() < deadline, "the slow create never landed"
+        time.sleep(0.05)
+    time.sleep(0.2)  # give a (wrong) second POST the chance to land too
+    made = [fa["id"] for fa in focus_emulator.store.focus_areas() if fa.get("externalId") == "IT-SLOW"]
+    assert len(made) == 1
+    assert outcome in (made[0], "uncertain")
+    assert [r.method for r in focus_emulator.requests].count("POST") == 1

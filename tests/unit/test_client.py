@@ -20,6 +20,7 @@ from airflow_provider_focus.exceptions import (
     FocusRateLimitError,
     FocusResponseError,
     FocusServerError,
+    FocusUncertainWriteError,
     FocusValidationError,
 )
 from tests.unit.conftest import API, CLOUD_API, CLOUD_ID, EMAIL, TOKEN
@@ -235,6 +236,21 @@ def test_create_reconciled_sends_again_when_nothing_was_made(client_and_waits, r
     assert lookups == [1]
     assert requests_mock.call_count == 2
     assert len(waits) == 1
+
+
+@pytest.mark.parametrize(
+    "failure", [{"exc": requests.exceptions.ReadTimeout}, {"status_code": 504, "text": "<html>gateway</html>"}]
+)
+def test_create_that_may_still_be_running_is_never_sent_twice(client_and_waits, requests_mock, failure):
+    client, waits = client_and_waits
+    requests_mock.post(FA, [failure, {"status_code": 201, "json": {"id": "dup"}}])
+    lookups = []
+    with pytest.raises(FocusUncertainWriteError, match="not sent again") as excinfo:
+        client.create_reconciled("focus-areas", {"externalId": "X-4"}, find_existing=lambda: lookups.append(1))
+    assert requests_mock.call_count == 1
+    assert lookups == [1]
+    assert waits == [client.config.timeout]  # one timeout to settle before the look-up
+    assert isinstance(excinfo.value.__cause__, (FocusConnectionError, FocusServerError))
 
 
 def test_create_reconciled_keeps_the_ambiguous_error_when_the_lookup_fails(client, requests_mock):
