@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
@@ -114,3 +115,74 @@ def require_mapping(name: str, value: Any, *, optional: bool = False) -> None:
         return
     if not isinstance(value, Mapping):
         raise FocusConfigError(f"{name} must be a dict, got {type(value).__name__}.")
+
+
+def as_mapping(name: str, value: Any, *, optional: bool = False) -> dict[str, Any]:
+    """
+    Convert a rendered argument to a dict.
+
+    A template renders to a string unless the DAG renders native objects, so a string holding a JSON object is
+    accepted too.
+
+    :param name: the argument's name, for the message.
+    :param value: the rendered value: a dict, or a string holding a JSON object.
+    :param optional: whether ``None`` or a blank string means "empty".
+    :raises FocusConfigError: when it is neither.
+    """
+    if optional and (value is None or (isinstance(value, str) and not value.strip())):
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise FocusConfigError(
+                f"{name} rendered to a string that is not a JSON object: {_excerpt(value)}. Render a dict "
+                "(render_template_as_native_obj=True on the DAG) or a JSON object."
+            ) from None
+    if not isinstance(value, Mapping):
+        raise FocusConfigError(f"{name} must be a dict, got {type(value).__name__}.")
+    return dict(value)
+
+
+def as_field_names(name: str, value: Any) -> list[str] | None:
+    """
+    Convert a rendered list of field names (such as ``update_mask``) to a list of strings.
+
+    A template renders to a string unless the DAG renders native objects, so a string is accepted as a JSON list
+    (``'["name", "description"]'``) or as comma-separated names (``"name,description"``). ``None`` and a blank
+    string mean "not set".
+
+    :param name: the argument's name, for the message.
+    :param value: the rendered value.
+    :raises FocusConfigError: when it is not a list of non-empty strings.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if text[0] in '[{"':
+            try:
+                value = json.loads(text)
+            except ValueError:
+                raise FocusConfigError(
+                    f"{name} rendered to a string that is neither a JSON list nor comma-separated field names: "
+                    f"{_excerpt(text)}."
+                ) from None
+        else:
+            value = [part.strip() for part in text.split(",")]
+            if not all(value):
+                raise FocusConfigError(f"{name} has an empty field name: {_excerpt(text)}.")
+    if isinstance(value, Mapping) or not isinstance(value, (list, tuple, set, frozenset)):
+        raise FocusConfigError(f"{name} must be a list of field names, got {type(value).__name__}.")
+    names = list(value)
+    for item in names:
+        if not isinstance(item, str) or not item.strip():
+            raise FocusConfigError(f"{name} must hold non-empty field names, got {item!r}.")
+    stripped = [item.strip() for item in names]
+    return sorted(stripped) if isinstance(value, (set, frozenset)) else stripped
+
+
+def _excerpt(text: str, limit: int = 80) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "...")

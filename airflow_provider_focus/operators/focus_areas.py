@@ -11,6 +11,8 @@ from airflow_provider_focus.links import FOCUS_AREA_ID_ATTR, FocusAreaLink
 from airflow_provider_focus.operators._listing import FocusListOperatorBase
 from airflow_provider_focus.operators.base import (
     FocusBaseOperator,
+    as_field_names,
+    as_mapping,
     is_template,
     require_mapping,
     require_text,
@@ -92,8 +94,8 @@ class FocusCreateFocusAreaOperator(FocusBaseOperator):
 
     :param name: its name. (templated)
     :param focus_area_type_id: the id of its focus area type. (templated)
-    :param fields: further fields, e.g. ``externalId``, ``parentId``, ``ownerAccountId``, ``description``.
-        (templated)
+    :param fields: further fields, e.g. ``externalId``, ``parentId``, ``ownerAccountId``, ``description``; a
+        template may render a JSON object. (templated)
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
     """
 
@@ -113,7 +115,8 @@ class FocusCreateFocusAreaOperator(FocusBaseOperator):
 
     def execute(self, context: Context) -> str:
         """Create the focus area and return its id."""
-        extra = {key: value for key, value in dict(self.fields).items() if value is not None}
+        fields = as_mapping("fields", self.fields, optional=True)
+        extra = {key: value for key, value in fields.items() if value is not None}
         focus_area = self.hook.create_focus_area(name=self.name, focus_area_type_id=self.focus_area_type_id, **extra)
         focus_area_id = str(focus_area[model.FIELD_ID])
         setattr(self, FOCUS_AREA_ID_ATTR, focus_area_id)
@@ -126,9 +129,11 @@ class FocusUpdateFocusAreaOperator(FocusBaseOperator):
     Change fields of a focus area and return it as the API has it now.
 
     :param focus_area_id: the focus area's id. (templated)
-    :param fields: the new values, e.g. ``{"name": "...", "description": "..."}``. (templated)
+    :param fields: the new values, e.g. ``{"name": "...", "description": "..."}``; a template may render a JSON
+        object. (templated)
     :param update_mask: the fields to change; listed fields absent from ``fields`` (or ``None``) are cleared.
-        Defaults to the keys of ``fields``. (templated)
+        Defaults to the keys of ``fields``. A template may render a JSON list (``'["name", "description"]'``) or
+        comma-separated names (``"name,description"``). (templated)
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
     """
 
@@ -146,8 +151,10 @@ class FocusUpdateFocusAreaOperator(FocusBaseOperator):
         super().__init__(**kwargs)
         require_text("focus_area_id", focus_area_id)
         require_mapping("fields", fields)
-        if update_mask is not None and not is_template(update_mask) and isinstance(update_mask, str):
-            raise FocusConfigError("update_mask must be a list of field names, not a string.")
+        if update_mask is not None and not is_template(update_mask):
+            if isinstance(update_mask, str):
+                raise FocusConfigError("update_mask must be a list of field names, not a string.")
+            as_field_names("update_mask", update_mask)
         if not is_template(fields) and not fields and not update_mask:
             raise FocusConfigError("Nothing to update: give at least one field in fields, or an update_mask.")
         self.focus_area_id = focus_area_id
@@ -157,8 +164,11 @@ class FocusUpdateFocusAreaOperator(FocusBaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         """Send the change and return the updated focus area."""
         focus_area_id = str(self.focus_area_id)
+        fields = as_mapping("fields", self.fields, optional=True)
+        mask = as_field_names("update_mask", self.update_mask)
+        if not fields and not mask:
+            raise FocusConfigError("Nothing to update: fields and update_mask rendered empty.")
         setattr(self, FOCUS_AREA_ID_ATTR, focus_area_id)
-        mask = list(self.update_mask) if self.update_mask is not None else None
-        focus_area = self.hook.update_focus_area(focus_area_id, dict(self.fields), update_mask=mask)
-        self.log.info("Updated focus area %s: %s", focus_area_id, ", ".join(mask or list(self.fields)))
+        focus_area = self.hook.update_focus_area(focus_area_id, fields, update_mask=mask)
+        self.log.info("Updated focus area %s: %s", focus_area_id, ", ".join(mask or list(fields)))
         return focus_area

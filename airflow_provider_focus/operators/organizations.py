@@ -9,6 +9,7 @@ from airflow_provider_focus.api import model
 from airflow_provider_focus.operators._listing import FocusListOperatorBase
 from airflow_provider_focus.operators.base import (
     FocusBaseOperator,
+    as_mapping,
     require_mapping,
     require_text,
 )
@@ -51,7 +52,8 @@ class FocusCreateOrganizationOperator(FocusBaseOperator):
 
     :param name: its name. (templated)
     :param organization_type_id: the id of its organization type. (templated)
-    :param fields: further fields, e.g. ``externalId`` (makes the create safe to retry), ``parentId``. (templated)
+    :param fields: further fields, e.g. ``externalId`` (makes the create safe to retry), ``parentId``; a
+        template may render a JSON object. (templated)
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
     """
 
@@ -70,7 +72,8 @@ class FocusCreateOrganizationOperator(FocusBaseOperator):
 
     def execute(self, context: Context) -> str:
         """Create the organization and return its id."""
-        extra = {key: value for key, value in dict(self.fields).items() if value is not None}
+        fields = as_mapping("fields", self.fields, optional=True)
+        extra = {key: value for key, value in fields.items() if value is not None}
         organization = self.hook.create_organization(
             name=self.name, organization_type_id=self.organization_type_id, **extra
         )

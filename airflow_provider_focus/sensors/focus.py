@@ -14,7 +14,7 @@ from airflow_provider_focus.api import model
 from airflow_provider_focus.exceptions import FocusConfigError, FocusError
 from airflow_provider_focus.hooks.focus import FocusHook
 from airflow_provider_focus.links import FOCUS_AREA_ID_ATTR, FocusAreaLink
-from airflow_provider_focus.operators.base import is_template, require_text
+from airflow_provider_focus.operators.base import as_field_names, is_template, require_text
 from airflow_provider_focus.triggers.focus import (
     ERROR,
     FAILURE,
@@ -41,8 +41,10 @@ class FocusAreaStatusSensor(BaseSensorOperator):
     Both ways return the final status (it goes to XCom) and fail with the same message.
 
     :param focus_area_id: the focus area's id. (templated)
-    :param target_statuses: statuses that end the wait successfully (default ``COMPLETED``). (templated)
-    :param failure_statuses: statuses that fail the task (default ``CANCELLED``). (templated)
+    :param target_statuses: statuses that end the wait successfully (default ``COMPLETED``); a template may render
+        one status, comma-separated statuses or a JSON list. (templated)
+    :param failure_statuses: statuses that fail the task (default ``CANCELLED``); rendered like
+        ``target_statuses``. (templated)
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
     :param deferrable: wait in the triggerer instead of on a worker (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between two reads, in both modes (it is also the default ``poke_interval``).
@@ -164,9 +166,10 @@ def _check_statuses(target_statuses: Any, failure_statuses: Any) -> tuple[list[s
 
 
 def _statuses(name: str, value: Any, *, allow_empty: bool = False) -> list[str]:
-    statuses = [value] if isinstance(value, str) else list(value or ())
-    if any(is_template(status) for status in statuses):
+    if is_template(value) or (isinstance(value, (list, tuple)) and any(is_template(status) for status in value)):
         return []
+    # A rendered template is a string: one status, comma-separated statuses or a JSON list.
+    statuses = as_field_names(name, value) or []
     if not statuses and not allow_empty:
         raise FocusConfigError(f"{name} must name at least one status, e.g. ['COMPLETED'].")
     return list(statuses)

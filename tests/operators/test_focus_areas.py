@@ -193,3 +193,64 @@ def test_link_is_empty_for_a_cloud_connection_without_site(monkeypatch):
     op = FocusGetFocusAreaOperator(task_id="get", focus_area_id="fa-1", focus_conn_id="focus_cloud")
     op.focus_area_link_id = "fa-1"
     assert FocusAreaLink().get_link(op, ti_key=None) == ""
+
+
+@pytest.mark.parametrize(
+    ("mask", "sent"),
+    [
+        ("description", "description"),
+        ("name, description", "name,description"),
+        ('["name", "description"]', "name,description"),
+    ],
+)
+def test_update_mask_template_rendering_to_a_string_is_parsed(requests_mock, context, mask, sent):
+    requests_mock.patch(f"{API}/focus-areas/fa-1", json=focus_area("fa-1", name="Renamed"))
+    op = FocusUpdateFocusAreaOperator(
+        task_id="update", focus_area_id="fa-1", fields={"name": "Renamed"}, update_mask="{{ params.mask }}"
+    )
+    op.render_template_fields({**context, "params": {"mask": mask}})
+    assert isinstance(op.update_mask, str)
+    op.execute(context)
+    assert requests_mock.last_request.qs["updatemask"] == [sent.lower()]
+
+
+def test_fields_template_rendering_to_a_json_string_is_parsed(requests_mock, context):
+    requests_mock.patch(f"{API}/focus-areas/fa-1", json=focus_area("fa-1", description="x"))
+    requests_mock.post(f"{API}/focus-areas", json=focus_area("fa-9", "NEW-1"), status_code=201)
+    update = FocusUpdateFocusAreaOperator(task_id="update", focus_area_id="fa-1", fields="{{ params.fields | tojson }}")
+    update.render_template_fields({**context, "params": {"fields": {"description": "x"}}})
+    assert isinstance(update.fields, str)
+    update.execute(context)
+    assert requests_mock.last_request.json() == {"description": "x"}
+    assert requests_mock.last_request.qs["updatemask"] == ["description"]
+    create = FocusCreateFocusAreaOperator(
+        task_id="create", name="New", focus_area_type_id="fat-project", fields="{{ params.fields | tojson }}"
+    )
+    create.render_template_fields({**context, "params": {"fields": {"externalId": "NEW-1"}}})
+    assert create.execute(context) == "fa-9"
+    assert requests_mock.last_request.json() == {"name": "New", "focusAreaTypeId": "fat-project", "externalId": "NEW-1"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "params", "message"),
+    [
+        ({"fields": "{{ params.v }}"}, {"v": "description=x"}, "fields rendered to a string that is not a JSON object"),
+        ({"fields": "{{ params.v | tojson }}"}, {"v": ["description"]}, "fields must be a dict, got list"),
+        ({"fields": {"a": 1}, "update_mask": "{{ params.v }}"}, {"v": "[name"}, "neither a JSON list"),
+        ({"fields": {"a": 1}, "update_mask": "{{ params.v | tojson }}"}, {"v": [1]}, "non-empty field names"),
+        ({"fields": {"a": 1}, "update_mask": "{{ params.v | tojson }}"}, {"v": {"a": 1}}, "list of field names"),
+        ({"fields": {"a": 1}, "update_mask": "{{ params.v }}"}, {"v": "name,,description"}, "empty field name"),
+        ({"fields": "{{ params.v }}"}, {"v": ""}, "Nothing to update"),
+    ],
+)
+def test_update_refuses_rendered_values_of_the_wrong_shape(requests_mock, context, kwargs, params, message):
+    op = FocusUpdateFocusAreaOperator(task_id="update", focus_area_id="fa-1", **kwargs)
+    op.render_template_fields({**context, "params": params})
+    with pytest.raises(FocusConfigError, match=message):
+        op.execute(context)
+    assert requests_mock.request_history == []
+
+
+def test_update_refuses_a_mask_holding_non_strings_in_init():
+    with pytest.raises(FocusConfigError, match="non-empty field names"):
+        FocusUpdateFocusAreaOperator(task_id="u", focus_area_id="fa-1", fields={"a": 1}, update_mask=["name", 3])

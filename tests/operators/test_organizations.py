@@ -53,3 +53,18 @@ def test_create_templates_and_validation(context):
     assert op.name == "Team 2025-03-01"
     with pytest.raises(FocusConfigError, match="organization_type_id"):
         FocusCreateOrganizationOperator(task_id="org", name="x", organization_type_id=None)
+
+
+def test_create_fields_template_rendering_to_a_json_string_is_parsed(requests_mock, context):
+    requests_mock.post(f"{API}/organizations", json={"id": "org-9", "name": "Ops"}, status_code=201)
+    op = FocusCreateOrganizationOperator(
+        task_id="org", name="Ops", organization_type_id="orgtype-team", fields="{{ params.fields | tojson }}"
+    )
+    op.render_template_fields({**context, "params": {"fields": {"parentId": "org-1"}}})
+    assert isinstance(op.fields, str)
+    assert op.execute(context) == "org-9"
+    assert requests_mock.last_request.json()["parentId"] == "org-1"
+    bad = FocusCreateOrganizationOperator(task_id="org", name="Ops", organization_type_id="t", fields="{{ ds }}")
+    bad.render_template_fields(context)
+    with pytest.raises(FocusConfigError, match="fields rendered to a string that is not a JSON object"):
+        bad.execute(context)

@@ -177,3 +177,21 @@ def test_execute_complete_error_raises_the_events_message():
 def test_execute_complete_rejects_a_missing_or_unknown_event(bad):
     with pytest.raises(FocusError, match="unexpected event"):
         sensor().execute_complete({}, bad)
+
+
+@pytest.mark.parametrize("rendered", ["PAUSED", "COMPLETED, PAUSED", '["COMPLETED", "PAUSED"]'])
+def test_rendered_status_strings_are_parsed_as_lists(focus_emulator, focus_conn, rendered):
+    focus_emulator.set_status("fa-0004", "PAUSED")
+    task = sensor(target_statuses="{{ params.s }}", failure_statuses="{{ params.f }}")
+    task.render_template_fields({"params": {"s": rendered, "f": "CANCELLED,OFF_TRACK"}})
+    assert isinstance(task.target_statuses, str)
+    result = task.poke({})
+    assert result.is_done
+    assert result.xcom_value == "PAUSED"
+
+
+def test_rendered_statuses_of_the_wrong_shape_are_refused(focus_emulator, focus_conn):
+    task = sensor(target_statuses="{{ params.s | tojson }}")
+    task.render_template_fields({"params": {"s": {"COMPLETED": 1}}})
+    with pytest.raises(FocusConfigError, match="target_statuses must be a list"):
+        task.poke({})
