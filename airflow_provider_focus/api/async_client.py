@@ -33,7 +33,7 @@ from airflow_provider_focus.api.auth import (
 from airflow_provider_focus.api.calls import USER_AGENT_PRODUCT, Call, causes, first_line, log_retry
 from airflow_provider_focus.api.config import FocusClientConfig
 from airflow_provider_focus.api.retry import RetryPolicy
-from airflow_provider_focus.exceptions import FocusConnectionError
+from airflow_provider_focus.exceptions import FocusConnectionError, FocusError
 
 log = logging.getLogger(__name__)
 
@@ -206,14 +206,21 @@ class AsyncFocusClient:
 
     async def _attempt(self, call: Call) -> Any:
         headers = {"Authorization": await self.auth.authorization()}
+        failure: FocusError | None = None
         try:
             response = await self.http.request(
                 call.method, self.url_for(call.path), params=call.query, json=call.body, headers=headers
             )
+        except (httpx.LocalProtocolError, ValueError):
+            # httpx refuses a header value (e.g. a credential with a line break); its message quotes it.
+            failure = errors.invalid_header_error(call.method, call.path)
         except httpx.TransportError as err:
-            failure = self._connection_error(err, call)
-            call.sent_without_answer |= failure.may_have_taken_effect
-            raise failure from None
+            connection_failure = self._connection_error(err, call)
+            call.sent_without_answer |= connection_failure.may_have_taken_effect
+            failure = connection_failure
+        if failure is not None:
+            # Raised outside the except block, so that no __context__ keeps the request and its Authorization.
+            raise failure
         if call.should_refresh_token(response, refreshable=self.auth.refreshable):
             self.auth.invalidate()
             return await self._attempt(call)

@@ -249,6 +249,7 @@ class FocusClient:
     # --- one attempt ----------------------------------------------------------------------------------------
 
     def _attempt(self, call: Call) -> Any:
+        failure: FocusError | None = None
         try:
             response = self.session.request(
                 call.method,
@@ -259,10 +260,17 @@ class FocusClient:
                 timeout=self.config.timeout,
                 verify=self.config.verify,
             )
+        except (requests.exceptions.InvalidHeader, ValueError):
+            # requests or http.client refuse a header value (e.g. a credential with a line break); their message
+            # quotes it, so it is not passed on.
+            failure = errors.invalid_header_error(call.method, call.path)
         except requests.RequestException as err:
-            failure = self._connection_error(err, call.method, call.path)
-            call.sent_without_answer |= failure.may_have_taken_effect
-            raise failure from None
+            connection_failure = self._connection_error(err, call.method, call.path)
+            call.sent_without_answer |= connection_failure.may_have_taken_effect
+            failure = connection_failure
+        if failure is not None:
+            # Raised outside the except block, so that no __context__ keeps the request and its Authorization.
+            raise failure
         if call.should_refresh_token(response, refreshable=self.auth.refreshable):
             self.auth.invalidate()
             return self._attempt(call)

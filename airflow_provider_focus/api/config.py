@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 import uuid
@@ -117,8 +118,8 @@ class FocusClientConfig:
                 f"(e.g. {_EXAMPLE_SITE!r}) or the extra 'cloud_id' (e.g. {_EXAMPLE_CLOUD_ID!r})."
             )
 
-        login = login.strip() if login and login.strip() else None
-        password = password or None
+        login = _credential(login, "login")
+        password = _credential(password, "password")
         _check_credentials(auth_type, login=login, password=password, cloud_mode=bool(cloud_id))
 
         return cls(
@@ -184,10 +185,10 @@ def parse_base_url(value: Any, *, field: str = "base_url") -> str | None:
     """
     if value is None:
         return None
-    example = f"e.g. 'https://api.atlassian.com/focus/cloud/{_EXAMPLE_CLOUD_ID}/v1' or, for the emulator, "
-    example += f"'http://127.0.0.1:8765{model.SITE_API_PATH}'"
+    example = f"Use e.g. 'https://api.atlassian.com/focus/cloud/{_EXAMPLE_CLOUD_ID}/v1' or, for the emulator, "
+    example += f"'http://127.0.0.1:8765{model.SITE_API_PATH}'."
     if not isinstance(value, str) or "://" not in value or any(ch.isspace() for ch in value.strip()):
-        raise FocusConfigError(f"The Focus connection's extra {field!r} must be an absolute URL ({example}).")
+        raise FocusConfigError(f"The Focus connection's extra {field!r} must be an absolute URL. {example}")
     origin = _parse_origin(value.strip(), field=field, example=example, allow_path=True)
     path = urlsplit(value.strip()).path.rstrip("/")
     return origin + path
@@ -208,10 +209,17 @@ def _parse_origin(url: str, *, field: str, example: str, allow_path: bool = Fals
             f"The Focus connection's {field} must not carry credentials: put the email or client id in "
             f"login and the token or secret in password. {example}"
         )
-    if (parts.path not in ("", "/") and not allow_path) or parts.query or parts.fragment:
-        raise FocusConfigError(
-            f"The Focus connection's {field} {_redact(url)!r} has a path, query or fragment. {example}"
+    extras = [
+        what
+        for what, present in (
+            (f"a path ({parts.path!r})", parts.path not in ("", "/") and not allow_path),
+            ("a query", bool(parts.query)),
+            ("a fragment", bool(parts.fragment)),
         )
+        if present
+    ]
+    if extras:
+        raise FocusConfigError(f"The Focus connection's {field} has {' and '.join(extras)}; remove it. {example}")
     hostname = parts.hostname or ""
     if not (_HOSTNAME.match(hostname) or _is_ip(hostname)):
         raise FocusConfigError(f"The Focus connection's {field} has no valid host name: {_redact(url)!r}. {example}")
@@ -300,6 +308,23 @@ def parse_verify(value: Any) -> bool | str:
     return text
 
 
+def _credential(value: str | None, field: str) -> str | None:
+    """
+    Strip a credential and refuse one with spaces or control characters inside; the value is never quoted.
+
+    A token copied from a file or a secrets backend often ends in a line break: that is stripped, not refused.
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise FocusConfigError(
+            f"The Focus connection's {field} contains a space, a line break or another control character inside "
+            "it; paste the value again (its first and last characters may be anything but whitespace)."
+        )
+    return text
+
+
 def _check_credentials(auth_type: AuthType, *, login: str | None, password: str | None, cloud_mode: bool) -> None:
     if auth_type is AuthType.API_TOKEN:
         if not login or not password:
@@ -329,7 +354,7 @@ def _positive_float(value: Any, field: str, default: float) -> float:
         number = float(value)
     except (TypeError, ValueError):
         number = -1.0
-    if number <= 0:
+    if not math.isfinite(number) or number <= 0:
         raise FocusConfigError(f"The Focus connection's extra {field!r} must be a positive number of seconds, e.g. 30.")
     return number
 

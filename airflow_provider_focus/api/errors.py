@@ -14,6 +14,7 @@ from airflow_provider_focus.exceptions import (
     BODY_EXCERPT_CHARS,
     FocusApiError,
     FocusAuthError,
+    FocusConfigError,
     FocusConnectionError,
     FocusNotFoundError,
     FocusRateLimitError,
@@ -142,7 +143,7 @@ def error_from_response(response: HttpResponse, *, method: str, path: str) -> Fo
     }
     if status in (401, 403):
         scope = model.required_scope(method, path)
-        return FocusAuthError(required_scope=scope, hint=_auth_hint(status, scope), **common)
+        return FocusAuthError(required_scope=scope, hint=_auth_hint(status, scope, errors), **common)
     if status == 404:
         return FocusNotFoundError(
             hint="Check the id; if every call fails like this, check the connection's site or cloud_id and "
@@ -167,8 +168,9 @@ def error_from_response(response: HttpResponse, *, method: str, path: str) -> Fo
     return FocusApiError(**common)
 
 
-def _auth_hint(status: int, scope: str | None) -> str:
-    needs = f" The call needs the scope {scope!r}." if scope else ""
+def _auth_hint(status: int, scope: str | None, errors: list[dict[str, Any]]) -> str:
+    scope_named = status == 403 or any("scope" in str(error.get("message", "")).lower() for error in errors)
+    needs = f" The call needs the scope {scope!r}." if scope and scope_named else ""
     if status == 401:
         return (
             "The credentials were rejected: check the connection's login (email or client id) and password "
@@ -184,6 +186,21 @@ TLS_FAILED = "tls_failed"
 NOT_CONNECTED = "not_connected"
 TIMED_OUT = "timed_out"
 BROKEN = "broken"
+
+
+def invalid_header_error(method: str, path: str) -> FocusConfigError:
+    """
+    Build the error for a request the HTTP library refused to send because a header value is invalid.
+
+    The library's own message quotes the header, credentials included, so it is never passed on.
+
+    :param method: the request's HTTP method.
+    :param path: the request's path relative to the API root.
+    """
+    return FocusConfigError(
+        f"Focus API {method} {path}: the request could not be sent because a header value is invalid. Check the "
+        "connection's login and password for stray characters such as a line break inside them."
+    )
 
 
 def connection_error(kind: str, *, method: str, path: str, host: str, detail: str) -> FocusConnectionError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -395,9 +396,19 @@ class FocusHook(BaseHook):
     # --- connection test ------------------------------------------------------------------------------------
 
     def test_connection(self) -> tuple[bool, str]:
-        """Make one cheap authenticated call and say what to fix if it fails; never raises."""
+        """
+        Make one cheap authenticated call and say what to fix if it fails; never raises.
+
+        It retries at most once, so that a wrong host or a refused connection is reported in seconds.
+        """
         try:
-            next(iter(self.list_focus_areas(max_items=1)), None)
+            quick = FocusClient(
+                replace(self.config, max_retries=min(1, self.config.max_retries)), secret_sink=mask_secret
+            )
+            try:
+                next(iter(quick.paginate(model.FOCUS_AREAS, max_items=1)), None)
+            finally:
+                quick.close()
         except FocusConfigError as err:
             return False, str(err)
         except FocusAuthError as err:
@@ -410,7 +421,9 @@ class FocusHook(BaseHook):
         except (FocusApiError, FocusConnectionError, FocusError) as err:
             return False, str(err)
         except Exception as err:
-            return False, f"Unexpected error: {type(err).__name__}: {err}"
+            # A foreign exception's text may quote a request header; it goes to the (masked) log, not the answer.
+            self.log.exception("Focus connection test failed unexpectedly")
+            return False, f"Unexpected error ({type(err).__name__}); the task or webserver log has the details."
         return True, f"Connected to Focus at {self.config.api_root} ({self.config.auth_type.value})."
 
     # --- internals --------------------------------------------------------------------------------------------

@@ -336,3 +336,40 @@ def test_create_slower_than_the_timeout_is_never_duplicated(focus_emulator, monk
     assert len(made) == 1
     assert outcome in (made[0], "uncertain")
     assert [r.method for r in focus_emulator.requests].count("POST") == 1
+
+
+@pytest.mark.parametrize("broken", ["tok\nen-with-a-line-break", "token-ending-in-a-line-break\n"])
+def test_a_header_http_client_refuses_is_a_config_error_without_the_credential(make_hook, broken):
+    from dataclasses import replace
+
+    from airflow_provider_focus.api.client import FocusClient
+    from airflow_provider_focus.exceptions import FocusConfigError
+
+    config = make_hook("cloud", "oauth2_token").config
+    client = FocusClient(replace(config, password=broken))  # a hand-built config skips the connection's checks
+    with pytest.raises(FocusConfigError, match="header value is invalid") as excinfo:
+        client.request("GET", "focus-areas")
+    assert "tok" not in str(excinfo.value)
+    assert excinfo.value.__context__ is None  # nothing chained keeps the request and its Authorization header
+
+
+def test_the_async_client_refuses_a_bad_header_without_the_credential(make_hook):
+    import asyncio
+    from dataclasses import replace
+
+    from airflow_provider_focus.api.async_client import AsyncFocusClient
+    from airflow_provider_focus.exceptions import FocusConfigError
+
+    config = replace(make_hook("cloud", "oauth2_token").config, password="tok\nen-with-a-line-break")
+
+    async def call() -> None:
+        client = AsyncFocusClient(config)
+        try:
+            await client.request("GET", "focus-areas")
+        finally:
+            await client.aclose()
+
+    with pytest.raises(FocusConfigError, match="header value is invalid") as excinfo:
+        asyncio.run(call())
+    assert "tok" not in str(excinfo.value)
+    assert excinfo.value.__context__ is None

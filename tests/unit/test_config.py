@@ -55,8 +55,9 @@ def test_neither_site_nor_cloud_id_is_a_clear_error():
 @pytest.mark.parametrize(
     ("host", "message"),
     [
-        ("acme.atlassian.net/wiki", "path, query or fragment"),
-        ("https://acme.atlassian.net/?x=1", "path, query or fragment"),
+        ("acme.atlassian.net/wiki", r"has a path \('/wiki'\); remove it"),
+        ("https://acme.atlassian.net/?x=1", "has a query; remove it"),
+        ("https://acme.atlassian.net/a#b", r"has a path \('/a'\) and a fragment"),
         ("https://me:pw@acme.atlassian.net", "must not carry credentials"),
         ("acme atlassian.net", "contains spaces"),
         ("ftp://acme.atlassian.net", "must use https"),
@@ -70,6 +71,24 @@ def test_bad_hosts_name_the_field_and_show_an_example(host, message):
         build(host)
     assert "acme.atlassian.net" in str(excinfo.value)
     assert "host" in str(excinfo.value)
+
+
+@pytest.mark.parametrize("password", ["tok\n", "  tok  ", "tok\r\n"])
+def test_credentials_lose_surrounding_whitespace(password):
+    assert build("acme.atlassian.net", password=password).password == "tok"
+
+
+@pytest.mark.parametrize(("field", "value"), [("password", "to k"), ("password", "to\nk"), ("login", "me\x00@x")])
+def test_credentials_with_inner_whitespace_or_controls_are_refused_unquoted(field, value):
+    with pytest.raises(FocusConfigError, match=f"{field} contains a space, a line break") as excinfo:
+        build("acme.atlassian.net", **{field: value})
+    assert value not in str(excinfo.value)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
+def test_timeouts_must_be_finite_and_positive(value):
+    with pytest.raises(FocusConfigError, match="'timeout' must be a positive number"):
+        build("acme.atlassian.net", timeout=value)
 
 
 def test_credentials_in_a_host_never_reach_the_message():

@@ -100,8 +100,12 @@ def test_auth_error_names_the_scope_the_call_needs():
     assert isinstance(error, FocusAuthError)
     assert error.required_scope == "focus-areas-write-scope"
     assert "focus-areas-write-scope" in str(error)
-    error = error_from_response(response(401, "{}"), method="GET", path="funds/cost-type")
-    assert "funds-read-scope" in str(error)
+    gateway = '{"code": 401, "message": "Unauthorized; scope does not match"}'
+    error = error_from_response(response(401, gateway), method="GET", path="funds/cost-type")
+    assert "The call needs the scope 'funds-read-scope'" in str(error)
+    plain = error_from_response(response(401, "{}"), method="GET", path="funds/cost-type")
+    assert plain.required_scope == "funds-read-scope"
+    assert "The call needs the scope" not in str(plain)  # a wrong password is not a scope problem
 
 
 def test_request_id_headers_in_order():

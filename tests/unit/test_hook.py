@@ -195,7 +195,7 @@ def test_test_connection_never_raises_on_a_bad_connection(set_connection):
     set_connection("bad", host="https://acme.atlassian.net/path", login=EMAIL, password=TOKEN)
     ok, message = FocusHook("bad").test_connection()
     assert ok is False
-    assert "path, query or fragment" in message
+    assert "has a path ('/path'); remove it" in message
 
 
 def test_test_connection_on_an_unknown_site(set_connection):
