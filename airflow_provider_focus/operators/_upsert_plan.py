@@ -26,6 +26,11 @@ class Plan:
     failed: list[dict[str, Any]] = field(default_factory=list)
 
 
+def is_blank(value: Any) -> bool:
+    """Return whether a record's value means "not given": ``None``, or a string of nothing but whitespace."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def failure(external_id: Any, error: str) -> dict[str, Any]:
     """Return one entry of a report's ``failed`` list."""
     return {"externalId": external_id, "error": error}
@@ -63,7 +68,7 @@ def plan_records(records: Sequence[Any], *, key: str, parent_key: str) -> Plan:
     ready: deque[str] = deque()
     for external_id, record in by_key.items():
         parent = record.get(parent_key)
-        parent = str(parent) if parent not in (None, "") else None
+        parent = None if is_blank(parent) else str(parent)
         if parent is not None and parent in by_key:
             children.setdefault(parent, []).append(external_id)
             waiting[external_id] = parent
@@ -100,13 +105,19 @@ def desired_fields(record: Mapping[str, Any], *, external_id: str, key: str, par
     """
     Return the API fields a record asks for: its own fields without the key, the parent key and server fields.
 
+    A blank value (``None``, ``""`` or only whitespace, as a CSV's empty cell reads) means "not given": the field
+    is left out, so an upsert neither sends it on create nor clears it on update. Clearing a field is a job for
+    ``FocusUpdateFocusAreaOperator`` with an ``update_mask``.
+
     :param record: the input record.
     :param external_id: its external id (sent as ``externalId``).
     :param key: the record field holding the external id.
     :param parent_key: the record field holding the parent's external id.
     """
     desired = {
-        name: value for name, value in record.items() if name not in (key, parent_key) and name not in IGNORED_FIELDS
+        name: value
+        for name, value in record.items()
+        if name not in (key, parent_key) and name not in IGNORED_FIELDS and not is_blank(value)
     }
     desired[model.FIELD_EXTERNAL_ID] = external_id
     return desired

@@ -20,6 +20,7 @@ from airflow_provider_focus.operators._upsert_plan import (
     changed_fields,
     desired_fields,
     failure,
+    is_blank,
     plan_records,
     type_conflict,
 )
@@ -116,7 +117,10 @@ class FocusUpsertFocusAreasOperator(FocusBaseOperator):
 
     For each record the focus area with its external id is found; if there is none it is created, otherwise only
     the fields that differ are patched, and an equal record makes no call at all: a second run on the same records
-    writes nothing. Parents named by external id (``parent_key``) are created before their children, whether or
+    writes nothing. A blank value (``None``, ``""`` or only whitespace, e.g. an empty CSV cell) means "not
+    given": the field is neither sent on create nor changed on update. To clear a field, use
+    :class:`~airflow_provider_focus.operators.focus_areas.FocusUpdateFocusAreaOperator` with an ``update_mask``
+    naming it. Parents named by external id (``parent_key``) are created before their children, whether or
     not the parent is in the same input. A missing parent, a parent cycle, a repeated key or an API error fails
     that record only; the report lists it and the run goes on. A create with an external id is safe against lost
     responses (the hook reconciles it), and updates are retried by the client.
@@ -283,7 +287,7 @@ class FocusUpsertFocusAreasOperator(FocusBaseOperator):
     ) -> str | None:
         desired = desired_fields(record, external_id=external_id, key=self.key, parent_key=self.parent_key)
         parent_external_id = record.get(self.parent_key)
-        if parent_external_id not in (None, ""):
+        if not is_blank(parent_external_id):
             parent_external_id = str(parent_external_id)
             if parent_external_id in failed_keys:
                 report.failed.append(failure(external_id, f"its parent {parent_external_id!r} failed"))

@@ -159,6 +159,14 @@ def _check_optional_string(field: str, value: Any) -> None:
         raise invalid_field(field, "must be a string or null")
 
 
+def _check_account_id(field: str, value: Any) -> None:
+    # The same rule on create and PATCH: an account id or null, never blank ([MODEL]). A blank owner used to become
+    # the caller on create but was stored as "" by a PATCH.
+    _check_optional_string(field, value)
+    if isinstance(value, str) and not value.strip():
+        raise invalid_field(field, "must be an account id or null, not blank")
+
+
 def _check_name(field: str, value: Any) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise missing_field(field)
@@ -340,7 +348,7 @@ class FocusStore:
 
     def create_focus_area(self, body: Any, caller_account_id: str) -> dict[str, Any]:
         """
-        Create a focus area: status ``PENDING``, ``draft`` false, owner defaults to the caller.
+        Create a focus area: status ``PENDING``, ``draft`` false, owner defaults to the caller (a blank owner is a 400).
 
         :param body: the request body.
         :param caller_account_id: account id of the authenticated caller.
@@ -355,8 +363,9 @@ class FocusStore:
                 raise missing_field(model.FIELD_FOCUS_AREA_TYPE_ID)
             if not isinstance(type_id, str) or type_id not in self._state["focusAreaTypes"]:
                 raise invalid_field(model.FIELD_FOCUS_AREA_TYPE_ID, f"names no focus area type: {type_id!r}")
-            for field in (model.FIELD_EXTERNAL_ID, model.FIELD_OWNER_ACCOUNT_ID, model.FIELD_DESCRIPTION):
+            for field in (model.FIELD_EXTERNAL_ID, model.FIELD_DESCRIPTION):
                 _check_optional_string(field, body.get(field))
+            _check_account_id(model.FIELD_OWNER_ACCOUNT_ID, body.get(model.FIELD_OWNER_ACCOUNT_ID))
             _check_date(model.FIELD_TARGET_DATE, body.get(model.FIELD_TARGET_DATE))
             parent_id = body.get(model.FIELD_PARENT_ID)
             self._check_parent(parent_id, type_id, None)
@@ -402,9 +411,11 @@ class FocusStore:
             _check_fields(changes, model.UPDATABLE_FOCUS_AREA_FIELDS, model.READ_ONLY_FOCUS_AREA_FIELDS, "a focus area")
             if model.FIELD_NAME in changes:
                 _check_name(model.FIELD_NAME, changes[model.FIELD_NAME])
-            for field in (model.FIELD_EXTERNAL_ID, model.FIELD_OWNER_ACCOUNT_ID, model.FIELD_DESCRIPTION):
+            for field in (model.FIELD_EXTERNAL_ID, model.FIELD_DESCRIPTION):
                 if field in changes:
                     _check_optional_string(field, changes[field])
+            if model.FIELD_OWNER_ACCOUNT_ID in changes:
+                _check_account_id(model.FIELD_OWNER_ACCOUNT_ID, changes[model.FIELD_OWNER_ACCOUNT_ID])
             if model.FIELD_TARGET_DATE in changes:
                 _check_date(model.FIELD_TARGET_DATE, changes[model.FIELD_TARGET_DATE])
             if model.FIELD_PARENT_ID in changes:

@@ -127,6 +127,8 @@ def test_duplicate_external_ids_are_accepted_and_visible(site: Api) -> None:
         ({"name": "x", "focusAreaTypeId": "fat-project", "status": "ON_TRACK"}, "FIELD_READ_ONLY", "status"),
         ({"name": "x", "focusAreaTypeId": "fat-project", "colour": "red"}, "FORMAT_INVALID", "colour"),
         ({"name": "x", "focusAreaTypeId": "fat-project", "targetDate": "soon"}, "FORMAT_INVALID", "targetDate"),
+        ({"name": "x", "focusAreaTypeId": "fat-project", "ownerAccountId": ""}, "FORMAT_INVALID", "ownerAccountId"),
+        ({"name": "x", "focusAreaTypeId": "fat-project", "ownerAccountId": " "}, "FORMAT_INVALID", "ownerAccountId"),
     ],
 )
 def test_create_validation(site: Api, focus_emulator: FocusEmulator, body: dict, error_type: str, field: str) -> None:
@@ -188,6 +190,8 @@ def test_patch_moves_to_another_parent_and_back_to_the_top(site: Api) -> None:
         (None, {"name": None}, "REQUIRED_FIELD_MISSING"),
         ("parentId", {"parentId": "fa-0004"}, "FORMAT_INVALID"),
         ("parentId", {"parentId": "fa-0003"}, "FORMAT_INVALID"),
+        ("ownerAccountId", {"ownerAccountId": ""}, "FORMAT_INVALID"),
+        (None, {"ownerAccountId": "  "}, "FORMAT_INVALID"),
     ],
 )
 def test_patch_validation(site: Api, mask: str | None, body: dict, error_type: str) -> None:
@@ -197,6 +201,12 @@ def test_patch_validation(site: Api, mask: str | None, body: dict, error_type: s
     assert response.status_code == 400
     assert error_types(response) == [error_type]
     assert site.get("focus-areas/fa-0004").json()["name"] == "Trial-to-paid nudges"
+
+
+def test_an_owner_is_cleared_with_null_and_kept_as_sent_otherwise(site: Api) -> None:
+    assert site.patch("focus-areas/fa-0004", json={"ownerAccountId": "someone"}).json()["ownerAccountId"] == "someone"
+    cleared = site.patch("focus-areas/fa-0004", params={"updateMask": "ownerAccountId"}, json={})
+    assert cleared.json()["ownerAccountId"] is None
 
 
 def test_patch_unknown_is_404(site: Api) -> None:

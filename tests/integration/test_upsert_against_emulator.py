@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_focus.operators.focus import FocusUpsertFocusAreasOperator
+from airflow_provider_focus.testing.constants import EMULATOR_ACCOUNT_ID
 from tests.integration.conftest import FakeTI, emulator_conn_env
 
 pytestmark = pytest.mark.integration
@@ -152,3 +153,41 @@ def test_a_rate_limit_that_outlives_the_retries_is_reported_and_the_rest_applied
     again = upsert(records)
     assert (len(again["created"]), again["unchanged"], again["failed"]) == (21, 42, [])
     assert_store_matches(fe, records)
+
+
+def test_blank_cells_are_not_given_and_a_second_run_writes_nothing(focus_env):
+    """A CSV's empty cells ("" or spaces) neither reach Focus on create nor blank a field on the next run."""
+    records = [
+        {
+            "externalId": "B1",
+            "name": "Blank cells",
+            "focusAreaTypeId": "fat-program",
+            "description": "",
+            "ownerAccountId": "",
+            "targetDate": " ",
+            "parentExternalId": "",
+        },
+        {
+            "externalId": "B2",
+            "name": "Child",
+            "focusAreaTypeId": "fat-project",
+            "description": "kept",
+            "ownerAccountId": "   ",
+            "parentExternalId": "B1",
+        },
+    ]
+    first = upsert(records)
+    assert (len(first["created"]), first["failed"]) == (2, [])
+    posts = [r.body for r in focus_env.requests if r.method == "POST"]
+    assert all(value.strip() for body in posts for value in body.values())
+    by_key = {fa["externalId"]: fa for fa in focus_env.store.focus_areas()}
+    assert by_key["B1"]["ownerAccountId"] == by_key["B2"]["ownerAccountId"] == EMULATOR_ACCOUNT_ID
+    assert (by_key["B1"]["description"], by_key["B1"]["targetDate"]) == (None, None)
+    assert by_key["B2"]["parentId"] == by_key["B1"]["id"]
+    before = focus_env.store.focus_areas()
+
+    focus_env.clear_requests()
+    second = upsert(records)
+    assert second == {"created": [], "updated": [], "unchanged": 2, "failed": []}
+    assert writes(focus_env) == []
+    assert focus_env.store.focus_areas() == before

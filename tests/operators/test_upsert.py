@@ -85,6 +85,20 @@ def test_creates_missing_patches_only_differences_and_leaves_equal_alone(request
     assert patch.qs["updatemask"] == ["description"]
 
 
+def test_blank_values_are_not_given_never_sent_on_create_nor_cleared_on_update(requests_mock, context):
+    existing(requests_mock, [focus_area("fa-1", "OLD", name="OLD", description="keep", ownerAccountId="acc-1")])
+    requests_mock.post(f"{API}/focus-areas", json=focus_area("fa-2", "NEW"), status_code=201)
+    blanks = {"description": "", "ownerAccountId": "  ", "targetDate": None}
+    op = FocusUpsertFocusAreasOperator(
+        task_id="upsert", records=[rec("OLD", **blanks), rec("NEW", **blanks, parentExternalId=" ")]
+    )
+    report = op.execute(context)
+    assert report == {"created": ["fa-2"], "updated": [], "unchanged": 1, "failed": []}
+    assert writes(requests_mock) == [
+        ("POST", "focus-areas", {"name": "NEW", "focusAreaTypeId": "fat-project", "externalId": "NEW"}),
+    ]
+
+
 def test_small_inputs_look_records_up_by_external_id(requests_mock, context):
     requests_mock.get(f"{API}/focus-areas", json=page([focus_area("fa-1", "A", name="A")]))
     op = FocusUpsertFocusAreasOperator(task_id="upsert", records=[rec("A")], scan_threshold=5)
