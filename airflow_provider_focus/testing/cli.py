@@ -24,6 +24,7 @@ from airflow_provider_focus.testing.constants import (
     EMULATOR_EMAIL,
     SEEDS,
 )
+from airflow_provider_focus.testing.records import DEFAULT_REQUEST_LOG_SIZE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--page-cap", type=int, default=model.MAX_PAGE_SIZE, metavar="N", help="largest page (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--request-log-size",
+        type=int,
+        default=DEFAULT_REQUEST_LOG_SIZE,
+        metavar="N",
+        help="requests kept in the request log, oldest dropped first (default: %(default)s)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return parser
@@ -71,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             persist_path=args.persist,
             token_expires_in=args.token_expires_in,
             page_cap=args.page_cap,
+            request_log_size=args.request_log_size,
         ).start()
     except OSError as error:
         print(f"focus-emulator: cannot listen on {args.host}:{args.port}: {error}", flush=True)

@@ -20,7 +20,7 @@ from airflow_provider_focus.testing.constants import (
     SEED_DEMO,
 )
 from airflow_provider_focus.testing.faults import FaultInjector
-from airflow_provider_focus.testing.records import RecordedRequest, RequestLog
+from airflow_provider_focus.testing.records import DEFAULT_REQUEST_LOG_SIZE, RecordedRequest, RequestLog
 from airflow_provider_focus.testing.server import EmulatorServer
 from airflow_provider_focus.testing.store import FocusStore
 
@@ -48,6 +48,8 @@ class FocusEmulator:
     :param persist_path: a JSON file to load the state from (if it exists) and to save it to after each change.
     :param token_expires_in: ``expires_in`` of tokens from the token endpoint, in seconds.
     :param page_cap: the largest page the server returns, whatever ``limit`` asks for.
+    :param request_log_size: how many requests :attr:`requests` keeps (the oldest are dropped first); secrets in
+        recorded bodies and queries are redacted.
     """
 
     def __init__(
@@ -58,6 +60,7 @@ class FocusEmulator:
         persist_path: str | os.PathLike[str] | None = None,
         token_expires_in: int = model.ACCESS_TOKEN_LIFETIME_SECONDS,
         page_cap: int = model.MAX_PAGE_SIZE,
+        request_log_size: int = DEFAULT_REQUEST_LOG_SIZE,
     ) -> None:
         if page_cap < 1:
             raise ValueError("page_cap must be at least 1")
@@ -65,7 +68,7 @@ class FocusEmulator:
         self.store = FocusStore(seed=seed, persist_path=persist_path)
         self.auth = AuthRegistry(token_expires_in=token_expires_in)
         self.faults = FaultInjector()
-        self._log = RequestLog()
+        self._log = RequestLog(maxlen=request_log_size)
         self._app = EmulatorApp(
             store=self.store,
             auth=self.auth,
@@ -208,7 +211,10 @@ class FocusEmulator:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """A copy of the request log, oldest first (the control API is not logged)."""
+        """
+        A copy of the request log, oldest first: the last ``request_log_size`` requests (the control API is not
+        logged), with ``client_secret``, ``password``, ``access_token`` and ``refresh_token`` values redacted.
+        """
         return self._log.snapshot()
 
     def clear_requests(self) -> None:

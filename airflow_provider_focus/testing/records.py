@@ -1,10 +1,35 @@
-"""The emulator's request log: one :class:`RecordedRequest` per request it received."""
+"""The emulator's request log: one :class:`RecordedRequest` per request it received, secrets redacted, bounded."""
 
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 from typing import Any
+
+#: How many requests the log keeps unless told otherwise; older ones are dropped first.
+DEFAULT_REQUEST_LOG_SIZE = 10_000
+#: Keys whose values are replaced by :data:`REDACTED` wherever they appear in a recorded body or query (any case).
+SECRET_KEYS = frozenset({"client_secret", "password", "access_token", "refresh_token", "authorization"})
+#: What a secret's value is recorded as.
+REDACTED = "***"
+
+
+def redact(value: Any) -> Any:
+    """
+    Return a copy of ``value`` with the values of :data:`SECRET_KEYS` replaced by :data:`REDACTED`, at any depth.
+
+    :param value: a parsed JSON value (dicts, lists, scalars).
+    """
+    if isinstance(value, Mapping):
+        return {
+            key: REDACTED if isinstance(key, str) and key.lower() in SECRET_KEYS else redact(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [redact(item) for item in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -44,14 +69,28 @@ class RecordedRequest:
 
 
 class RequestLog:
-    """A thread-safe, append-only list of :class:`RecordedRequest`."""
+    """
+    A thread-safe log of the last ``maxlen`` :class:`RecordedRequest`, with secrets in bodies and queries redacted.
 
-    def __init__(self) -> None:
+    Headers are never recorded (an ``Authorization`` value cannot leak through the log), only the auth mode.
+
+    :param maxlen: the most records kept; the oldest are dropped first.
+    """
+
+    def __init__(self, maxlen: int = DEFAULT_REQUEST_LOG_SIZE) -> None:
+        if isinstance(maxlen, bool) or not isinstance(maxlen, int) or maxlen < 1:
+            raise ValueError(f"request_log_size must be a positive integer, got {maxlen!r}")
         self._lock = threading.Lock()
-        self._records: list[RecordedRequest] = []
+        self._records: deque[RecordedRequest] = deque(maxlen=maxlen)
+
+    @property
+    def maxlen(self) -> int:
+        """The most records kept."""
+        return self._records.maxlen or 0
 
     def append(self, record: RecordedRequest) -> None:
-        """Add one record."""
+        """Add one record, its body and query redacted (dropping the oldest when full)."""
+        record = replace(record, body=redact(record.body), query=redact(record.query))
         with self._lock:
             self._records.append(record)
 
