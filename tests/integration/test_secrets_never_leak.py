@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -77,15 +78,39 @@ def test_successful_run_leaks_no_secret(dagbag, focus_emulator, monkeypatch, cap
         assert secret not in everything
 
 
+def record_task_errors(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """
+    Collect the exception of every task ``dag.test()`` runs, with its traceback, as the task log shows it.
+
+    A positive check on captured stdout could flake: whether task logs reach stdout depends on the logging state
+    earlier tests left. The task's exception is what its log reports, and it is captured here whatever that state.
+    """
+    from airflow.sdk.execution_time import supervisor
+
+    errors: list[str] = []
+    run = supervisor.run_task_in_process
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        result = run(*args, **kwargs)
+        if result.error is not None:
+            errors.append("".join(traceback.format_exception(result.error)))
+        return result
+
+    monkeypatch.setattr(supervisor, "run_task_in_process", recording)
+    return errors
+
+
 def test_failed_run_explains_the_credential_without_quoting_it(dagbag, focus_emulator, monkeypatch, capfd, caplog):
     wrong = "canary-wrong-token-77d0c2"
     use_connection(monkeypatch, focus_emulator, "api_token", login=EMAIL, password=wrong)
+    errors = record_task_errors(monkeypatch)
 
     dag_run = dagbag.get_dag("example_focus_lifecycle").test()
 
     assert dag_run.state == "failed"
+    assert len(errors) == 1
+    assert "check the connection's login" in errors[0]  # the user learns what to fix
     captured = capfd.readouterr()
-    everything = "\n".join([captured.out, captured.err, caplog.text])
-    assert "check the connection's login" in everything  # the user learns what to fix
+    everything = "\n".join([captured.out, captured.err, caplog.text, *errors])
     assert wrong not in everything
     assert base64.b64encode(f"{EMAIL}:{wrong}".encode()).decode() not in everything

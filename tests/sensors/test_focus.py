@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import timedelta
+from typing import Any
 
 import pytest
+import structlog
 from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
 
 from airflow_provider_focus.exceptions import FocusConfigError, FocusError
@@ -48,11 +51,62 @@ def test_bad_arguments_are_refused_at_parse_time(kwargs, message):
         sensor(**kwargs)
 
 
-def test_statuses_outside_the_model_are_allowed_with_a_warning(focus_emulator, focus_conn, capfd):
+class RecordingLogger:
+    """Stands in for a task's ``self.log``: keeps ``(level, message)`` with the %-arguments applied."""
+
+    def __init__(self) -> None:
+        self.records: list[tuple[str, str]] = []
+
+    def __getattr__(self, level: str) -> Any:
+        def record(message: str, *args: Any, **_kwargs: Any) -> None:
+            self.records.append((level, message % args if args else message))
+
+        return record
+
+    def messages(self, level: str) -> list[str]:
+        return [message for recorded, message in self.records if recorded == level]
+
+
+@pytest.fixture
+def sensor_log(monkeypatch: pytest.MonkeyPatch) -> RecordingLogger:
+    """
+    Replace the sensor's ``self.log`` with a recorder.
+
+    Asserting on captured stdout flakes: whether (and where) a task logger prints depends on the logging
+    configuration earlier tests left behind, and the SDK caches each task's logger on first use.
+    """
+    recorder = RecordingLogger()
+    monkeypatch.setattr(FocusAreaStatusSensor, "log", property(lambda _self: recorder))
+    return recorder
+
+
+@pytest.fixture
+def logs_printed_elsewhere() -> Any:
+    """Send structlog's output away from stdout for one test, as the logging state of an earlier test may."""
+    saved = structlog.get_config()
+    structlog.configure(
+        logger_factory=structlog.PrintLoggerFactory(file=io.StringIO()), cache_logger_on_first_use=False
+    )
+    yield
+    structlog.configure(**saved)
+
+
+def test_statuses_outside_the_model_are_allowed_with_a_warning(
+    focus_emulator, focus_conn, sensor_log, logs_printed_elsewhere
+):
     task = sensor(target_statuses=["DONE"], failure_statuses=["ABANDONED"], deferrable=True)
     with pytest.raises(TaskDeferred):
         task.execute({})
-    assert "Waiting on statuses ABANDONED, DONE that this provider does not know" in capfd.readouterr().out
+    (warning,) = [message for message in sensor_log.messages("warning") if "Waiting on statuses" in message]
+    assert warning.startswith("Waiting on statuses ABANDONED, DONE that this provider does not know")
+    assert "it knows PENDING, ON_TRACK" in warning
+
+
+def test_known_statuses_make_no_warning(focus_emulator, focus_conn, sensor_log):
+    focus_emulator.set_status("fa-0004", "COMPLETED")
+    assert sensor(deferrable=True).execute({}) == "COMPLETED"
+    assert [message for message in sensor_log.messages("warning") if "Waiting on statuses" in message] == []
+    assert any("COMPLETED" in message for message in sensor_log.messages("info"))
 
 
 def test_templates_pass_until_rendered():
