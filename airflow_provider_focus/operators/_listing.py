@@ -12,7 +12,6 @@ from airflow_provider_focus.operators._jsonl import write_jsonl
 from airflow_provider_focus.operators.base import (
     FocusBaseOperator,
     as_positive_int,
-    is_template,
     require_positive_int,
 )
 
@@ -75,7 +74,8 @@ class FocusListOperatorBase(FocusBaseOperator):
 
     :param name_contains: only items whose name contains this text. (templated)
     :param parent_id: only the children of this item. (templated)
-    :param sort: sort order, e.g. ``name`` or ``-updatedAt``. (templated)
+    :param sort: sort order, e.g. ``name`` or ``-updatedAt``; a value outside ``model.SORT_VALUES`` (an
+        assumption) is sent anyway, with a warning. (templated)
     :param max_items: stop after this many. (templated)
     :param output_path: a local path or an object storage URL to write JSON Lines to. (templated)
     :param page_size: the page size to ask the API for.
@@ -102,8 +102,6 @@ class FocusListOperatorBase(FocusBaseOperator):
         require_positive_int("max_items", max_items, optional=True)
         require_positive_int("page_size", page_size)
         require_positive_int("max_xcom_items", max_xcom_items)
-        if sort is not None and not is_template(sort) and sort not in model.SORT_VALUES:
-            raise FocusConfigError(f"sort must be one of {', '.join(model.SORT_VALUES)}, got {sort!r}.")
         self.name_contains = name_contains
         self.parent_id = parent_id
         self.sort = sort
@@ -122,6 +120,13 @@ class FocusListOperatorBase(FocusBaseOperator):
 
     def execute(self, context: Context) -> list[dict[str, Any]] | dict[str, Any]:
         """Return the items, or ``{"path", "count"}`` when they were written to ``output_path``."""
+        if self.sort and self.sort not in model.SORT_VALUES:
+            # The API's sort values are a [MODEL] guess: pass the value on and let the server judge it.
+            self.log.warning(
+                "Sorting by %r, which this provider does not know (it knows %s, partly guessed); the API may refuse it",
+                self.sort,
+                ", ".join(model.SORT_VALUES),
+            )
         return list_or_export(
             self.fetch,
             what=self.what,

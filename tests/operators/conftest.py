@@ -55,3 +55,31 @@ def focus_area(fa_id: str, external_id: str | None = None, **fields: Any) -> dic
     }
     record.update(fields)
     return record
+
+
+class RecordingLogger:
+    """Stands in for a task's ``self.log``: keeps ``(level, message)`` with the %-arguments applied."""
+
+    def __init__(self) -> None:
+        self.records: list[tuple[str, str]] = []
+
+    def __getattr__(self, level: str) -> Any:
+        def record(message: str, *args: Any, **_kwargs: Any) -> None:
+            self.records.append((level, message % args if args else message))
+
+        return record
+
+    def messages(self, level: str) -> list[str]:
+        return [message for recorded, message in self.records if recorded == level]
+
+
+def record_log(monkeypatch: pytest.MonkeyPatch, operator_class: type) -> RecordingLogger:
+    """
+    Replace ``self.log`` of an operator class with a recorder for one test.
+
+    Asserting on captured stdout flakes: whether (and where) a task logger prints depends on the logging
+    configuration earlier tests left behind, and the SDK caches each task's logger on first use.
+    """
+    recorder = RecordingLogger()
+    monkeypatch.setattr(operator_class, "log", property(lambda _self: recorder))
+    return recorder

@@ -10,9 +10,10 @@ from airflow_provider_focus.operators.focus import (
     FocusCreateFocusAreaOperator,
     FocusGetFocusAreaOperator,
     FocusListFocusAreasOperator,
+    FocusListOrganizationsOperator,
     FocusUpdateFocusAreaOperator,
 )
-from tests.operators.conftest import API, SITE, focus_area, page
+from tests.operators.conftest import API, SITE, focus_area, page, record_log
 
 
 def test_get_returns_the_focus_area_and_sets_the_link(requests_mock, context):
@@ -125,7 +126,6 @@ def test_a_failed_export_leaves_no_file_under_the_final_name(requests_mock, cont
     [
         ({"max_items": 0}, "max_items"),
         ({"max_items": "ten"}, "max_items"),
-        ({"sort": "size"}, "sort"),
         ({"max_xcom_items": -1}, "max_xcom_items"),
     ],
 )
@@ -254,3 +254,22 @@ def test_update_refuses_rendered_values_of_the_wrong_shape(requests_mock, contex
 def test_update_refuses_a_mask_holding_non_strings_in_init():
     with pytest.raises(FocusConfigError, match="non-empty field names"):
         FocusUpdateFocusAreaOperator(task_id="u", focus_area_id="fa-1", fields={"a": 1}, update_mask=["name", 3])
+
+
+def test_a_sort_outside_the_model_is_sent_with_a_warning(requests_mock, context, monkeypatch):
+    log = record_log(monkeypatch, FocusListFocusAreasOperator)
+    requests_mock.get(f"{API}/focus-areas", json=page([focus_area("fa-1")]))
+    op = FocusListFocusAreasOperator(task_id="list", sort="{{ params.sort }}")
+    op.render_template_fields({**context, "params": {"sort": "-priority"}})
+    assert [fa["id"] for fa in op.execute(context)] == ["fa-1"]
+    assert requests_mock.last_request.qs["sort"] == ["-priority"]
+    (warning,) = [message for message in log.messages("warning") if "Sorting by" in message]
+    assert warning.startswith("Sorting by '-priority', which this provider does not know (it knows name, -name")
+
+
+def test_a_known_sort_makes_no_warning(requests_mock, context, monkeypatch):
+    log = record_log(monkeypatch, FocusListOrganizationsOperator)
+    requests_mock.get(f"{API}/organizations", json=page([]))
+    assert FocusListOrganizationsOperator(task_id="orgs", sort="-updatedAt").execute(context) == []
+    assert requests_mock.last_request.qs["sort"] == ["-updatedat"]
+    assert [message for message in log.messages("warning") if "Sorting by" in message] == []
