@@ -32,8 +32,16 @@ def write_jsonl(location: str | ObjectStoragePath, records: Iterable[Any]) -> tu
     """
     Write ``records`` as JSON Lines, one at a time, to a temporary name next to the target, then rename it.
 
-    A run that fails halfway leaves nothing under the final name (the temporary file is removed); an existing file
-    under the final name is replaced only once the new one is complete.
+    A run that fails halfway leaves nothing under the final name (the temporary file is removed, best effort); an
+    existing file under the final name is replaced only once the new one is complete. How atomic the rename is
+    depends on the storage:
+
+    - local files (and ``file://``): ``os.rename`` within one directory, atomic; a reader sees the old file or the
+      new one, never a mix.
+    - object stores (``s3://``, ``gs://``, ...): there is no rename. fsspec copies the temporary object to the
+      final key and then deletes the temporary one. The final object appears only once the data is complete
+      (a single object write is atomic there), but the swap is two requests, not one: if the task dies between
+      them, a complete ``.<name>.<random>.part`` object is left behind, and a large copy takes time of its own.
 
     :param location: the target path or URL.
     :param records: JSON-able objects; consumed lazily.

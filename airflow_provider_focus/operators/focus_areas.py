@@ -52,7 +52,9 @@ class FocusListFocusAreasOperator(FocusListOperatorBase):
 
     Without ``output_path`` the list goes to XCom, and the task refuses more than ``max_xcom_items`` of them.
     With ``output_path`` the focus areas are written page by page to a temporary name next to the target, which is
-    renamed once complete, and the task returns ``{"path": ..., "count": ...}``.
+    renamed once complete (atomically on a local disk; on object storage the rename is a copy and a delete, so the
+    final name appears only with complete data, but a leftover temporary object is possible), and the task returns
+    ``{"path": ..., "count": ...}``.
 
     :param name_contains: only those whose name contains this text. (templated)
     :param external_id: only the one with this external id. (templated)
