@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -35,3 +36,48 @@ def hook(set_connection: Callable[..., str]) -> FocusHook:
     focus_hook = FocusHook()
     focus_hook.client._sleep = lambda _seconds: None
     return focus_hook
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@pytest.fixture
+def wire_log():
+    """
+    Record what the provider's own loggers emit, whatever logging state earlier tests left behind.
+
+    Airflow's logging setup may disable existing loggers or stop their propagation, which makes ``caplog`` see
+    nothing; a handler on the package logger, enabled for the test, does not depend on that.
+    """
+    logger = logging.getLogger("airflow_provider_focus")
+    handler = _Records()
+    saved = (logger.level, logger.disabled)
+    children = [
+        child
+        for name, child in logging.root.manager.loggerDict.items()
+        if name.startswith("airflow_provider_focus.") and isinstance(child, logging.Logger)
+    ]
+    disabled_children = [child for child in children if child.disabled]
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.disabled = False
+    for child in disabled_children:
+        child.disabled = False
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.disabled = saved[1]
+        for child in disabled_children:
+            child.disabled = True
