@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
@@ -92,7 +92,8 @@ class FocusCreateFocusAreaOperator(FocusBaseOperator):
     Create a focus area and return its id.
 
     Give an ``externalId`` in ``fields`` to make the create safe to retry: after a lost response the hook finds
-    the focus area by that id instead of creating a second one.
+    the focus area by that id instead of creating a second one, and when the task itself is retried (a later
+    try) it looks the focus area up by that id first and returns it if an earlier try created it.
 
     :param name: its name. (templated)
     :param focus_area_type_id: the id of its focus area type. (templated)
@@ -119,11 +120,36 @@ class FocusCreateFocusAreaOperator(FocusBaseOperator):
         """Create the focus area and return its id."""
         fields = as_mapping("fields", self.fields, optional=True)
         extra = {key: value for key, value in fields.items() if value is not None}
-        focus_area = self.hook.create_focus_area(name=self.name, focus_area_type_id=self.focus_area_type_id, **extra)
+        focus_area = self._made_by_an_earlier_try(context, extra.get(model.FIELD_EXTERNAL_ID))
+        if focus_area is None:
+            focus_area = self.hook.create_focus_area(
+                name=self.name, focus_area_type_id=self.focus_area_type_id, **extra
+            )
+            self.log.info("Created focus area %s (%s)", focus_area[model.FIELD_ID], self.name)
         focus_area_id = str(focus_area[model.FIELD_ID])
         setattr(self, FOCUS_AREA_ID_ATTR, focus_area_id)
-        self.log.info("Created focus area %s (%s)", focus_area_id, self.name)
         return focus_area_id
+
+    def _made_by_an_earlier_try(self, context: Context, external_id: Any) -> dict[str, Any] | None:
+        """
+        On a retry of the task, return the focus area an earlier try created (found by its external id).
+
+        An earlier try may have created it and then failed without knowing (a timeout, a lost answer): creating
+        it again would make a second one. The first try creates without looking, as a create should.
+        """
+        ti = context.get("ti") if isinstance(context, Mapping) else None
+        if not external_id or getattr(ti, "try_number", 1) <= 1:
+            return None
+        existing = self.hook.find_focus_area(str(external_id))
+        if existing is not None:
+            self.log.info(
+                "Try %s: focus area %s with external id %s exists already (an earlier try made it); not creating "
+                "it again",
+                getattr(ti, "try_number", "?"),
+                existing.get(model.FIELD_ID),
+                external_id,
+            )
+        return existing
 
 
 class FocusUpdateFocusAreaOperator(FocusBaseOperator):

@@ -151,6 +151,36 @@ def test_create_returns_the_new_id_and_sends_the_fields(requests_mock, context):
     assert FocusAreaLink().get_link(op, ti_key=None).endswith("/focus/focus-areas/fa-9")
 
 
+def create_operator() -> FocusCreateFocusAreaOperator:
+    return FocusCreateFocusAreaOperator(
+        task_id="create", name="New", focus_area_type_id="fat-project", fields={"externalId": "NEW-1"}
+    )
+
+
+def test_create_on_a_retry_uses_what_an_earlier_try_made(requests_mock, context):
+    context["ti"].try_number = 2
+    requests_mock.get(f"{API}/focus-areas", json=page([focus_area("fa-7", "NEW-1")]))
+    requests_mock.post(f"{API}/focus-areas", json=focus_area("fa-dup", "NEW-1"), status_code=201)
+    assert create_operator().execute(context) == "fa-7"
+    assert [r.method for r in requests_mock.request_history] == ["GET"]
+    assert requests_mock.last_request.qs == {"externalid": ["new-1"]}
+
+
+def test_create_on_a_retry_creates_when_no_earlier_try_did(requests_mock, context):
+    context["ti"].try_number = 3
+    requests_mock.get(f"{API}/focus-areas", json=page([]))
+    requests_mock.post(f"{API}/focus-areas", json=focus_area("fa-8", "NEW-1"), status_code=201)
+    assert create_operator().execute(context) == "fa-8"
+    assert [r.method for r in requests_mock.request_history] == ["GET", "POST"]
+
+
+def test_first_try_creates_without_looking(requests_mock, context):
+    context["ti"].try_number = 1
+    requests_mock.post(f"{API}/focus-areas", json=focus_area("fa-9", "NEW-1"), status_code=201)
+    assert create_operator().execute(context) == "fa-9"
+    assert [r.method for r in requests_mock.request_history] == ["POST"]
+
+
 def test_create_validates_arguments():
     with pytest.raises(FocusConfigError, match="name"):
         FocusCreateFocusAreaOperator(task_id="c", name="", focus_area_type_id="t")
