@@ -33,10 +33,22 @@ def use_emulator(
     monkeypatch.setenv(name, json.dumps(conn))
 
 
-def collect(trigger: FocusAreaStatusTrigger, *, then: Any = None, after: float = 0.2) -> list[TriggerEvent]:
+def polled(emulator: FocusEmulator, path: str = "focus-areas/fa-0004") -> Any:
+    """A condition: the trigger has read the focus area at least once (an answered GET)."""
+    return lambda: any(r.path == path and r.status == 200 for r in emulator.requests)
+
+
+def collect(trigger: FocusAreaStatusTrigger, *, then: Any = None, once: Any = None) -> list[TriggerEvent]:
+    """
+    Run the trigger to its end; with ``then``, call it as soon as ``once()`` holds (never on a timer).
+
+    Waiting on what the emulator saw, not on the clock, keeps the test exact on a loaded machine.
+    """
+
     async def go() -> list[TriggerEvent]:
         async def later() -> None:
-            await asyncio.sleep(after)
+            while not once():
+                await asyncio.sleep(0.005)
             then()
 
         side = asyncio.ensure_future(later()) if then else None
@@ -65,7 +77,11 @@ def test_serialize_returns_the_classpath_and_every_kwarg_as_plain_json():
 
 def test_waits_until_the_status_is_a_target_and_yields_one_success_event(focus_emulator, monkeypatch):
     use_emulator(monkeypatch, focus_emulator)
-    events = collect(make_trigger(), then=lambda: focus_emulator.set_status("fa-0004", "COMPLETED"))
+    events = collect(
+        make_trigger(poll_interval=0.2),  # a wide gap between polls for the status change to land in
+        then=lambda: focus_emulator.set_status("fa-0004", "COMPLETED"),
+        once=polled(focus_emulator),
+    )
     assert [event.payload for event in events] == [
         {
             "status": "success",
@@ -139,7 +155,7 @@ def test_client_credentials_token_expiring_between_polls_is_fetched_again(focus_
         focus_emulator.expire_tokens()
         focus_emulator.set_status("fa-0004", "COMPLETED")
 
-    (event,) = collect(make_trigger(), then=expire_then_complete)
+    (event,) = collect(make_trigger(poll_interval=0.2), then=expire_then_complete, once=polled(focus_emulator))
     assert event.payload["status"] == "success"
     assert [r.status for r in focus_emulator.requests if r.root == "token"] == [200, 200]
 
