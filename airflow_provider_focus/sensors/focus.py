@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from airflow_provider_focus.api import model
 from airflow_provider_focus.exceptions import FocusConfigError, FocusError
@@ -26,6 +26,10 @@ from airflow_provider_focus.triggers.focus import (
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
+
+
+#: Seconds between two reads of the focus area when neither ``poll_interval`` nor ``poke_interval`` is given.
+DEFAULT_POLL_INTERVAL_SECONDS = 60.0
 
 
 class FocusAreaStatusError(FocusError, AirflowFailException):
@@ -62,10 +66,15 @@ class FocusAreaStatusSensor(BaseSensorOperator):
         failure_statuses: Sequence[str] = ("CANCELLED",),
         focus_conn_id: str = FocusHook.default_conn_name,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        poll_interval: float = 60,
+        poll_interval: float | timedelta | None = None,
         **kwargs: Any,
     ) -> None:
-        kwargs.setdefault("poke_interval", poll_interval)
+        if poll_interval is None:
+            poll_interval = kwargs.get("poke_interval", DEFAULT_POLL_INTERVAL_SECONDS)
+        seconds = poll_interval.total_seconds() if isinstance(poll_interval, timedelta) else float(poll_interval)
+        if seconds <= 0:
+            raise FocusConfigError(f"poll_interval must be a positive number of seconds, got {poll_interval!r}.")
+        kwargs.setdefault("poke_interval", seconds)
         super().__init__(**kwargs)
         require_text("focus_area_id", focus_area_id)
         _check_statuses(target_statuses, failure_statuses)
@@ -74,7 +83,7 @@ class FocusAreaStatusSensor(BaseSensorOperator):
         self.failure_statuses = failure_statuses
         self.focus_conn_id = focus_conn_id
         self.deferrable = deferrable
-        self.poll_interval = poll_interval
+        self.poll_interval = seconds
 
     @cached_property
     def hook(self) -> FocusHook:
@@ -94,9 +103,38 @@ class FocusAreaStatusSensor(BaseSensorOperator):
             )
         if not self.deferrable:
             return super().execute(context)
-        done = self.poke(context)
+        done = self._first_poke(context)
         if done:
             return done.xcom_value
+        self._defer(targets, failures)
+
+    def _first_poke(self, context: Context) -> PokeReturnValue:
+        """
+        Poke once before deferring, with the base sensor's soft_fail, never_fail and silent_fail handling.
+
+        :return: the poke's result; not done when ``silent_fail`` swallowed an error.
+        """
+        try:
+            return self.poke(context)
+        except AirflowFailException as error:
+            if self.soft_fail or self.never_fail:
+                raise AirflowSkipException(f"Skipping: {error}") from error
+            raise
+        except AirflowSkipException:
+            raise
+        except Exception as error:
+            if self.never_fail:
+                raise AirflowSkipException(f"Skipping due to never_fail: {error}") from error
+            if not self.silent_fail:
+                raise
+            self.log.error("Sensor poke failed (silent_fail is set, waiting on): %s", error)
+            return PokeReturnValue(is_done=False)
+
+    def _defer(self, targets: list[str], failures: list[str]) -> None:
+        """Hand the wait to the triggerer, bounded like the worker-side wait: the lower of both timeouts."""
+        timeout = timedelta(seconds=self.timeout)
+        if self.execution_timeout is not None:
+            timeout = min(timeout, self.execution_timeout)
         self.defer(
             trigger=FocusAreaStatusTrigger(
                 focus_conn_id=self.focus_conn_id,
@@ -106,7 +144,7 @@ class FocusAreaStatusSensor(BaseSensorOperator):
                 poll_interval=self.poll_interval,
             ),
             method_name="execute_complete",
-            timeout=self.execution_timeout or timedelta(seconds=self.timeout),
+            timeout=timeout,
         )
 
     def poke(self, context: Context) -> PokeReturnValue:
@@ -144,6 +182,13 @@ class FocusAreaStatusSensor(BaseSensorOperator):
         if result == FAILURE:
             raise FocusAreaStatusError(message)
         if result == ERROR:
+            # As on the worker: never_fail skips, silent_fail keeps waiting, anything else fails the task.
+            if self.never_fail:
+                raise AirflowSkipException(f"Skipping due to never_fail: {message}")
+            if self.silent_fail:
+                self.log.error("Sensor poll failed (silent_fail is set, waiting on): %s", message)
+                targets, failures = _check_statuses(self.target_statuses, self.failure_statuses)
+                self._defer(targets, failures)
             raise FocusError(message)
         raise FocusError(f"Focus area {self.focus_area_id}: the trigger sent an unexpected event {event!r}.")
 

@@ -180,10 +180,16 @@ def test_deferrable_defers_to_the_trigger_with_the_sensor_timeout(focus_emulator
     assert getattr(task, FOCUS_AREA_ID_ATTR) == "fa-0004"
 
 
-def test_deferral_timeout_prefers_execution_timeout(focus_emulator, focus_conn):
+@pytest.mark.parametrize(
+    ("execution_timeout", "timeout", "expected"),
+    [(timedelta(minutes=5), 7 * 24 * 3600, timedelta(minutes=5)), (timedelta(hours=1), 60, timedelta(seconds=60))],
+)
+def test_deferral_timeout_is_the_lower_of_both_limits_as_on_the_worker(
+    focus_emulator, focus_conn, execution_timeout, timeout, expected
+):
     with pytest.raises(TaskDeferred) as deferred:
-        sensor(deferrable=True, execution_timeout=timedelta(minutes=5)).execute({})
-    assert deferred.value.timeout == timedelta(minutes=5)
+        sensor(deferrable=True, execution_timeout=execution_timeout, timeout=timeout).execute({})
+    assert deferred.value.timeout == expected
 
 
 def test_deferred_and_poke_mode_end_with_the_same_value_and_message(focus_emulator, focus_conn):
@@ -249,3 +255,51 @@ def test_rendered_statuses_of_the_wrong_shape_are_refused(focus_emulator, focus_
     task.render_template_fields({"params": {"s": {"COMPLETED": 1}}})
     with pytest.raises(FocusConfigError, match="target_statuses must be a list"):
         task.poke({})
+
+
+# --- the same outcome deferred or not: soft_fail, never_fail, silent_fail, intervals --------------------------
+
+
+@pytest.mark.parametrize("flag", ["soft_fail", "never_fail"])
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_failure_status_is_skipped_with_soft_or_never_fail_in_both_modes(focus_emulator, focus_conn, flag, deferrable):
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    focus_emulator.set_status("fa-0004", "CANCELLED")
+    with pytest.raises(AirflowSkipException):
+        sensor(deferrable=deferrable, **{flag: True}).execute({})
+
+
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_api_error_is_skipped_with_never_fail_in_both_modes(focus_emulator, focus_conn, deferrable):
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    with pytest.raises(AirflowSkipException):
+        sensor(focus_area_id="fa-9999", deferrable=deferrable, never_fail=True).execute({})
+
+
+def test_api_error_with_silent_fail_keeps_waiting_when_deferred(focus_emulator, focus_conn):
+    with pytest.raises(TaskDeferred):
+        sensor(focus_area_id="fa-9999", deferrable=True, silent_fail=True).execute({})
+
+
+def test_error_event_follows_never_fail_and_silent_fail(focus_emulator, focus_conn):
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    event = {"status": "error", "focus_area_id": "fa-0004", "message": "Could not read: HTTP 500"}
+    with pytest.raises(AirflowSkipException):
+        sensor(deferrable=True, never_fail=True).execute_complete({}, event)
+    with pytest.raises(TaskDeferred):
+        sensor(deferrable=True, silent_fail=True).execute_complete({}, event)
+    with pytest.raises(FocusError, match="HTTP 500"):
+        sensor(deferrable=True).execute_complete({}, event)
+
+
+def test_poll_interval_as_timedelta_or_from_poke_interval(focus_emulator, focus_conn):
+    assert sensor(poll_interval=timedelta(seconds=30)).poll_interval == 30.0
+    assert sensor(poke_interval=10).poll_interval == 10.0
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor(deferrable=True, poll_interval=timedelta(seconds=30)).execute({})
+    assert deferred.value.trigger.serialize()[1]["poll_interval"] == 30.0
+    with pytest.raises(FocusConfigError, match="poll_interval must be a positive number"):
+        sensor(poll_interval=0)
