@@ -110,13 +110,20 @@ class Deployment:
         return "\n".join(parts)
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Read the metadata DB; a locked DB is waited for (bounded), a DB not migrated yet reads as empty."""
         if not self.db.exists():
             return []
-        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=5) as db:
-            try:
-                return db.execute(sql, params).fetchall()
-            except sqlite3.OperationalError:  # locked or not migrated yet
-                return []
+        deadline = time.monotonic() + 20
+        while True:
+            with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=5) as db:
+                try:
+                    return db.execute(sql, params).fetchall()
+                except sqlite3.OperationalError as error:
+                    if "locked" not in str(error) and "busy" not in str(error):
+                        return []  # not migrated yet
+                    if time.monotonic() > deadline:
+                        raise
+            time.sleep(0.1)
 
     def wait_for(self, what: str, check: Callable[[], Any]) -> Any:
         deadline = time.monotonic() + WAIT_SECONDS
@@ -182,8 +189,12 @@ def test_sensor_defers_to_the_triggerer_and_ends_with_the_focus_area_status(
         assert len(triggers) == 2, triggers
         assert {row[1] for row in triggers} == {TRIGGER_CLASSPATH}
         assert deployment.query("SELECT count(*) FROM task_instance WHERE state = 'running'") == [(0,)]
-        polled = {r.path for r in focus_emulator.requests}
-        assert {"focus-areas/fa-0004", "focus-areas/fa-0006"} <= polled
+        focus_emulator.clear_requests()  # the workers' first pokes are in the log; what comes now is the triggerer
+        deployment.wait_for(
+            "the triggerer to poll both focus areas",
+            lambda: {"focus-areas/fa-0004", "focus-areas/fa-0006"} <= {r.path for r in focus_emulator.requests},
+        )
+        assert deployment.query("SELECT count(*) FROM task_instance WHERE state = 'running'") == [(0,)]
 
         for focus_area_id, status in runs.values():
             focus_emulator.set_status(focus_area_id, status)
