@@ -169,10 +169,6 @@ class AsyncFocusClient:
     ) -> None:
         await self.aclose()
 
-    def url_for(self, path: str) -> str:
-        """Return the absolute URL of ``path`` (relative to the API root)."""
-        return f"{self.config.api_root}/{path.lstrip('/')}"
-
     async def request(
         self,
         method: str,
@@ -209,7 +205,7 @@ class AsyncFocusClient:
         failure: FocusError | None = None
         try:
             response = await self.http.request(
-                call.method, self.url_for(call.path), params=call.query, json=call.body, headers=headers
+                call.method, self.config.url_for(call.path), params=call.query, json=call.body, headers=headers
             )
         except (httpx.LocalProtocolError, ValueError):
             # httpx refuses a header value (e.g. a credential with a line break); its message quotes it.

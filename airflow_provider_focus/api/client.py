@@ -81,10 +81,6 @@ class FocusClient:
         """Close the session's pooled connections."""
         self.session.close()
 
-    def url_for(self, path: str) -> str:
-        """Return the absolute URL of ``path`` (relative to the API root)."""
-        return f"{self.config.api_root}/{path.lstrip('/')}"
-
     def request(
         self,
         method: str,
@@ -253,7 +249,7 @@ class FocusClient:
         try:
             response = self.session.request(
                 call.method,
-                self.url_for(call.path),
+                self.config.url_for(call.path),
                 params=call.query,
                 json=call.body,
                 auth=self.auth,

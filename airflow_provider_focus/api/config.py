@@ -77,6 +77,10 @@ class FocusClientConfig:
             f"max_retries={self.max_retries!r})"
         )
 
+    def url_for(self, path: str) -> str:
+        """Return the absolute URL of ``path`` (relative to the API root); both clients build URLs here."""
+        return f"{self.api_root}/{path.lstrip('/')}"
+
     @property
     def mode(self) -> str:
         """``cloud`` when calls go through api.atlassian.com with a cloudId, else ``site``."""
