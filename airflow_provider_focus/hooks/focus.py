@@ -8,9 +8,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from airflow.sdk import BaseHook
-from airflow.sdk.log import mask_secret
+from airflow.providers.common.compat.sdk import BaseHook
 
+from airflow_provider_focus._compat import aextra_dejson, aget_connection, amask_secret, mask_secret
 from airflow_provider_focus.api import model
 from airflow_provider_focus.api.async_client import AsyncFocusClient
 from airflow_provider_focus.api.client import FocusClient, discover_cloud_id, resource_path
@@ -66,9 +66,8 @@ class FocusHook(BaseHook):
         The sync path (``get_connection``, ``extra_dejson``, ``mask_secret``) talks to the supervisor with
         blocking calls that have deadlocked triggerers (apache/airflow#70398); this one awaits every step.
         """
-        conn = await self.aget_connection(self.focus_conn_id)
-        aextra_dejson = getattr(conn, "aextra_dejson", None)  # Airflow 3.3+; 3.2 masks extras synchronously
-        extra = await aextra_dejson() if aextra_dejson is not None else conn.extra_dejson
+        conn = await aget_connection(self, self.focus_conn_id)
+        extra = await aextra_dejson(conn)  # Airflow 3.3+; before, extras are read (and masked) synchronously
         return self._config_of(conn, extra)
 
     def _config_of(self, conn: Connection, extra: Mapping[str, Any]) -> FocusClientConfig:
@@ -84,8 +83,8 @@ class FocusHook(BaseHook):
         if self._async_client is None:
             config = await self.aget_config()
             if config.password:
-                await _amask_secret(config.password)
-            self._async_client = AsyncFocusClient(config, secret_sink=_amask_secret)
+                await amask_secret(config.password)
+            self._async_client = AsyncFocusClient(config, secret_sink=amask_secret)
         return self._async_client
 
     async def aclose(self) -> None:
@@ -439,16 +438,6 @@ class FocusHook(BaseHook):
         batch = [dict(item) for item in items]
         keyed = all(any(item.get(key) for key in keys) for item in batch)
         return self.client.request("POST", path, json={model.BULK_ITEMS: batch}, idempotent=keyed)
-
-
-async def _amask_secret(secret: str) -> None:
-    """Register a secret with Airflow's masker without a blocking call to the supervisor where Airflow allows."""
-    try:
-        from airflow.sdk.log import amask_secret
-    except ImportError:  # Airflow 3.2 has only the sync call (it uses it in its own async connection look-up)
-        mask_secret(secret)
-        return
-    await amask_secret(secret)
 
 
 def _auth_advice(err: FocusAuthError, config: FocusClientConfig) -> str:
