@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -187,6 +187,40 @@ class FocusHook(BaseHook):
             model.PARAM_SORT: sort,
         }
         return self.paginate(model.FOCUS_AREAS, params=params, page_size=page_size, max_items=max_items)
+
+    async def alist_focus_areas(
+        self,
+        *,
+        name_contains: str | None = None,
+        external_id: str | None = None,
+        parent_id: str | None = None,
+        sort: str | None = None,
+        page_size: int | None = None,
+        max_items: int | None = None,
+    ) -> AsyncIterator[JsonDict]:
+        """
+        Iterate over focus areas from an event loop (the async twin of :meth:`list_focus_areas`).
+
+        Pages are fetched lazily, as the caller iterates: ``async for area in hook.alist_focus_areas(...)``.
+
+        :param name_contains: only those whose name contains this text.
+        :param external_id: only those with this external id.
+        :param parent_id: only the children of this focus area.
+        :param sort: sort order, e.g. ``name``.
+        :param page_size: the page size to ask for.
+        :param max_items: stop after this many.
+        """
+        params = {
+            model.PARAM_NAME_CONTAINS: name_contains,
+            model.PARAM_EXTERNAL_ID: external_id,
+            model.PARAM_PARENT_ID: parent_id,
+            model.PARAM_SORT: sort,
+        }
+        client = await self.aget_client()
+        async for focus_area in client.paginate(
+            model.FOCUS_AREAS, params=params, page_size=page_size, max_items=max_items
+        ):
+            yield focus_area
 
     def get_focus_area(self, focus_area_id: str) -> JsonDict:
         """
