@@ -118,6 +118,16 @@ class FocusAreaChange:
     updated_at: pendulum.DateTime
     focus_area: JsonDict
 
+    @classmethod
+    def of(cls, focus_area: Any) -> FocusAreaChange:
+        """
+        Wrap a listed focus area.
+
+        :raises FocusResponseError: when it has no id or no readable ``updatedAt``.
+        """
+        updated_at = updated_at_of(focus_area)
+        return cls(str(focus_area[model.FIELD_ID]), updated_at, focus_area)
+
     @property
     def key(self) -> tuple[str, str]:
         """``(id, updatedAt)``: what identifies one change."""
@@ -194,7 +204,7 @@ class FeedWalk:
                 if not self.full_scan:
                     self.stopped = True  # the rest of this page is still read, to check its order
                 continue
-            change = FocusAreaChange(item[model.FIELD_ID], updated_at, item)
+            change = FocusAreaChange(str(item[model.FIELD_ID]), updated_at, item)
             if change.key in self.seen:
                 continue
             self.seen.add(change.key)
@@ -380,10 +390,13 @@ class ChangeTracker:
         for focus_area in focus_areas:
             if not self.wants(focus_area):
                 continue
+            change = FocusAreaChange.of(focus_area)
             if self.fields:
-                self.values[str(focus_area[model.FIELD_ID])] = {name: focus_area.get(name) for name in self.fields}
-            self._advance(updated_at_of(focus_area))
+                self.values[change.focus_area_id] = {name: focus_area.get(name) for name in self.fields}
+            self.recent.add(change.key)
+            self._advance(change.updated_at)
             count += 1
+        self._prune()
         return count
 
     def observe(self, changes: Iterable[FocusAreaChange]) -> list[JsonDict]:
