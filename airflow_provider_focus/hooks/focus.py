@@ -171,6 +171,7 @@ class FocusHook(BaseHook):
         sort: str | None = None,
         page_size: int | None = None,
         max_items: int | None = None,
+        updated_since: Any = None,
     ) -> Iterator[JsonDict]:
         """
         Iterate over focus areas, optionally filtered.
@@ -181,7 +182,21 @@ class FocusHook(BaseHook):
         :param sort: sort order, e.g. ``name``.
         :param page_size: the page size to ask for.
         :param max_items: stop after this many.
+        :param updated_since: only those changed since this time (ISO 8601 or ``datetime``), newest-updated first,
+            through the change feed (:meth:`iter_focus_area_changes`: 60 s overlap, so a focus area changed just
+            before may come again); ``sort`` must then be empty or ``-updatedAt``.
         """
+        if updated_since is not None and updated_since != "":
+            if sort not in (None, "", model.CHANGE_FEED_SORT):
+                raise FocusConfigError(f"updated_since lists newest-updated first; sort={sort!r} cannot apply.")
+            changes = self.iter_focus_area_changes(
+                updated_since,
+                name_contains=name_contains,
+                parent_id=parent_id,
+                external_id=external_id,
+                page_size=page_size,
+            )
+            return _first(max_items, (change.focus_area for change in changes))
         params = {
             model.PARAM_NAME_CONTAINS: name_contains,
             model.PARAM_EXTERNAL_ID: external_id,
@@ -530,6 +545,13 @@ class FocusHook(BaseHook):
         batch = [dict(item) for item in items]
         keyed = all(any(item.get(key) for key in keys) for item in batch)
         return self.client.request("POST", path, json={model.BULK_ITEMS: batch}, idempotent=keyed)
+
+
+def _first(count: int | None, items: Iterator[JsonDict]) -> Iterator[JsonDict]:
+    for number, item in enumerate(items):
+        if count is not None and number >= count:
+            return
+        yield item
 
 
 def _change_feed(

@@ -8,7 +8,8 @@ Use it in an ``AssetWatcher``::
         watchers=[AssetWatcher(name="focus_status", trigger=FocusAreaChangesTrigger(fields=["status"]))],
     )
 
-Each event (the asset event's ``extra``) is ``{"focus_area_id", "updated_at", "changes", "focus_area"}``;
+Each event is ``{"focus_area_id", "updated_at", "changes", "focus_area"}`` (Airflow stores it in the asset event's
+``extra`` as ``{"from_trigger": true, "payload": <event>}``);
 ``changes`` is ``{field: {"old": ..., "new": ...}}`` for the watched fields that changed, or ``None`` when no
 fields are watched (then every change fires and which fields changed is unknown).
 
