@@ -10,6 +10,7 @@ listed every focus area each time (or what 10,000 sensors would read). ``BENCH_F
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -83,7 +84,14 @@ CHILD = textwrap.dedent(
 def main() -> None:
     """Run the child against an emulator with ``SIZE`` focus areas and print the figures."""
     with FocusEmulator(seed="empty", request_log_size=1000) as emulator:
-        emulator.store.add_focus_areas(generated_focus_areas(SIZE))
+        # Updated 5 s apart, ending an hour ago: a tenant where changes are spread out, as real ones are (10,000
+        # updates inside one 60 s overlap window would be re-read by every poll until a newer change came).
+        start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1, seconds=5 * SIZE)
+        records = generated_focus_areas(SIZE)
+        for number, record in enumerate(records):
+            stamp = (start + dt.timedelta(seconds=5 * number)).isoformat(timespec="milliseconds")
+            record["createdAt"] = record["updatedAt"] = stamp.replace("+00:00", "Z")
+        emulator.store.add_focus_areas(records)
         env = {**os.environ, **emulator.conn_env("focus_default")}
         done = subprocess.run(
             [sys.executable, "-c", CHILD, emulator.url, str(SIZE), str(POLLS), str(CHANGES_PER_POLL)],
