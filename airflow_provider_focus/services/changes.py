@@ -379,20 +379,19 @@ class ChangeTracker:
         """Tell whether a focus area passes the client-side filters (external ids)."""
         return not self.external_ids or focus_area.get(model.FIELD_EXTERNAL_ID) in self.external_ids
 
-    def baseline(self, focus_areas: Iterable[Mapping[str, Any]]) -> int:
+    def baseline(self, changes: Iterable[FocusAreaChange]) -> int:
         """
         Record the watched fields of focus areas without firing (the state a watch starts from).
 
-        :param focus_areas: every focus area the watch covers.
+        :param changes: every focus area the watch covers, as a feed walk handed them out.
         :return: how many were recorded.
         """
         count = 0
-        for focus_area in focus_areas:
-            if not self.wants(focus_area):
+        for change in changes:
+            if not self.wants(change.focus_area):
                 continue
-            change = FocusAreaChange.of(focus_area)
             if self.fields:
-                self.values[change.focus_area_id] = {name: focus_area.get(name) for name in self.fields}
+                self.values[change.focus_area_id] = {name: change.focus_area.get(name) for name in self.fields}
             self.recent.add(change.key)
             self._advance(change.updated_at)
             count += 1

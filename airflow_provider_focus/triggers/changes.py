@@ -229,13 +229,14 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
                     return tracker, events
                 if self.fields:
                     # Watched fields need their current values first: one full sweep, firing nothing.
-                    everything = [c.focus_area async for c in feed.achanges(await hook.aget_client(), None)]
+                    everything = [change async for change in feed.achanges(await hook.aget_client(), None)]
                     count = tracker.baseline(everything)
                     self.log.info("Watching %s of %d focus area(s)", ", ".join(self.fields), count)
                 else:
                     await self._start_feed(hook, feed)
                     if feed.watermark is not None:
-                        recent = [c.focus_area async for c in feed.achanges(await hook.aget_client(), feed.watermark)]
+                        client = await hook.aget_client()
+                        recent = [change async for change in feed.achanges(client, feed.watermark)]
                         tracker.baseline(recent)
                 return tracker, []
             except FocusError as err:

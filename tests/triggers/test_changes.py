@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
+from airflow_provider_focus._compat import airflow_at_least
 from airflow_provider_focus.testing import FocusEmulator
 from airflow_provider_focus.triggers.changes import STATE_KEY, FocusAreaChangesTrigger
 
@@ -183,9 +184,19 @@ def test_a_persistent_429_delays_the_sweep_and_the_watch_goes_on(
     assert sum(1 for r in focus_emulator.requests if r.status == 429) == 2
 
 
+def test_before_airflow_3_3_each_trigger_sweeps_alone() -> None:
+    # The triggerer shares a sweep only where BaseEventTrigger has shared streams (Airflow 3.3+); before, it calls
+    # run(), which sweeps on its own (the other tests drive run()).
+    has_shared_streams = hasattr(BaseEventTrigger, "shared_stream_key")
+    assert has_shared_streams == airflow_at_least("3.3")
+
+
 def test_triggers_of_one_sweep_share_it_and_each_applies_its_own_fields(
     focus_emulator: FocusEmulator, focus_conn: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if not airflow_at_least("3.3"):  # no shared streams: the triggerer calls run() for each (the tests above)
+        assert not hasattr(BaseEventTrigger, "shared_stream_key")
+        return
     from airflow.triggers.shared_stream import SharedStreamManager
 
     opened: list[dict[str, Any]] = []
