@@ -16,12 +16,26 @@ from airflow_provider_focus.api.async_client import AsyncFocusClient
 from airflow_provider_focus.api.client import FocusClient, discover_cloud_id, resource_path
 from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site
 from airflow_provider_focus.exceptions import (
-    FocusApiError,
     FocusAuthError,
     FocusConfigError,
-    FocusConnectionError,
     FocusError,
     FocusNotFoundError,
+)
+from airflow_provider_focus.services import operations
+from airflow_provider_focus.services.fund_imports import (
+    BENEFIT_ITEMS,
+    COST_ITEMS,
+    DEFAULT_CHUNK_SIZE,
+    import_fund_items,
+)
+from airflow_provider_focus.services.report import FundImportReport, UpsertReport
+from airflow_provider_focus.services.upsert import (
+    DEFAULT_LOG_EVERY,
+    DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
+    DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_PARENT_KEY,
+    DEFAULT_SCAN_THRESHOLD,
+    upsert_focus_areas,
 )
 
 if TYPE_CHECKING:
@@ -212,10 +226,7 @@ class FocusHook(BaseHook):
 
         :param external_id: the external id to look for.
         """
-        for focus_area in self.list_focus_areas(external_id=external_id):
-            if focus_area.get(model.FIELD_EXTERNAL_ID) == external_id:
-                return focus_area
-        return None
+        return operations.find_focus_area(self.client, external_id)
 
     def create_focus_area(self, *, name: str, focus_area_type_id: str, **fields: Any) -> JsonDict:
         """
@@ -229,13 +240,7 @@ class FocusHook(BaseHook):
         :param focus_area_type_id: the id of its focus area type.
         :param fields: further fields, e.g. ``externalId``, ``parentId``, ``ownerAccountId``, ``description``.
         """
-        body = {model.FIELD_NAME: name, model.FIELD_FOCUS_AREA_TYPE_ID: focus_area_type_id, **fields}
-        external_id = body.get(model.FIELD_EXTERNAL_ID)
-        if not external_id:
-            return self.request("POST", model.FOCUS_AREAS, json=body)
-        return self.client.create_reconciled(
-            model.FOCUS_AREAS, body, find_existing=lambda: self.find_focus_area(external_id)
-        )
+        return operations.create_focus_area(self.client, name=name, focus_area_type_id=focus_area_type_id, **fields)
 
     def update_focus_area(
         self, focus_area_id: str, fields: Mapping[str, Any], *, update_mask: Sequence[str] | None = None
@@ -248,7 +253,49 @@ class FocusHook(BaseHook):
         :param update_mask: the fields to change; listed but absent or ``None`` fields are cleared. Defaults to
             the keys of ``fields``.
         """
-        return self._patch(resource_path(model.FOCUS_AREAS, focus_area_id), fields, update_mask)
+        return operations.update_focus_area(self.client, focus_area_id, fields, update_mask=update_mask)
+
+    def upsert_focus_areas(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        key: str = model.FIELD_EXTERNAL_ID,
+        parent_key: str = DEFAULT_PARENT_KEY,
+        dry_run: bool = False,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        scan_threshold: int = DEFAULT_SCAN_THRESHOLD,
+        max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
+        log_every: int = DEFAULT_LOG_EVERY,
+    ) -> UpsertReport:
+        """
+        Create or update focus areas matched by external id, parents first; fields that already match are left alone.
+
+        A second run on the same records writes nothing. Records that cannot be applied are in ``report.failed``
+        (key, index, error) and do not stop the others; ``report.as_dict()`` is what
+        :class:`~airflow_provider_focus.operators.upsert.FocusUpsertFocusAreasOperator` returns. The full contract is
+        :func:`airflow_provider_focus.services.upsert.upsert_focus_areas`.
+
+        :param records: dicts with the API fields of a focus area, its external id under ``key`` and optionally its
+            parent's external id under ``parent_key`` (any iterable: read one at a time).
+        :param key: the record field holding the external id.
+        :param parent_key: the record field holding the parent's external id.
+        :param dry_run: report what would change without writing.
+        :param max_in_flight: writes in flight at the same time (parents always before their children).
+        :param scan_threshold: from this many records on, index existing focus areas with one paginated scan.
+        :param max_consecutive_rate_limits: stop after this many records in a row lost to rate limiting.
+        :param log_every: log progress every this many records.
+        """
+        return upsert_focus_areas(
+            self.client,
+            records,
+            key=key,
+            parent_key=parent_key,
+            dry_run=dry_run,
+            max_in_flight=max_in_flight,
+            scan_threshold=scan_threshold,
+            max_consecutive_rate_limits=max_consecutive_rate_limits,
+            log_every=log_every,
+        )
 
     # --- organizations ----------------------------------------------------------------------------------------
 
@@ -279,38 +326,61 @@ class FocusHook(BaseHook):
 
     def create_organization(self, *, name: str, organization_type_id: str, **fields: Any) -> JsonDict:
         """
-        Create an organization and return it (safe to retry when ``externalId`` is given, as for focus areas).
+        Create an organization and return it; with an ``externalId`` it is as safe to retry as a focus-area create.
+
+        With an ``externalId``, after an ambiguous failure (a dropped connection, a timeout, a 5xx) the organization
+        is looked up before anything is sent again and returned if the create had taken effect, so one call never
+        creates two. The API cannot filter organizations by external id, so the look-up lists those whose name
+        contains ``name`` and matches the external id exactly: it misses the organization only if someone renames
+        it in between. Without an ``externalId``, a create that may have taken effect is not sent again.
 
         :param name: its name.
         :param organization_type_id: the id of its organization type.
         :param fields: further fields, e.g. ``externalId``, ``parentId``.
         """
-        body = {model.FIELD_NAME: name, model.FIELD_ORGANIZATION_TYPE_ID: organization_type_id, **fields}
-        external_id = body.get(model.FIELD_EXTERNAL_ID)
-        if not external_id:
-            return self.request("POST", model.ORGANIZATIONS, json=body)
+        return operations.create_organization(
+            self.client, name=name, organization_type_id=organization_type_id, **fields
+        )
 
-        def find_existing() -> JsonDict | None:
-            for organization in self.list_organizations(name_contains=name):
-                if organization.get(model.FIELD_EXTERNAL_ID) == external_id:
-                    return organization
-            return None
+    def find_organization(self, external_id: str, *, name: str) -> JsonDict | None:
+        """
+        Return the organization with this external id whose name contains ``name``, or ``None``.
 
-        return self.client.create_reconciled(model.ORGANIZATIONS, body, find_existing=find_existing)
+        The API filters organizations by name, not by external id: this lists those whose name contains ``name``.
+
+        :param external_id: the external id to look for.
+        :param name: the organization's name, or a part of it.
+        """
+        return operations.find_organization(self.client, external_id, name=name)
 
     # --- funds ------------------------------------------------------------------------------------------------------
 
-    def import_cost_items(self, items: Iterable[Mapping[str, Any]]) -> JsonDict:
+    def import_cost_items(
+        self, items: Iterable[Mapping[str, Any]], *, chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> FundImportReport:
         """
-        Upsert cost items in one bulk call; each is matched by ``costItemId`` or ``costItemExternalId``.
+        Upsert cost items in bulk calls of ``chunk_size``; each is matched by ``costItemId`` or ``costItemExternalId``.
 
-        The call is retried after an ambiguous failure only when every item carries one of those keys, since
-        the server then updates instead of creating twice.
+        Items the server rejects are reported with their external id, index and message; the others are applied.
+        ``report.as_dict()`` is what :class:`~airflow_provider_focus.operators.funds.FocusImportCostItemsOperator`
+        returns. For the server's raw answer to one bulk call, use :meth:`bulk_import_cost_items`.
+
+        :param items: the cost items (any iterable: read one at a time).
+        :param chunk_size: items per bulk call.
+        """
+        return import_fund_items(self.client, COST_ITEMS, items, chunk_size=chunk_size)
+
+    def bulk_import_cost_items(self, items: Iterable[Mapping[str, Any]]) -> JsonDict:
+        """
+        Upsert cost items in one bulk call and return the server's answer with per-item ``results`` and ``errors``.
+
+        The call is retried after an ambiguous failure only when every item carries ``costItemId`` or
+        ``costItemExternalId``, since the server then updates instead of creating twice.
 
         :param items: the cost items.
-        :return: the server's answer with per-item ``results`` and ``errors``.
         """
-        return self._bulk(model.COST_ITEM_BULK, items, (model.COST_ITEM_ID, model.COST_ITEM_EXTERNAL_ID))
+        keys = (COST_ITEMS.id_field, COST_ITEMS.external_id_field)
+        return operations.bulk_import(self.client, COST_ITEMS.bulk_path, items, keys)
 
     def get_cost_item(self, cost_item_id: str) -> JsonDict:
         """
@@ -340,14 +410,28 @@ class FocusHook(BaseHook):
         """
         self.request("DELETE", resource_path(model.COST_ITEM, cost_item_id))
 
-    def import_benefit_items(self, items: Iterable[Mapping[str, Any]]) -> JsonDict:
+    def import_benefit_items(
+        self, items: Iterable[Mapping[str, Any]], *, chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> FundImportReport:
         """
-        Upsert benefit items in one bulk call; each is matched by ``benefitItemId`` or ``benefitItemExternalId``.
+        Upsert benefit items in bulk calls; each is matched by ``benefitItemId`` or ``benefitItemExternalId``.
+
+        Same behaviour and report as :meth:`import_cost_items`; for the raw answer of one bulk call, use
+        :meth:`bulk_import_benefit_items`.
+
+        :param items: the benefit items (any iterable: read one at a time).
+        :param chunk_size: items per bulk call.
+        """
+        return import_fund_items(self.client, BENEFIT_ITEMS, items, chunk_size=chunk_size)
+
+    def bulk_import_benefit_items(self, items: Iterable[Mapping[str, Any]]) -> JsonDict:
+        """
+        Upsert benefit items in one bulk call and return the server's answer (per-item ``results`` and ``errors``).
 
         :param items: the benefit items.
-        :return: the server's answer with per-item ``results`` and ``errors``.
         """
-        return self._bulk(model.BENEFIT_ITEM_BULK, items, (model.BENEFIT_ITEM_ID, model.BENEFIT_ITEM_EXTERNAL_ID))
+        keys = (BENEFIT_ITEMS.id_field, BENEFIT_ITEMS.external_id_field)
+        return operations.bulk_import(self.client, BENEFIT_ITEMS.bulk_path, items, keys)
 
     def get_benefit_item(self, benefit_item_id: str) -> JsonDict:
         """
@@ -418,7 +502,7 @@ class FocusHook(BaseHook):
                 f"No Focus API at {self.config.api_root}: check the site or cloud_id, and that Focus is "
                 "enabled on that site."
             )
-        except (FocusApiError, FocusConnectionError, FocusError) as err:
+        except FocusError as err:
             return False, str(err)
         except Exception as err:
             # A foreign exception's text may quote a request header; it goes to the (masked) log, not the answer.
@@ -429,16 +513,7 @@ class FocusHook(BaseHook):
     # --- internals --------------------------------------------------------------------------------------------
 
     def _patch(self, path: str, fields: Mapping[str, Any], update_mask: Sequence[str] | None) -> JsonDict:
-        mask = list(update_mask) if update_mask is not None else list(fields)
-        if not mask:
-            raise FocusConfigError("Nothing to update: give at least one field or an update_mask.")
-        params = {model.UPDATE_MASK_PARAM: ",".join(mask)}
-        return self.request(model.UPDATE_METHOD, path, params=params, json=dict(fields))
-
-    def _bulk(self, path: str, items: Iterable[Mapping[str, Any]], keys: tuple[str, ...]) -> JsonDict:
-        batch = [dict(item) for item in items]
-        keyed = all(any(item.get(key) for key in keys) for item in batch)
-        return self.client.request("POST", path, json={model.BULK_ITEMS: batch}, idempotent=keyed)
+        return operations.patch(self.client, path, fields, update_mask)
 
 
 async def _amask_secret(secret: str) -> None:
