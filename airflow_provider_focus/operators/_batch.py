@@ -49,7 +49,10 @@ class FocusBatchOperator(FocusBaseOperator):
     @staticmethod
     def check_input(name: str, value: Any, input_path: str | None) -> None:
         """
-        Refuse both or neither of the records argument and ``input_path``, and a records value that is no list.
+        Refuse both or neither of the records argument and ``input_path``, and records that are no list.
+
+        A literal string must hold a JSON list (``records='[{"externalId": ...}]'``); templates and XCom
+        references are checked once rendered.
 
         :param name: the records argument's name.
         :param value: its value.
@@ -57,8 +60,8 @@ class FocusBatchOperator(FocusBaseOperator):
         """
         if (value is None) == (input_path is None):
             raise FocusConfigError(f"Give exactly one of {name} and input_path.")
-        if value is not None and not is_template(value) and not isinstance(value, (list, tuple)):
-            raise FocusConfigError(f"{name} must be a list of dicts, got {type(value).__name__}.")
+        if value is not None and not is_template(value):
+            records_of(value, name=name)  # a list, or a literal JSON string holding one
 
     @contextmanager
     def open_input(self, value: Any, *, name: str) -> Iterator[Iterable[Any]]:

@@ -113,3 +113,14 @@ def test_delete_id_is_templated(context):
     op = FocusDeleteCostItemOperator(task_id="d", cost_item_id="{{ params.id }}")
     op.render_template_fields({**context, "params": {"id": "cost-7"}})
     assert op.cost_item_id == "cost-7"
+
+
+def test_import_reads_csv_items_as_a_stream(requests_mock, context, tmp_path):
+    requests_mock.post(f"{API}/funds/cost-item/bulk", json=bulk_answer)
+    path = tmp_path / "costs.csv"
+    path.write_text("costItemExternalId,focusAreaExternalId,name,costType,costSubtypeKey\nC1,PRJ-001,c1,LABOR,\n")
+    op = FocusImportCostItemsOperator(task_id="costs", input_path=str(path))
+    assert op.execute(context) == {"created": ["id-C1"], "updated": [], "unchanged": 0, "failed": []}
+    assert requests_mock.last_request.json() == {
+        "items": [{"costItemExternalId": "C1", "focusAreaExternalId": "PRJ-001", "name": "c1", "costType": "LABOR"}]
+    }

@@ -45,6 +45,7 @@ def test_creates_missing_patches_only_differences_and_leaves_equal_alone(request
     op = FocusUpsertFocusAreasOperator(
         task_id="upsert",
         records=[rec("SAME", description="d"), rec("DIFF", description="new"), rec("NEW", "SAME")],
+        max_in_flight=1,  # the order of the writes below is the order of the records
     )
     report = op.execute(context)
     assert report == {"created": ["fa-3"], "updated": ["fa-2"], "unchanged": 1, "failed": []}
@@ -225,3 +226,44 @@ def test_records_template_renders_from_jinja(context):
 def test_arguments_are_validated_in_init(kwargs, message):
     with pytest.raises(FocusConfigError, match=message):
         FocusUpsertFocusAreasOperator(task_id="upsert", **kwargs)
+
+
+def test_records_from_csv_by_extension_with_empty_cells_not_given(requests_mock, context, tmp_path):
+    existing(requests_mock, [focus_area("fa-1", "P", name="P", focusAreaTypeId="fat-program", description="keep")])
+    requests_mock.post(f"{API}/focus-areas", json=focus_area("fa-2", "K"), status_code=201)
+    path = tmp_path / "in.csv"
+    path.write_text(
+        "\ufeffexternalId,parentExternalId,name,focusAreaTypeId,description\nP,,P,fat-program,\nK,P,Kid,fat-project,\n",
+        encoding="utf-8",
+    )
+    op = FocusUpsertFocusAreasOperator(task_id="upsert", input_path=f"file://{path}", max_in_flight=1)
+    assert op.execute(context) == {"created": ["fa-2"], "updated": [], "unchanged": 1, "failed": []}
+    assert writes(requests_mock) == [
+        (
+            "POST",
+            "focus-areas",
+            {"name": "Kid", "focusAreaTypeId": "fat-project", "externalId": "K", "parentId": "fa-1"},
+        )
+    ]
+
+
+def test_csv_by_format_argument_and_an_unknown_extension_names_the_formats(requests_mock, context, tmp_path):
+    existing(requests_mock, [focus_area("fa-1", "A", name="A")])
+    path = tmp_path / "export.txt"
+    path.write_text("externalId,name,focusAreaTypeId\nA,A,fat-project\n")
+    op = FocusUpsertFocusAreasOperator(task_id="upsert", input_path=str(path), format="csv")
+    assert op.execute(context)["unchanged"] == 1
+    with pytest.raises(FocusConfigError, match=r"accepted: jsonl \(\.jsonl, \.ndjson\); csv \(\.csv\)"):
+        FocusUpsertFocusAreasOperator(task_id="upsert", input_path=str(path))
+    templated = FocusUpsertFocusAreasOperator(task_id="upsert", input_path="{{ params.path }}")
+    templated.render_template_fields({**context, "params": {"path": str(path)}})
+    with pytest.raises(FocusConfigError, match="pass format='jsonl' or format='csv'"):
+        templated.execute(context)
+    with pytest.raises(FocusConfigError, match="format='xlsx' is not an input format"):
+        FocusUpsertFocusAreasOperator(task_id="upsert", input_path=str(path), format="xlsx")
+
+
+def test_a_literal_json_string_of_records_is_accepted(requests_mock, context):
+    existing(requests_mock, [focus_area("fa-1", "A", name="A")])
+    op = FocusUpsertFocusAreasOperator(task_id="upsert", records=json.dumps([rec("A")]))
+    assert op.execute(context)["unchanged"] == 1
