@@ -138,7 +138,11 @@ class _Job:
 
 
 class _Index:
-    """Focus areas by external id: from one paginated scan, or looked up one by one and cached (thread-safe)."""
+    """
+    Focus areas by external id: from one paginated scan, or looked up one by one (thread-safe).
+
+    A record takes its own entry (each key is handled once), so the index shrinks as the run goes on.
+    """
 
     def __init__(self, client: FocusClient, *, scan: bool) -> None:
         self._client = client
@@ -151,21 +155,27 @@ class _Index:
                 if external_id:
                     self._by_external_id.setdefault(str(external_id), []).append(_slim(focus_area))
 
-    def get(self, external_id: str) -> dict[str, Any] | None:
+    def id_of(self, external_id: str) -> str | None:
+        """Return the id of the focus area with this external id (a parent's), or ``None``."""
+        found = self._find(external_id, take=False)
+        return None if found is None else str(found[model.FIELD_ID])
+
+    def take(self, external_id: str) -> dict[str, Any] | None:
+        """Return the focus area with this external id and forget it (a record's own), or ``None``."""
+        return self._find(external_id, take=True)
+
+    def _find(self, external_id: str, *, take: bool) -> dict[str, Any] | None:
         with self._lock:
-            matches = self._by_external_id.get(external_id)
+            matches = self._by_external_id.pop(external_id, None) if take else self._by_external_id.get(external_id)
         if matches is None and not self._scanned:
             matches = [_slim(found) for found in operations.focus_areas_with_external_id(self._client, external_id)]
-            with self._lock:
-                matches = self._by_external_id.setdefault(external_id, matches)
+            if not take:
+                with self._lock:
+                    self._by_external_id[external_id] = matches
         if matches and len(matches) > 1:
             ids = ", ".join(str(match.get(model.FIELD_ID)) for match in matches)
             raise FocusConfigError(f"{len(matches)} focus areas share the external id {external_id!r}: {ids}")
         return matches[0] if matches else None
-
-    def put(self, external_id: str, focus_area: Mapping[str, Any]) -> None:
-        with self._lock:
-            self._by_external_id[external_id] = [_slim(focus_area)]
 
 
 def _slim(focus_area: Mapping[str, Any]) -> dict[str, Any]:
@@ -253,12 +263,12 @@ class _Upsert:
             self._wait(self.waiting, job)
         else:
             try:
-                parent = self.index.get(job.parent)
+                parent_id = self.index.id_of(job.parent)
             except FocusError as err:
                 self._fail(job, str(err))
                 return
-            if parent is not None:
-                self.ready.append((job, str(parent[model.FIELD_ID])))
+            if parent_id is not None:
+                self.ready.append((job, parent_id))
             else:
                 self._wait(self.orphans, job)
 
@@ -377,7 +387,7 @@ class _Upsert:
         desired = desired_fields(job.record, external_id=job.key, key=options.key, parent_key=options.parent_key)
         if parent_id is not None:
             desired[model.FIELD_PARENT_ID] = parent_id
-        existing = self.index.get(job.key)
+        existing = self.index.take(job.key)
         if existing is None:
             return self._create(job.key, desired)
         focus_area_id = str(existing[model.FIELD_ID])
@@ -390,8 +400,7 @@ class _Upsert:
         if options.dry_run:
             log.info("Would update %s (%s): %s", focus_area_id, job.key, ", ".join(sorted(changes)))
         else:
-            updated = operations.update_focus_area(self.client, focus_area_id, changes, update_mask=sorted(changes))
-            self.index.put(job.key, updated)
+            operations.update_focus_area(self.client, focus_area_id, changes, update_mask=sorted(changes))
             log.debug("Updated %s (%s): %s", focus_area_id, job.key, ", ".join(sorted(changes)))
         return "updated", focus_area_id, focus_area_id
 
@@ -410,7 +419,6 @@ class _Upsert:
             return "created", DRY_RUN_ID.format(external_id=key), key
         created = operations.create_focus_area(self.client, name=name, focus_area_type_id=type_id, **body)
         focus_area_id = str(created[model.FIELD_ID])
-        self.index.put(key, created)
         log.debug("Created %s (%s)", focus_area_id, key)
         return "created", focus_area_id, focus_area_id
 
