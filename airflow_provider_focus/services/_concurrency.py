@@ -7,10 +7,10 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import requests
-from requests.adapters import HTTPAdapter
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,8 @@ def widen_pool(session: requests.Session, size: int) -> None:
     :param session: the client's session.
     :param size: the connections per host to keep.
     """
+    from requests.adapters import HTTPAdapter  # the session's library, loaded by the client already
+
     for adapter in session.adapters.values():
         if isinstance(adapter, HTTPAdapter) and getattr(adapter, "_pool_maxsize", size) < size:
             # requests keeps the constructor's pool settings in these attributes (and pickles them).

@@ -10,13 +10,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
-from airflow_provider_focus.api.client import FocusClient
 from airflow_provider_focus.exceptions import FocusAuthError, FocusConfigError, FocusError
 from airflow_provider_focus.services import operations
 from airflow_provider_focus.services.report import FundImportReport
+
+if TYPE_CHECKING:
+    from airflow_provider_focus.api.client import FocusClient
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,13 @@ change objects the same way.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
-from airflow_provider_focus.api.client import FocusClient, resource_path
 from airflow_provider_focus.exceptions import FocusConfigError
+
+if TYPE_CHECKING:
+    from airflow_provider_focus.api.client import FocusClient
 
 JsonDict = dict[str, Any]
 
@@ -77,6 +79,8 @@ def update_focus_area(
     :param update_mask: the fields to change; listed but absent or ``None`` fields are cleared. Defaults to the
         keys of ``fields``.
     """
+    from airflow_provider_focus.api.client import resource_path  # the HTTP library loads with the client, not here
+
     return patch(client, resource_path(model.FOCUS_AREAS, focus_area_id), fields, update_mask)
 
 

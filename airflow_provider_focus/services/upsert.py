@@ -16,15 +16,17 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import chain, islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
-from airflow_provider_focus.api.client import FocusClient
 from airflow_provider_focus.exceptions import FocusAuthError, FocusConfigError, FocusError, FocusRateLimitError
 from airflow_provider_focus.services import operations
 from airflow_provider_focus.services._concurrency import MAX_IN_FLIGHT_LIMIT, BoundedRunner, Outcome, widen_pool
 from airflow_provider_focus.services._diff import changed_fields, cycle_message, desired_fields, is_blank, type_conflict
 from airflow_provider_focus.services.report import UpsertReport
+
+if TYPE_CHECKING:
+    from airflow_provider_focus.api.client import FocusClient
 
 log = logging.getLogger(__name__)
 

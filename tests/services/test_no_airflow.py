@@ -43,3 +43,14 @@ def test_services_import_and_run_without_loading_airflow():
     assert len(outcome["upsert"]["created"]) == 1
     assert outcome["upsert"]["failed"] == []
     assert (len(outcome["costs"]["created"]), outcome["costs"]["failed"]) == (1, [])
+
+
+def test_importing_the_services_loads_no_http_library():
+    """The services take a client; the HTTP library comes with the client, not with an import of the services."""
+    code = (
+        "import sys, airflow_provider_focus.services; "
+        "print(sorted(m for m in ('requests', 'httpx', 'urllib3', 'airflow') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == "[]"
