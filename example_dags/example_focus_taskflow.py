@@ -45,8 +45,8 @@ def example_focus_taskflow() -> None:
             )
         return report.as_dict()
 
-    upsert_focus_areas(str(DATA / "focus_areas.csv"))
     # [END howto_hook_focus_upsert_taskflow]
+    upsert_focus_areas(str(DATA / "focus_areas.csv"))
 
 
 example_focus_taskflow()
