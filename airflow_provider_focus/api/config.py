@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import ipaddress
 import json
 import logging
@@ -549,18 +550,30 @@ def parse_verify(value: Any) -> bool | str:
     if os.path.isdir(text):
         raise FocusConfigError(f"The Focus connection's extra 'verify' names {shown!r}, a directory. {advice}")
     try:
-        with open(text, "rb") as bundle:
+        stat = os.stat(text)
+        problem = _ca_bundle_problem(text, stat.st_mtime_ns, stat.st_size)
+    except OSError as err:
+        problem = f"which cannot be read ({err.strerror})"
+    if problem:
+        raise FocusConfigError(f"The Focus connection's extra 'verify' names {shown!r}, {problem}. {advice}")
+    return text
+
+
+@functools.lru_cache(maxsize=64)
+def _ca_bundle_problem(path: str, mtime_ns: int, size: int) -> str | None:
+    """
+    Say what makes a file no PEM CA bundle, or ``None``; read once per version of the file.
+
+    A thousand triggers on one connection parse it a thousand times on the triggerer's event loop.
+    """
+    try:
+        with open(path, "rb") as bundle:
             head = bundle.read(_MAX_CA_BUNDLE_BYTES)
     except OSError as err:
-        raise FocusConfigError(
-            f"The Focus connection's extra 'verify' names {shown!r}, which cannot be read ({err.strerror}). {advice}"
-        ) from None
+        return f"which cannot be read ({err.strerror})"
     if not _PEM_CERTIFICATE.search(head):
-        raise FocusConfigError(
-            f"The Focus connection's extra 'verify' names {shown!r}, which is not a PEM CA bundle (it has no "
-            f"'-----BEGIN CERTIFICATE-----' block). {advice}"
-        )
-    return text
+        return "which is not a PEM CA bundle (it has no '-----BEGIN CERTIFICATE-----' block)"
+    return None
 
 
 def parse_number(value: Any, extra: ExtraField) -> float | int:
