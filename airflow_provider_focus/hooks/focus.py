@@ -409,22 +409,26 @@ class FocusHook(BaseHook):
         Make one cheap authenticated call and say what to fix if it fails; never raises.
 
         It retries at most once, so that a wrong host or a refused connection is reported in seconds. Its messages
-        never name the connection id: Airflow's Test button tests a copy under a random id. Warnings about the
-        connection (an unknown extra, credentials sent outside Atlassian) end the message, passed or failed.
+        never name the connection id: Airflow's Test button tests a copy under a random id. A hook that has read
+        its connection tests that configuration; otherwise the connection is read here, and its warnings (an unknown
+        extra, credentials sent outside Atlassian) end the message, passed or failed.
         """
-        try:
-            conn = self.get_connection(self.focus_conn_id)
-        except Exception as err:
-            return False, self._lookup_failure(err)
-        try:
-            reading = read_connection(**_connection_fields(conn, conn.extra_dejson))
-        except FocusConfigError as err:
-            return False, str(err)
-        except Exception as err:
-            self.log.exception("Reading the Focus connection failed unexpectedly")
-            return False, f"Unexpected error while reading the connection ({type(err).__name__}); the log has details."
-        config = reading.config
-        warnings = "".join(f" Warning: {warning}" for warning in reading.warnings)
+        config: FocusClientConfig | None = self.__dict__.get("config")  # the hook's own, when it has read one
+        warnings = ""
+        if config is None:
+            try:
+                conn = self.get_connection(self.focus_conn_id)
+            except Exception as err:
+                return False, self._lookup_failure(err)
+            try:
+                reading = read_connection(**_connection_fields(conn, conn.extra_dejson))
+            except FocusConfigError as err:
+                return False, str(err)
+            except Exception as err:
+                self.log.exception("Reading the Focus connection failed unexpectedly")
+                return False, f"Unexpected error reading the connection ({type(err).__name__}); the log has details."
+            config = reading.config
+            warnings = "".join(f" Warning: {warning}" for warning in reading.warnings)
         try:
             quick = FocusClient(replace(config, max_retries=min(1, config.max_retries)), secret_sink=mask_secret)
             try:
