@@ -579,3 +579,25 @@ def test_property_a_credential_in_a_url_field_is_refused_and_never_quoted(
         FocusClientConfig.from_connection_fields(host=host, login=EMAIL, password=TOKEN, extra=extra)
     assert secret not in str(excinfo.value)
     assert secret[:6] not in str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"host": "acme.atlassian.net", "extra": [1]}, "extra must be a JSON object"),
+        ({"host": "acme.atlassian.net", "extra": {"verify": "/"}}, "'verify' names '/', a directory"),
+        ({"host": "acme.atlassian.net", "extra": {"max_retries": 10**6}}, "'max_retries' must be a whole number"),
+        ({"host": "https://me:s3cr3tPASS@acme.atlassian.net"}, "must not carry credentials"),
+        ({"host": "127.0.0.1", "port": 99999}, "port must be a whole number"),
+    ],
+)
+def test_sync_and_async_hooks_refuse_the_same_connection_alike(set_connection, fields, message):
+    import asyncio
+
+    set_connection("focus_bad_both", login=EMAIL, password=TOKEN, **fields)
+    with pytest.raises(FocusConfigError, match=message) as sync_error:
+        _ = FocusHook("focus_bad_both").config
+    with pytest.raises(FocusConfigError, match=message) as async_error:
+        asyncio.run(FocusHook("focus_bad_both").aget_config())
+    assert str(sync_error.value) == str(async_error.value)
+    assert "s3cr3tPASS" not in str(sync_error.value)
