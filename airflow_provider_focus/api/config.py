@@ -10,6 +10,7 @@ import logging
 import math
 import os
 import re
+import stat
 import threading
 import uuid
 from collections.abc import Mapping
@@ -295,6 +296,7 @@ def _json_kind(value: Any) -> str:
     return "null" if value is None else kinds.get(type(value), f"a {type(value).__name__}")
 
 
+@functools.lru_cache(maxsize=256)
 def is_loopback(hostname: str) -> bool:
     """Return whether ``hostname`` is ``localhost`` or a loopback address."""
     if hostname.lower() == "localhost":
@@ -305,6 +307,7 @@ def is_loopback(hostname: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=256)
 def is_atlassian(hostname: str) -> bool:
     """Return whether ``hostname`` is one of Atlassian's domains or below one."""
     name = hostname.lower().rstrip(".")
@@ -369,11 +372,12 @@ def _port_given(port: Any) -> bool:
 def _parse_origin(
     url: str, *, field: str, example: str, allow_path: bool = False, port: int | str | None = None
 ) -> str:
-    shown = _display(url)
     try:
         parts = urlsplit(url)
     except ValueError:
-        raise FocusConfigError(f"The Focus connection's {field} {shown!r} is not a valid URL. {example}") from None
+        raise FocusConfigError(
+            f"The Focus connection's {field} {_display(url)!r} is not a valid URL. {example}"
+        ) from None
     if "@" in parts.netloc:
         raise FocusConfigError(
             f"The Focus connection's {field} must not carry credentials (user:password@): put the email or client "
@@ -383,8 +387,8 @@ def _parse_origin(
         url_port = parts.port
     except ValueError:
         raise FocusConfigError(
-            f"The Focus connection's {field} {shown!r} is not a valid URL: its port must be a whole number from 1 to "
-            f"65535. {example}"
+            f"The Focus connection's {field} {_display(url)!r} is not a valid URL: its port must be a whole number "
+            f"from 1 to 65535. {example}"
         ) from None
     if parts.scheme not in _DEFAULT_PORTS:
         raise FocusConfigError(f"The Focus connection's {field} must use https, not {parts.scheme[:20]!r}. {example}")
@@ -401,7 +405,7 @@ def _parse_origin(
         raise FocusConfigError(f"The Focus connection's {field} has {' and '.join(extras)}; remove it. {example}")
     hostname = parts.hostname or ""
     if not (_HOSTNAME.match(hostname) or _is_ip(hostname)):
-        raise FocusConfigError(f"The Focus connection's {field} has no valid host name: {shown!r}. {example}")
+        raise FocusConfigError(f"The Focus connection's {field} has no valid host name: {_display(url)!r}. {example}")
     if parts.scheme == "http" and not is_loopback(hostname):
         raise FocusConfigError(
             f"The Focus connection's {field} uses plain http:// for {hostname!r}; only loopback hosts "
@@ -543,17 +547,18 @@ def parse_verify(value: Any) -> bool | str:
         return False
     advice = "Use true, false or the path of a PEM file, e.g. '/etc/ssl/certs/ca-certificates.crt'."
     shown = text[:200]
-    if not os.path.exists(text):
+    try:
+        status = os.stat(text)
+    except FileNotFoundError:
         raise FocusConfigError(
             f"The Focus connection's extra 'verify' names the CA bundle {shown!r}, which does not exist. {advice}"
-        )
-    if os.path.isdir(text):
-        raise FocusConfigError(f"The Focus connection's extra 'verify' names {shown!r}, a directory. {advice}")
-    try:
-        stat = os.stat(text)
-        problem = _ca_bundle_problem(text, stat.st_mtime_ns, stat.st_size)
+        ) from None
     except OSError as err:
-        problem = f"which cannot be read ({err.strerror})"
+        problem: str | None = f"which cannot be read ({err.strerror})"
+    else:
+        if stat.S_ISDIR(status.st_mode):
+            raise FocusConfigError(f"The Focus connection's extra 'verify' names {shown!r}, a directory. {advice}")
+        problem = _ca_bundle_problem(text, status.st_mtime_ns, status.st_size)
     if problem:
         raise FocusConfigError(f"The Focus connection's extra 'verify' names {shown!r}, {problem}. {advice}")
     return text
