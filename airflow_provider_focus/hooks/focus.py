@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
@@ -12,8 +15,6 @@ from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
 from airflow_provider_focus.api import model
-from airflow_provider_focus.api.async_client import AsyncFocusClient
-from airflow_provider_focus.api.client import FocusClient, discover_cloud_id, resource_path
 from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site
 from airflow_provider_focus.exceptions import (
     FocusApiError,
@@ -25,7 +26,15 @@ from airflow_provider_focus.exceptions import (
 )
 
 if TYPE_CHECKING:
+    import httpx
     from airflow.sdk import Connection
+
+    from airflow_provider_focus.api.async_client import AsyncFocusClient
+    from airflow_provider_focus.api.client import FocusClient
+
+# The HTTP libraries (requests, urllib3, httpx) are imported when a hook first talks to Focus, never when a DAG
+# file imports an operator, a sensor or a trigger: the clients are imported inside the methods that use them.
+_ASYNC_CLIENT_MODULE = "airflow_provider_focus.api.async_client"
 
 JsonDict = dict[str, Any]
 
@@ -50,6 +59,7 @@ class FocusHook(BaseHook):
         super().__init__()
         self.focus_conn_id = focus_conn_id
         self._async_client: AsyncFocusClient | None = None
+        self._shared_http: httpx.AsyncClient | None = None
 
     # --- connection ---------------------------------------------------------------------------------------------
 
@@ -80,23 +90,46 @@ class FocusHook(BaseHook):
             raise FocusConfigError(f"Connection {self.focus_conn_id!r}: {err}") from None
 
     async def aget_client(self) -> AsyncFocusClient:
-        """Return the async API client, created once per hook (close it with :meth:`aclose`)."""
+        """
+        Return the async API client, created once per hook (close it with :meth:`aclose`).
+
+        Its HTTP connections come from a pool shared by every hook of the same connection on this event loop
+        (one per triggerer, not one per trigger); :meth:`aclose` gives them back.
+        """
         if self._async_client is None:
             config = await self.aget_config()
             if config.password:
                 await _amask_secret(config.password)
-            self._async_client = AsyncFocusClient(config, secret_sink=_amask_secret)
+            if _ASYNC_CLIENT_MODULE not in sys.modules:  # the first import (httpx, requests) stays off the loop
+                await asyncio.to_thread(importlib.import_module, _ASYNC_CLIENT_MODULE)
+            from airflow_provider_focus.api.async_client import AsyncFocusClient
+            from airflow_provider_focus.api.pool import shared_clients
+
+            http = await shared_clients.acquire(config)
+            try:
+                self._async_client = AsyncFocusClient(config, http=http, secret_sink=_amask_secret)
+            except BaseException:
+                await shared_clients.release(http)
+                raise
+            self._shared_http = http
         return self._async_client
 
     async def aclose(self) -> None:
-        """Close the async client's connections, if one was created."""
-        if self._async_client is not None:
-            await self._async_client.aclose()
-            self._async_client = None
+        """Give the async client's connections back to the shared pool (the pool closes them after its last user)."""
+        client, http = self._async_client, self._shared_http
+        self._async_client = self._shared_http = None
+        if client is not None:
+            await client.aclose()
+        if http is not None:
+            from airflow_provider_focus.api.pool import shared_clients
+
+            await shared_clients.release(http)
 
     @cached_property
     def client(self) -> FocusClient:
         """The API client, created once per hook so that its session keeps connections alive."""
+        from airflow_provider_focus.api.client import FocusClient
+
         if self.config.password:
             mask_secret(self.config.password)
         return FocusClient(self.config, secret_sink=mask_secret)
@@ -123,6 +156,8 @@ class FocusHook(BaseHook):
         :param site: the site, e.g. ``acme.atlassian.net``.
         :param timeout: seconds to wait.
         """
+        from airflow_provider_focus.api.client import discover_cloud_id
+
         return discover_cloud_id(parse_site(site), timeout=timeout)
 
     # --- generic ------------------------------------------------------------------------------------------------
@@ -401,6 +436,8 @@ class FocusHook(BaseHook):
 
         It retries at most once, so that a wrong host or a refused connection is reported in seconds.
         """
+        from airflow_provider_focus.api.client import FocusClient
+
         try:
             quick = FocusClient(
                 replace(self.config, max_retries=min(1, self.config.max_retries)), secret_sink=mask_secret
@@ -439,6 +476,17 @@ class FocusHook(BaseHook):
         batch = [dict(item) for item in items]
         keyed = all(any(item.get(key) for key in keys) for item in batch)
         return self.client.request("POST", path, json={model.BULK_ITEMS: batch}, idempotent=keyed)
+
+
+def resource_path(*segments: str | int) -> str:
+    """
+    Join path segments, URL-encoding each (:func:`airflow_provider_focus.api.client.resource_path`, imported late).
+
+    :param segments: the resource name first, then ids.
+    """
+    from airflow_provider_focus.api import client
+
+    return client.resource_path(*segments)
 
 
 async def _amask_secret(secret: str) -> None:
