@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
+import sys
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
@@ -12,8 +15,6 @@ from airflow.providers.common.compat.sdk import BaseHook
 
 from airflow_provider_focus._compat import aextra_dejson, aget_connection, amask_secret, mask_secret
 from airflow_provider_focus.api import model
-from airflow_provider_focus.api.async_client import AsyncFocusClient
-from airflow_provider_focus.api.client import FocusClient, discover_cloud_id, resource_path
 from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site, read_connection
 from airflow_provider_focus.exceptions import (
     FocusAuthError,
@@ -40,7 +41,15 @@ from airflow_provider_focus.services.upsert import (
 )
 
 if TYPE_CHECKING:
+    import httpx
     from airflow.sdk import Connection
+
+    from airflow_provider_focus.api.async_client import AsyncFocusClient
+    from airflow_provider_focus.api.client import FocusClient
+
+# The HTTP libraries (requests, urllib3, httpx) are imported when a hook first talks to Focus, never when a DAG
+# file imports an operator, a sensor or a trigger: the clients are imported inside the methods that use them.
+_ASYNC_CLIENT_MODULE = "airflow_provider_focus.api.async_client"
 
 JsonDict = dict[str, Any]
 
@@ -65,6 +74,7 @@ class FocusHook(BaseHook):
         super().__init__()
         self.focus_conn_id = focus_conn_id
         self._async_client: AsyncFocusClient | None = None
+        self._shared_http: httpx.AsyncClient | None = None
 
     # --- connection ---------------------------------------------------------------------------------------------
 
@@ -104,23 +114,46 @@ class FocusHook(BaseHook):
         return connection_form_widgets()
 
     async def aget_client(self) -> AsyncFocusClient:
-        """Return the async API client, created once per hook (close it with :meth:`aclose`)."""
+        """
+        Return the async API client, created once per hook (close it with :meth:`aclose`).
+
+        Its HTTP connections come from a pool shared by every hook of the same connection on this event loop
+        (one per triggerer, not one per trigger); :meth:`aclose` gives them back.
+        """
         if self._async_client is None:
             config = await self.aget_config()
             if config.password:
                 await amask_secret(config.password)
-            self._async_client = AsyncFocusClient(config, secret_sink=amask_secret)
+            if _ASYNC_CLIENT_MODULE not in sys.modules:  # the first import (httpx, requests) stays off the loop
+                await asyncio.to_thread(importlib.import_module, _ASYNC_CLIENT_MODULE)
+            from airflow_provider_focus.api.async_client import AsyncFocusClient
+            from airflow_provider_focus.api.pool import shared_clients
+
+            http = await shared_clients.acquire(config)
+            try:
+                self._async_client = AsyncFocusClient(config, http=http, secret_sink=amask_secret)
+            except BaseException:
+                await shared_clients.release(http)
+                raise
+            self._shared_http = http
         return self._async_client
 
     async def aclose(self) -> None:
-        """Close the async client's connections, if one was created."""
-        if self._async_client is not None:
-            await self._async_client.aclose()
-            self._async_client = None
+        """Give the async client's connections back to the shared pool (the pool closes them after its last user)."""
+        client, http = self._async_client, self._shared_http
+        self._async_client = self._shared_http = None
+        if client is not None:
+            await client.aclose()
+        if http is not None:
+            from airflow_provider_focus.api.pool import shared_clients
+
+            await shared_clients.release(http)
 
     @cached_property
     def client(self) -> FocusClient:
         """The API client, created once per hook so that its session keeps connections alive."""
+        from airflow_provider_focus.api.client import FocusClient
+
         if self.config.password:
             mask_secret(self.config.password)
         return FocusClient(self.config, secret_sink=mask_secret)
@@ -147,6 +180,8 @@ class FocusHook(BaseHook):
         :param site: the site, e.g. ``acme.atlassian.net``.
         :param timeout: seconds to wait.
         """
+        from airflow_provider_focus.api.client import discover_cloud_id
+
         return discover_cloud_id(parse_site(site), timeout=timeout)
 
     # --- generic ------------------------------------------------------------------------------------------------
@@ -548,6 +583,8 @@ class FocusHook(BaseHook):
                 return False, f"Unexpected error reading the connection ({type(err).__name__}); the log has details."
             config = reading.config
             warnings = "".join(f" Warning: {warning}" for warning in reading.warnings)
+        from airflow_provider_focus.api.client import FocusClient
+
         try:
             quick = FocusClient(replace(config, max_retries=min(1, config.max_retries)), secret_sink=mask_secret)
             try:
@@ -614,6 +651,17 @@ def _not_found_errors() -> tuple[type[Exception], ...]:
     from airflow.providers.common.compat.sdk import AirflowNotFoundException
 
     return (AirflowNotFoundException, CoreNotFound)
+
+
+def resource_path(*segments: str | int) -> str:
+    """
+    Join path segments, URL-encoding each (:func:`airflow_provider_focus.api.client.resource_path`, imported late).
+
+    :param segments: the resource name first, then ids.
+    """
+    from airflow_provider_focus.api import client
+
+    return client.resource_path(*segments)
 
 
 def _auth_advice(err: FocusAuthError, config: FocusClientConfig) -> str:
