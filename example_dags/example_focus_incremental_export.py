@@ -24,6 +24,15 @@ EXPORT_BASE = os.environ.get("FOCUS_EXPORT_BASE", "file:///tmp/focus-export")
 WATERMARK_VARIABLE = "focus_export_watermark"
 
 
+@task
+def store_watermark(result: dict[str, Any]) -> str | None:
+    """Keep the new watermark for the next run, now that the file is complete."""
+    watermark = result.get("watermark")
+    if watermark:
+        Variable.set(WATERMARK_VARIABLE, watermark)
+    return watermark
+
+
 @dag(
     dag_id="example_focus_incremental_export",
     schedule="@hourly",
@@ -40,15 +49,6 @@ def example_focus_incremental_export() -> None:
         updated_since=("{{ '' if params.full_load else var.value.get('" + WATERMARK_VARIABLE + "', '') }}"),
         output_path="{{ params.export_base }}/focus_areas/{{ run_id | replace(':', '-') | replace('+', '_') }}.jsonl",
     )
-
-    @task
-    def store_watermark(result: dict[str, Any]) -> str | None:
-        """Keep the new watermark for the next run, now that the file is complete."""
-        watermark = result.get("watermark")
-        if watermark:
-            Variable.set(WATERMARK_VARIABLE, watermark)
-        return watermark
-
     store_watermark(export.output)  # type: ignore[arg-type]
     # [END howto_operator_focus_incremental_export]
 
