@@ -16,12 +16,14 @@ from airflow_provider_focus.api.async_client import AsyncFocusClient
 from airflow_provider_focus.api.client import FocusClient, discover_cloud_id, resource_path
 from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site
 from airflow_provider_focus.exceptions import (
+    BODY_EXCERPT_CHARS,
     FocusApiError,
     FocusAuthError,
     FocusConfigError,
     FocusConnectionError,
     FocusError,
     FocusNotFoundError,
+    FocusResponseError,
 )
 
 if TYPE_CHECKING:
@@ -216,6 +218,37 @@ class FocusHook(BaseHook):
             if focus_area.get(model.FIELD_EXTERNAL_ID) == external_id:
                 return focus_area
         return None
+
+    async def afind_focus_area(self, external_id: str) -> JsonDict | None:
+        """
+        Return the focus area with this external id, or ``None``, from an event loop (twin of :meth:`find_focus_area`).
+
+        :param external_id: the external id to look for.
+        """
+        client = await self.aget_client()
+        params: dict[str, Any] = {model.PARAM_EXTERNAL_ID: external_id, model.PARAM_LIMIT: model.MAX_PAGE_SIZE}
+        seen_cursors: set[str] = set()
+        while True:
+            page = await client.request("GET", model.FOCUS_AREAS, params=params)
+            values = page.get(model.PAGE_VALUES) if isinstance(page, dict) else None
+            if not isinstance(values, list):
+                raise FocusResponseError(
+                    status_code=200,
+                    method="GET",
+                    path=model.FOCUS_AREAS,
+                    body_excerpt=str(page)[:BODY_EXCERPT_CHARS],
+                    hint=f"Expected a page with a {model.PAGE_VALUES!r} list.",
+                )
+            for focus_area in values:
+                if isinstance(focus_area, dict) and focus_area.get(model.FIELD_EXTERNAL_ID) == external_id:
+                    return focus_area
+            cursor = page.get(model.PAGE_NEXT_CURSOR)
+            if page.get(model.PAGE_LAST) or not cursor:
+                return None
+            if cursor in seen_cursors:
+                raise FocusError(f"Focus API GET {model.FOCUS_AREAS} returned the cursor {cursor!r} twice; stopping.")
+            seen_cursors.add(cursor)
+            params[model.PARAM_CURSOR] = cursor
 
     def create_focus_area(self, *, name: str, focus_area_type_id: str, **fields: Any) -> JsonDict:
         """
