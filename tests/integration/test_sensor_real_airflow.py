@@ -4,7 +4,8 @@ processes (LocalExecutor on SQLite), the example DAG ``example_focus_wait``, and
 
 Two runs at once: one focus area becomes COMPLETED (the run succeeds, XCom holds the status), the other CANCELLED
 (the task fails). Both must first be ``deferred`` with a trigger row, that is, waiting in the triggerer and not
-on a worker slot.
+on a worker slot. Then a third DAG waits, deferred, for a status that never comes: its trigger ends the wait at the
+sensor's timeout with a timeout event (the task fails with the trigger's message, not Airflow's deferral timeout).
 """
 
 from __future__ import annotations
@@ -36,6 +37,27 @@ TRIGGER_CLASSPATH = "airflow_provider_focus.triggers.focus.FocusAreaStatusTrigge
 PROCESSES = ("api-server", "scheduler", "dag-processor", "triggerer")
 WAIT_SECONDS = 120
 
+DEADLINE_DAG_ID = "focus_wait_deadline"
+DEADLINE_TIMEOUT_SECONDS = 30
+#: A DAG whose deferred sensor waits for a status that never comes, with a short timeout.
+DEADLINE_DAG = f"""
+from datetime import datetime
+
+from airflow.sdk import DAG
+
+from airflow_provider_focus.sensors.focus import FocusAreaStatusSensor
+
+with DAG("{DEADLINE_DAG_ID}", schedule=None, start_date=datetime(2025, 1, 1), catchup=False):
+    FocusAreaStatusSensor(
+        task_id="{TASK_ID}",
+        focus_area_id="fa-0005",
+        target_statuses=["completed"],
+        deferrable=True,
+        poll_interval=2,
+        timeout={DEADLINE_TIMEOUT_SECONDS},
+    )
+"""
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -53,6 +75,7 @@ class Deployment:
         dags = home / "dags"
         dags.mkdir(parents=True)
         shutil.copy(DAGS / f"{DAG_ID}.py", dags)
+        (dags / f"{DEADLINE_DAG_ID}.py").write_text(DEADLINE_DAG)
         port = free_port()
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")},
@@ -135,17 +158,17 @@ class Deployment:
             time.sleep(0.5)
         raise AssertionError(f"Timed out after {WAIT_SECONDS} s waiting for {what}")
 
-    def task_state(self, run_id: str) -> tuple[str | None, int | None]:
+    def task_state(self, run_id: str, dag_id: str = DAG_ID) -> tuple[str | None, int | None]:
         rows = self.query(
             "SELECT state, trigger_id FROM task_instance WHERE dag_id = ? AND run_id = ? AND task_id = ?",
-            DAG_ID,
+            dag_id,
             run_id,
             TASK_ID,
         )
         return rows[0] if rows else (None, None)
 
-    def run_state(self, run_id: str) -> str | None:
-        rows = self.query("SELECT state FROM dag_run WHERE dag_id = ? AND run_id = ?", DAG_ID, run_id)
+    def run_state(self, run_id: str, dag_id: str = DAG_ID) -> str | None:
+        rows = self.query("SELECT state FROM dag_run WHERE dag_id = ? AND run_id = ?", dag_id, run_id)
         return rows[0][0] if rows else None
 
 
@@ -168,10 +191,11 @@ def test_sensor_defers_to_the_triggerer_and_ends_with_the_focus_area_status(
     started = time.monotonic()
     deferred_at: float | None = None
     try:
-        deployment.wait_for(
-            "the DAG to be parsed", lambda: deployment.query("SELECT 1 FROM dag WHERE dag_id = ?", DAG_ID)
-        )
-        deployment.cli("dags", "unpause", DAG_ID)
+        for dag_id in (DAG_ID, DEADLINE_DAG_ID):
+            deployment.wait_for(
+                f"{dag_id} to be parsed", lambda d=dag_id: deployment.query("SELECT 1 FROM dag WHERE dag_id = ?", d)
+            )
+            deployment.cli("dags", "unpause", dag_id)
         runs = {"completes": ("fa-0004", "COMPLETED"), "is_cancelled": ("fa-0006", "CANCELLED")}
         for run_id, (focus_area_id, _) in runs.items():
             deployment.cli(
@@ -217,6 +241,28 @@ def test_sensor_defers_to_the_triggerer_and_ends_with_the_focus_area_status(
         task_logs = (deployment.home / "logs").rglob(f"dag_id={DAG_ID}/run_id=is_cancelled/**/*.log")
         assert any("fa-0006 has status CANCELLED" in path.read_text() for path in task_logs)
         assert not {r.method for r in focus_emulator.requests} - {"GET"}
+
+        # Then a third run (not at the same time: the deployment shares 2 cores with other work): its trigger ends
+        # the wait itself at the sensor's timeout.
+        deployment.cli("dags", "trigger", DEADLINE_DAG_ID, "--run-id", "times_out")
+        deadline_trigger = deployment.wait_for(
+            "times_out to be deferred",
+            lambda: (
+                deployment.task_state("times_out", DEADLINE_DAG_ID)[0] == "deferred"
+                and deployment.task_state("times_out", DEADLINE_DAG_ID)[1]
+            ),
+        )
+        deployment.wait_for(
+            "times_out to finish", lambda: deployment.run_state("times_out", DEADLINE_DAG_ID) in ("success", "failed")
+        )
+        assert deadline_trigger
+        assert deployment.task_state("times_out", DEADLINE_DAG_ID)[0] == "failed"
+        deadline_logs = (deployment.home / "logs").rglob(f"dag_id={DEADLINE_DAG_ID}/run_id=times_out/**/*.log")
+        message = "Timed out waiting for focus area fa-0005 for completed at "
+        assert any(
+            message in text and "its last status was ON_TRACK" in text
+            for text in (path.read_text() for path in deadline_logs)
+        )
     except BaseException:
         print(deployment.log_tails())  # the processes' logs are the only clue when a run hangs
         raise
