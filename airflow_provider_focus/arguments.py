@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from airflow.sdk import XComArg
+from airflow.providers.common.compat.sdk import XComArg
 
 from airflow_provider_focus.exceptions import FocusConfigError
 

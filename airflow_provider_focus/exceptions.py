@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from airflow.sdk.exceptions import AirflowException, AirflowFailException
+    from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
 #: At most this many characters of a non-JSON response body are quoted in an error message.
 BODY_EXCERPT_CHARS = 300
@@ -178,7 +178,7 @@ def _airflow_errors() -> dict[str, type[FocusError]]:
     """Define the exception classes that are also Airflow exceptions (importing Airflow), once."""
     if _AIRFLOW_ERRORS:
         return _AIRFLOW_ERRORS
-    from airflow.sdk.exceptions import AirflowException, AirflowFailException
+    from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
     class FocusAreaStatusError(FocusError, AirflowFailException):
         """

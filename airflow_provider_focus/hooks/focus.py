@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from airflow.sdk import BaseHook
-from airflow.sdk.log import mask_secret
+from airflow.providers.common.compat.sdk import BaseHook
 
+from airflow_provider_focus._compat import aextra_dejson, aget_connection, amask_secret, mask_secret
 from airflow_provider_focus.api import model
 from airflow_provider_focus.api.async_client import AsyncFocusClient
 from airflow_provider_focus.api.client import FocusClient, discover_cloud_id, resource_path
 from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site
 from airflow_provider_focus.exceptions import (
-    BODY_EXCERPT_CHARS,
     FocusApiError,
     FocusAuthError,
     FocusConfigError,
     FocusConnectionError,
     FocusError,
     FocusNotFoundError,
-    FocusResponseError,
 )
 
 if TYPE_CHECKING:
@@ -68,9 +66,8 @@ class FocusHook(BaseHook):
         The sync path (``get_connection``, ``extra_dejson``, ``mask_secret``) talks to the supervisor with
         blocking calls that have deadlocked triggerers (apache/airflow#70398); this one awaits every step.
         """
-        conn = await self.aget_connection(self.focus_conn_id)
-        aextra_dejson = getattr(conn, "aextra_dejson", None)  # Airflow 3.3+; 3.2 masks extras synchronously
-        extra = await aextra_dejson() if aextra_dejson is not None else conn.extra_dejson
+        conn = await aget_connection(self, self.focus_conn_id)
+        extra = await aextra_dejson(conn)  # Airflow 3.3+; before, extras are read (and masked) synchronously
         return self._config_of(conn, extra)
 
     def _config_of(self, conn: Connection, extra: Mapping[str, Any]) -> FocusClientConfig:
@@ -86,8 +83,8 @@ class FocusHook(BaseHook):
         if self._async_client is None:
             config = await self.aget_config()
             if config.password:
-                await _amask_secret(config.password)
-            self._async_client = AsyncFocusClient(config, secret_sink=_amask_secret)
+                await amask_secret(config.password)
+            self._async_client = AsyncFocusClient(config, secret_sink=amask_secret)
         return self._async_client
 
     async def aclose(self) -> None:
@@ -191,6 +188,40 @@ class FocusHook(BaseHook):
         }
         return self.paginate(model.FOCUS_AREAS, params=params, page_size=page_size, max_items=max_items)
 
+    async def alist_focus_areas(
+        self,
+        *,
+        name_contains: str | None = None,
+        external_id: str | None = None,
+        parent_id: str | None = None,
+        sort: str | None = None,
+        page_size: int | None = None,
+        max_items: int | None = None,
+    ) -> AsyncIterator[JsonDict]:
+        """
+        Iterate over focus areas from an event loop (the async twin of :meth:`list_focus_areas`).
+
+        Pages are fetched lazily, as the caller iterates: ``async for area in hook.alist_focus_areas(...)``.
+
+        :param name_contains: only those whose name contains this text.
+        :param external_id: only those with this external id.
+        :param parent_id: only the children of this focus area.
+        :param sort: sort order, e.g. ``name``.
+        :param page_size: the page size to ask for.
+        :param max_items: stop after this many.
+        """
+        params = {
+            model.PARAM_NAME_CONTAINS: name_contains,
+            model.PARAM_EXTERNAL_ID: external_id,
+            model.PARAM_PARENT_ID: parent_id,
+            model.PARAM_SORT: sort,
+        }
+        client = await self.aget_client()
+        async for focus_area in client.paginate(
+            model.FOCUS_AREAS, params=params, page_size=page_size, max_items=max_items
+        ):
+            yield focus_area
+
     def get_focus_area(self, focus_area_id: str) -> JsonDict:
         """
         Return one focus area, with its ancestors and status.
@@ -225,30 +256,10 @@ class FocusHook(BaseHook):
 
         :param external_id: the external id to look for.
         """
-        client = await self.aget_client()
-        params: dict[str, Any] = {model.PARAM_EXTERNAL_ID: external_id, model.PARAM_LIMIT: model.MAX_PAGE_SIZE}
-        seen_cursors: set[str] = set()
-        while True:
-            page = await client.request("GET", model.FOCUS_AREAS, params=params)
-            values = page.get(model.PAGE_VALUES) if isinstance(page, dict) else None
-            if not isinstance(values, list):
-                raise FocusResponseError(
-                    status_code=200,
-                    method="GET",
-                    path=model.FOCUS_AREAS,
-                    body_excerpt=str(page)[:BODY_EXCERPT_CHARS],
-                    hint=f"Expected a page with a {model.PAGE_VALUES!r} list.",
-                )
-            for focus_area in values:
-                if isinstance(focus_area, dict) and focus_area.get(model.FIELD_EXTERNAL_ID) == external_id:
-                    return focus_area
-            cursor = page.get(model.PAGE_NEXT_CURSOR)
-            if page.get(model.PAGE_LAST) or not cursor:
-                return None
-            if cursor in seen_cursors:
-                raise FocusError(f"Focus API GET {model.FOCUS_AREAS} returned the cursor {cursor!r} twice; stopping.")
-            seen_cursors.add(cursor)
-            params[model.PARAM_CURSOR] = cursor
+        async for focus_area in self.alist_focus_areas(external_id=external_id):
+            if focus_area.get(model.FIELD_EXTERNAL_ID) == external_id:
+                return focus_area
+        return None
 
     def create_focus_area(self, *, name: str, focus_area_type_id: str, **fields: Any) -> JsonDict:
         """
@@ -472,16 +483,6 @@ class FocusHook(BaseHook):
         batch = [dict(item) for item in items]
         keyed = all(any(item.get(key) for key in keys) for item in batch)
         return self.client.request("POST", path, json={model.BULK_ITEMS: batch}, idempotent=keyed)
-
-
-async def _amask_secret(secret: str) -> None:
-    """Register a secret with Airflow's masker without a blocking call to the supervisor where Airflow allows."""
-    try:
-        from airflow.sdk.log import amask_secret
-    except ImportError:  # Airflow 3.2 has only the sync call (it uses it in its own async connection look-up)
-        mask_secret(secret)
-        return
-    await amask_secret(secret)
 
 
 def _auth_advice(err: FocusAuthError, config: FocusClientConfig) -> str:

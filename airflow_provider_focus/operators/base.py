@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
-from airflow.sdk import BaseOperator
+from airflow.providers.common.compat.sdk import BaseOperator
 
 # The argument checks moved to a module sensors and triggers share; operators keep importing them from here.
 from airflow_provider_focus.arguments import (  # noqa: F401

@@ -11,7 +11,12 @@ from typing import Any
 
 import pytest
 import structlog
-from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException, TaskDeferred
+from airflow.providers.common.compat.sdk import (
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    TaskDeferred,
+)
 
 from airflow_provider_focus.exceptions import FocusConfigError, FocusError, FocusWaitError
 from airflow_provider_focus.links import FOCUS_AREA_ID_ATTR
@@ -283,7 +288,7 @@ def test_rendered_statuses_of_the_wrong_shape_are_refused(focus_emulator, focus_
 @pytest.mark.parametrize("flag", ["soft_fail", "never_fail"])
 @pytest.mark.parametrize("deferrable", [False, True])
 def test_failure_status_is_skipped_with_soft_or_never_fail_in_both_modes(focus_emulator, focus_conn, flag, deferrable):
-    from airflow.sdk.exceptions import AirflowSkipException
+    from airflow.providers.common.compat.sdk import AirflowSkipException
 
     focus_emulator.set_status("fa-0004", "CANCELLED")
     with pytest.raises(AirflowSkipException):
@@ -292,7 +297,7 @@ def test_failure_status_is_skipped_with_soft_or_never_fail_in_both_modes(focus_e
 
 @pytest.mark.parametrize("deferrable", [False, True])
 def test_api_error_is_skipped_with_never_fail_in_both_modes(focus_emulator, focus_conn, deferrable):
-    from airflow.sdk.exceptions import AirflowSkipException
+    from airflow.providers.common.compat.sdk import AirflowSkipException
 
     with pytest.raises(AirflowSkipException):
         sensor(focus_area_id="fa-9999", deferrable=deferrable, never_fail=True).execute({})
