@@ -20,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,9 @@ class Deployment:
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+            # On a loaded machine the api-server's first answers take tens of seconds; the default 5 s timeout made
+            # workers give up before their task started ("finished with state failed ... state attribute is queued").
+            "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.db}",
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__PORT": str(port),
@@ -94,6 +98,7 @@ class Deployment:
             "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
         }
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.execution_api = f"http://127.0.0.1:{port}/execution/"
 
     def cli(self, *args: str) -> str:
         result = subprocess.run(
@@ -158,6 +163,14 @@ class Deployment:
             time.sleep(0.5)
         raise AssertionError(f"Timed out after {WAIT_SECONDS} s waiting for {what}")
 
+    def execution_api_answers(self) -> bool:
+        """Return whether the Execution API answers its health check (its first answer warms the api-server up)."""
+        try:
+            with urllib.request.urlopen(self.execution_api + "health", timeout=60) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
     def task_state(self, run_id: str, dag_id: str = DAG_ID) -> tuple[str | None, int | None]:
         rows = self.query(
             "SELECT state, trigger_id FROM task_instance WHERE dag_id = ? AND run_id = ? AND task_id = ?",
@@ -196,6 +209,7 @@ def test_sensor_defers_to_the_triggerer_and_ends_with_the_focus_area_status(
                 f"{dag_id} to be parsed", lambda d=dag_id: deployment.query("SELECT 1 FROM dag WHERE dag_id = ?", d)
             )
             deployment.cli("dags", "unpause", dag_id)
+        deployment.wait_for("the Execution API to answer", deployment.execution_api_answers)
         runs = {"completes": ("fa-0004", "COMPLETED"), "is_cancelled": ("fa-0006", "CANCELLED")}
         for run_id, (focus_area_id, _) in runs.items():
             deployment.cli(
