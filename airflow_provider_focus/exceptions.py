@@ -8,6 +8,7 @@ on first use by the module's ``__getattr__``: :class:`FocusAreaStatusError` and 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -153,6 +154,19 @@ class FocusRateLimitError(FocusApiError):
         super().__init__(**kwargs)
 
 
+class FocusPartialFailure(FocusError):
+    """
+    Some records or items of a batch failed; the others were applied.
+
+    :param message: what failed, in one sentence.
+    :param report: the task's report (also pushed to XCom under the key ``report``).
+    """
+
+    def __init__(self, message: str, *, report: Mapping[str, Any]) -> None:
+        super().__init__(message)
+        self.report = dict(report)
+
+
 class FocusServerError(FocusApiError):
     """5xx: the service or its gateway failed."""
 
@@ -220,6 +234,7 @@ __all__ = [
     "FocusConnectionError",
     "FocusError",
     "FocusNotFoundError",
+    "FocusPartialFailure",
     "FocusRateLimitError",
     "FocusResponseError",
     "FocusServerError",
