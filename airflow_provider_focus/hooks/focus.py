@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
+import sys
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
@@ -12,15 +15,14 @@ from airflow.providers.common.compat.sdk import BaseHook
 
 from airflow_provider_focus._compat import aextra_dejson, aget_connection, amask_secret, mask_secret
 from airflow_provider_focus.api import model
-from airflow_provider_focus.api.async_client import AsyncFocusClient
-from airflow_provider_focus.api.client import FocusClient, discover_cloud_id, resource_path
-from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site
+from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site, read_connection
 from airflow_provider_focus.exceptions import (
     FocusAuthError,
     FocusConfigError,
     FocusError,
     FocusNotFoundError,
 )
+from airflow_provider_focus.hooks.connection_form import connection_form_widgets, ui_field_behaviour
 from airflow_provider_focus.services import operations
 from airflow_provider_focus.services.fund_imports import (
     BENEFIT_ITEMS,
@@ -39,7 +41,15 @@ from airflow_provider_focus.services.upsert import (
 )
 
 if TYPE_CHECKING:
+    import httpx
     from airflow.sdk import Connection
+
+    from airflow_provider_focus.api.async_client import AsyncFocusClient
+    from airflow_provider_focus.api.client import FocusClient
+
+# The HTTP libraries (requests, urllib3, httpx) are imported when a hook first talks to Focus, never when a DAG
+# file imports an operator, a sensor or a trigger: the clients are imported inside the methods that use them.
+_ASYNC_CLIENT_MODULE = "airflow_provider_focus.api.async_client"
 
 JsonDict = dict[str, Any]
 
@@ -64,6 +74,7 @@ class FocusHook(BaseHook):
         super().__init__()
         self.focus_conn_id = focus_conn_id
         self._async_client: AsyncFocusClient | None = None
+        self._shared_http: httpx.AsyncClient | None = None
 
     # --- connection ---------------------------------------------------------------------------------------------
 
@@ -86,30 +97,63 @@ class FocusHook(BaseHook):
 
     def _config_of(self, conn: Connection, extra: Mapping[str, Any]) -> FocusClientConfig:
         try:
-            return FocusClientConfig.from_connection_fields(
-                host=conn.host, login=conn.login, password=conn.password, extra=extra
-            )
+            return FocusClientConfig.from_connection_fields(**_connection_fields(conn, extra))
         except FocusConfigError as err:
             raise FocusConfigError(f"Connection {self.focus_conn_id!r}: {err}") from None
 
+    # --- connection form (Airflow 3.0/3.1; Airflow 3.2+ reads the same table from the provider info) -----------
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Return the form's hidden fields, labels and placeholders (read by Airflow 3.0/3.1)."""
+        return ui_field_behaviour()
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Return the form's extra fields (read by Airflow 3.0/3.1); ``{}`` without the FAB provider's WTForms."""
+        return connection_form_widgets()
+
     async def aget_client(self) -> AsyncFocusClient:
-        """Return the async API client, created once per hook (close it with :meth:`aclose`)."""
+        """
+        Return the async API client, created once per hook (close it with :meth:`aclose`).
+
+        Its HTTP connections come from a pool shared by every hook of the same connection on this event loop
+        (one per triggerer, not one per trigger); :meth:`aclose` gives them back.
+        """
         if self._async_client is None:
             config = await self.aget_config()
             if config.password:
                 await amask_secret(config.password)
-            self._async_client = AsyncFocusClient(config, secret_sink=amask_secret)
+            if _ASYNC_CLIENT_MODULE not in sys.modules:  # the first import (httpx, requests) stays off the loop
+                await asyncio.to_thread(importlib.import_module, _ASYNC_CLIENT_MODULE)
+            from airflow_provider_focus.api.async_client import AsyncFocusClient
+            from airflow_provider_focus.api.pool import shared_clients
+
+            http = await shared_clients.acquire(config)
+            try:
+                self._async_client = AsyncFocusClient(config, http=http, secret_sink=amask_secret)
+            except BaseException:
+                await shared_clients.release(http)
+                raise
+            self._shared_http = http
         return self._async_client
 
     async def aclose(self) -> None:
-        """Close the async client's connections, if one was created."""
-        if self._async_client is not None:
-            await self._async_client.aclose()
-            self._async_client = None
+        """Give the async client's connections back to the shared pool (the pool closes them after its last user)."""
+        client, http = self._async_client, self._shared_http
+        self._async_client = self._shared_http = None
+        if client is not None:
+            await client.aclose()
+        if http is not None:
+            from airflow_provider_focus.api.pool import shared_clients
+
+            await shared_clients.release(http)
 
     @cached_property
     def client(self) -> FocusClient:
         """The API client, created once per hook so that its session keeps connections alive."""
+        from airflow_provider_focus.api.client import FocusClient
+
         if self.config.password:
             mask_secret(self.config.password)
         return FocusClient(self.config, secret_sink=mask_secret)
@@ -136,6 +180,8 @@ class FocusHook(BaseHook):
         :param site: the site, e.g. ``acme.atlassian.net``.
         :param timeout: seconds to wait.
         """
+        from airflow_provider_focus.api.client import discover_cloud_id
+
         return discover_cloud_id(parse_site(site), timeout=timeout)
 
     # --- generic ------------------------------------------------------------------------------------------------
@@ -516,37 +562,106 @@ class FocusHook(BaseHook):
         """
         Make one cheap authenticated call and say what to fix if it fails; never raises.
 
-        It retries at most once, so that a wrong host or a refused connection is reported in seconds.
+        It retries at most once, so that a wrong host or a refused connection is reported in seconds. Its messages
+        never name the connection id: Airflow's Test button tests a copy under a random id. A hook that has read
+        its connection tests that configuration; otherwise the connection is read here, and its warnings (an unknown
+        extra, credentials sent outside Atlassian) end the message, passed or failed.
         """
+        config: FocusClientConfig | None = self.__dict__.get("config")  # the hook's own, when it has read one
+        warnings = ""
+        if config is None:
+            try:
+                conn = self.get_connection(self.focus_conn_id)
+            except Exception as err:
+                return False, self._lookup_failure(err)
+            try:
+                reading = read_connection(**_connection_fields(conn, conn.extra_dejson))
+            except FocusConfigError as err:
+                return False, str(err)
+            except Exception as err:
+                self.log.exception("Reading the Focus connection failed unexpectedly")
+                return False, f"Unexpected error reading the connection ({type(err).__name__}); the log has details."
+            config = reading.config
+            warnings = "".join(f" Warning: {warning}" for warning in reading.warnings)
+        from airflow_provider_focus.api.client import FocusClient
+
         try:
-            quick = FocusClient(
-                replace(self.config, max_retries=min(1, self.config.max_retries)), secret_sink=mask_secret
-            )
+            quick = FocusClient(replace(config, max_retries=min(1, config.max_retries)), secret_sink=mask_secret)
             try:
                 next(iter(quick.paginate(model.FOCUS_AREAS, max_items=1)), None)
             finally:
                 quick.close()
         except FocusConfigError as err:
-            return False, str(err)
+            return False, f"{err}{warnings}"
         except FocusAuthError as err:
-            return False, _auth_advice(err, self.config)
+            return False, f"{_auth_advice(err, config)}{warnings}"
         except FocusNotFoundError:
             return False, (
-                f"No Focus API at {self.config.api_root}: check the site or cloud_id, and that Focus is "
-                "enabled on that site."
+                f"No Focus API at {config.api_root}: check the site or cloud_id, and that Focus is "
+                f"enabled on that site.{warnings}"
             )
         except FocusError as err:
-            return False, str(err)
+            return False, f"{err}{warnings}"
         except Exception as err:
             # A foreign exception's text may quote a request header; it goes to the (masked) log, not the answer.
             self.log.exception("Focus connection test failed unexpectedly")
-            return False, f"Unexpected error ({type(err).__name__}); the task or webserver log has the details."
-        return True, f"Connected to Focus at {self.config.api_root} ({self.config.auth_type.value})."
+            return False, f"Unexpected error ({type(err).__name__}); the task or API server log has the details."
+        return True, f"Connected to Focus at {config.api_root} ({config.auth_type.value}).{warnings}"
+
+    def _lookup_failure(self, err: Exception) -> str:
+        """Say why the connection could not be looked up, naming the id the caller gave (never a test's copy)."""
+        if isinstance(err, _not_found_errors()):
+            env = f"AIRFLOW_CONN_{self.focus_conn_id.upper()}"
+            return (
+                f"No Airflow connection {self.focus_conn_id!r} was found (looked in the environment variable {env}, "
+                "the secrets backends and the metadata database): create it, or pass the right focus_conn_id."
+            )
+        self.log.exception("Looking up the Focus connection failed")
+        return (
+            f"The Airflow connection {self.focus_conn_id!r} could not be read ({type(err).__name__}): check the "
+            "secrets backend and the metadata database; the log has the details."
+        )
 
     # --- internals --------------------------------------------------------------------------------------------
 
     def _patch(self, path: str, fields: Mapping[str, Any], update_mask: Sequence[str] | None) -> JsonDict:
         return operations.patch(self.client, path, fields, update_mask)
+
+
+def _connection_fields(conn: Connection, extra: Mapping[str, Any]) -> dict[str, Any]:
+    """
+    Return the fields of an Airflow connection that the Focus configuration reads, the port included.
+
+    The extras go as the JSON text Airflow stores when there is one, so that text that is not a JSON object is
+    refused with a message instead of read as "no extras" (Airflow's ``extra_dejson`` returns ``{}`` for it).
+    """
+    raw = conn.extra
+    return {
+        "host": conn.host,
+        "port": conn.port,
+        "login": conn.login,
+        "password": conn.password,
+        "extra": raw if isinstance(raw, str) and raw.strip() else extra,
+    }
+
+
+def _not_found_errors() -> tuple[type[Exception], ...]:
+    """Return the classes Airflow raises for a connection id that does not exist (the same class since 3.1)."""
+    from airflow.exceptions import AirflowNotFoundException as CoreNotFound
+    from airflow.providers.common.compat.sdk import AirflowNotFoundException
+
+    return (AirflowNotFoundException, CoreNotFound)
+
+
+def resource_path(*segments: str | int) -> str:
+    """
+    Join path segments, URL-encoding each (:func:`airflow_provider_focus.api.client.resource_path`, imported late).
+
+    :param segments: the resource name first, then ids.
+    """
+    from airflow_provider_focus.api import client
+
+    return client.resource_path(*segments)
 
 
 def _auth_advice(err: FocusAuthError, config: FocusClientConfig) -> str:
