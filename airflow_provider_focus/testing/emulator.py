@@ -293,4 +293,9 @@ class FocusEmulator:
     ) -> dict[str, str]:
         """Return ``{"AIRFLOW_CONN_<CONN_ID>": <connection as JSON>}`` for :meth:`connection`."""
         connection = self.connection(conn_id, auth_type=auth_type, mode=mode)
-        return {f"AIRFLOW_CONN_{conn_id.upper()}": str(connection.as_json())}
+        # What Connection.as_json() gives on Airflow 3.1+ (3.0's task SDK Connection has no as_json).
+        fields = {key: getattr(connection, key) for key in ("conn_type", "host", "login", "password")}
+        conn_json: dict[str, Any] = {key: value for key, value in fields.items() if value}
+        if connection.extra:
+            conn_json["extra"] = json.loads(connection.extra)
+        return {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn_json)}
