@@ -6,7 +6,7 @@ Check what the built distributions hold (run by ``make check-dist`` after ``twin
 * The sdist holds what runs the tests: every file git tracks (tests, example DAGs, constraints, Makefile, docs ...)
   except the CI entry and git's own files, so ``make test`` works from an unpacked sdist.
 * The metadata's Python classifiers are the versions from ``requires-python`` up to the newest that ruff and mypy
-  check (their targets are the lowest), and the floor of Airflow is 3.0.
+  check (their targets are the lowest), and the floor of Airflow is 3.0.4.
 
 Usage: ``python scripts/check_dist.py dist/<wheel> dist/<sdist>``; exits non-zero with a list of problems.
 """
@@ -86,8 +86,8 @@ def check_metadata(metadata: Message, problems: list[str]) -> None:
     if minors != list(range(minors[0], minors[-1] + 1)):
         problems.append(f"metadata: the Python classifiers skip a version: {minors}")
     requires = metadata.get_all("Requires-Dist") or []
-    if "apache-airflow>=3.0.0" not in requires:
-        problems.append(f"metadata: the Airflow floor is not 3.0.0: {[r for r in requires if 'airflow' in r]}")
+    if "apache-airflow>=3.0.4" not in requires:
+        problems.append(f"metadata: the Airflow floor is not 3.0.4: {[r for r in requires if 'airflow' in r]}")
 
 
 def check_sdist(sdist: Path, problems: list[str]) -> None:
