@@ -8,6 +8,8 @@ PYTEST_ARGS ?=
 
 CONSTRAINTS = constraints/airflow-$(AIRFLOW_VERSION).txt
 PIP_QUIET = --quiet --disable-pip-version-check
+# The development venv: the source tree, editable, with the test and dist extras (a variable: $(call) splits on commas).
+DEV_INSTALL = -e '.[test,dist]'
 
 # The release the package builds, read from the package itself.
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"$$/\1/p' airflow_provider_focus/__init__.py)
@@ -49,7 +51,7 @@ define make_venv
 endef
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
-	$(call make_venv,$(VENV),$(AIRFLOW_VERSION),$(CONSTRAINTS),-e '.[test,dist]')
+	$(call make_venv,$(VENV),$(AIRFLOW_VERSION),$(CONSTRAINTS),$(DEV_INSTALL))
 
 venv: $(VENV)/.installed
 
@@ -95,7 +97,8 @@ check-dist: $(WHEEL) $(SDIST)
 check-wheel-%: .venv-airflow-%/.wheel
 	.venv-airflow-$*/bin/python scripts/check_installed.py $(VERSION)
 
-test-airflow-%: check-wheel-%
+test-airflow-%: .venv-airflow-%/.wheel
+	.venv-airflow-$*/bin/python scripts/check_installed.py $(VERSION)
 	.venv-airflow-$*/bin/pytest $(or $(MATRIX_PYTEST_$*),$(MATRIX_PYTEST)) $(PYTEST_ARGS)
 
 matrix: $(addprefix test-airflow-,$(MATRIX_VERSIONS))
