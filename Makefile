@@ -33,8 +33,12 @@ MATRIX_PYTEST = -m integration
 #   included ("Sending request msg=MaskSecret(value='<the secret>')"), so the secret-leak test, which searches
 #   dag.test()'s console output, cannot pass for any DAG that masks a secret; 3.1 logs no request body. The other
 #   dag.test() runs and the real deployments still run there.
+# - 3.0.6: the connection list's Test button cannot test a stored connection that has a password, of any type: the
+#   API returns the password redacted ("***") and POST /api/v2/connections/test tests what it is sent, without
+#   merging the stored connection (3.1 merges it). The Test button test of a new connection still runs there.
 MATRIX_PYTEST_3.2.2 = -m "integration and not dag_test"
-MATRIX_PYTEST_3.0.6 = -m integration --deselect tests/integration/test_secrets_never_leak.py
+MATRIX_PYTEST_3.0.6 = -m integration --deselect tests/integration/test_secrets_never_leak.py \
+	--deselect tests/integration/test_connection_test_button.py::test_the_test_button_works_for_a_focus_connection_that_stores_its_port
 
 # test-airflow-X and check-wheel-X are not .PHONY (make looks no pattern rule up for those); they name no file.
 .PHONY: demo test lint typecheck pytest matrix dist check-dist bench emulator venv clean
