@@ -380,6 +380,17 @@ class FocusHook(BaseHook):
         """
         return operations.find_focus_area(self.client, external_id)
 
+    async def afind_focus_area(self, external_id: str) -> JsonDict | None:
+        """
+        Return the focus area with this external id, or ``None``, from an event loop (twin of :meth:`find_focus_area`).
+
+        :param external_id: the external id to look for.
+        """
+        async for focus_area in self.alist_focus_areas(external_id=external_id):
+            if focus_area.get(model.FIELD_EXTERNAL_ID) == external_id:
+                return focus_area
+        return None
+
     def create_focus_area(self, *, name: str, focus_area_type_id: str, **fields: Any) -> JsonDict:
         """
         Create a focus area and return it.

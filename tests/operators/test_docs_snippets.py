@@ -29,6 +29,7 @@ def test_docs_snippets_match_the_example_dags():
             "howto_operator_focus_update",
             "howto_operator_focus_get",
             "howto_sensor_focus_area_status",
+            "howto_sensor_focus_area_exists",
             "howto_operator_focus_incremental_export",
             "howto_trigger_focus_area_changes",
             "howto_read_focus_area_change",
