@@ -98,9 +98,6 @@ class Deployment:
             "AIRFLOW__API__SECRET_KEY": secrets.token_hex(16),
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
-            # A task's first Execution API call took 36-59 s on a loaded machine (cold api-server, SQLite); the
-            # default 60 s timeout then fails the task before it runs.
-            "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "180",
         }
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.execution_api = f"http://127.0.0.1:{port}/execution/"
