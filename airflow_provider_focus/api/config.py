@@ -22,6 +22,8 @@ CONN_TYPE = "atlassian_focus"
 DEFAULT_TIMEOUT_SECONDS = 30.0
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_MAX_RETRY_WAIT_SECONDS = 60.0
+#: The largest response body read (32 MiB): a page of 100 focus areas is well under 1 MiB.
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
@@ -54,6 +56,7 @@ class FocusClientConfig:
     :param verify: TLS verification: ``True``, ``False`` or the path of a CA bundle.
     :param max_retries: retries after the first attempt.
     :param max_retry_wait: the longest single wait between attempts, in seconds, whatever the server asks.
+    :param max_response_bytes: the largest response body the clients read; a larger one is an error.
     """
 
     api_root: str
@@ -67,6 +70,7 @@ class FocusClientConfig:
     verify: bool | str = True
     max_retries: int = DEFAULT_MAX_RETRIES
     max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT_SECONDS
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     def __repr__(self) -> str:
         # The password never appears in a repr, a log line or a traceback.

@@ -13,6 +13,7 @@ from airflow.sdk.log import mask_secret
 
 from airflow_provider_focus.api import model
 from airflow_provider_focus.api.async_client import AsyncFocusClient
+from airflow_provider_focus.api.calls import EXPECT_CREATED, EXPECT_OBJECT
 from airflow_provider_focus.api.client import FocusClient, discover_cloud_id, resource_path
 from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site
 from airflow_provider_focus.exceptions import (
@@ -229,7 +230,7 @@ class FocusHook(BaseHook):
 
         :param focus_area_id: the focus area's id.
         """
-        return self.request("GET", resource_path(model.FOCUS_AREAS, focus_area_id))
+        return self.client.request("GET", resource_path(model.FOCUS_AREAS, focus_area_id), expect=EXPECT_OBJECT)
 
     async def aget_focus_area(self, focus_area_id: str) -> JsonDict:
         """
@@ -238,7 +239,7 @@ class FocusHook(BaseHook):
         :param focus_area_id: the focus area's id.
         """
         client = await self.aget_client()
-        return await client.request("GET", resource_path(model.FOCUS_AREAS, focus_area_id))
+        return await client.request("GET", resource_path(model.FOCUS_AREAS, focus_area_id), expect=EXPECT_OBJECT)
 
     def find_focus_area(self, external_id: str) -> JsonDict | None:
         """
@@ -266,7 +267,7 @@ class FocusHook(BaseHook):
         body = {model.FIELD_NAME: name, model.FIELD_FOCUS_AREA_TYPE_ID: focus_area_type_id, **fields}
         external_id = body.get(model.FIELD_EXTERNAL_ID)
         if not external_id:
-            return self.request("POST", model.FOCUS_AREAS, json=body)
+            return self.client.request("POST", model.FOCUS_AREAS, json=body, expect=EXPECT_CREATED)
         return self.client.create_reconciled(
             model.FOCUS_AREAS, body, find_existing=lambda: self.find_focus_area(external_id)
         )
@@ -322,7 +323,7 @@ class FocusHook(BaseHook):
         body = {model.FIELD_NAME: name, model.FIELD_ORGANIZATION_TYPE_ID: organization_type_id, **fields}
         external_id = body.get(model.FIELD_EXTERNAL_ID)
         if not external_id:
-            return self.request("POST", model.ORGANIZATIONS, json=body)
+            return self.client.request("POST", model.ORGANIZATIONS, json=body, expect=EXPECT_CREATED)
 
         def find_existing() -> JsonDict | None:
             for organization in self.list_organizations(name_contains=name):
@@ -352,7 +353,7 @@ class FocusHook(BaseHook):
 
         :param cost_item_id: its id.
         """
-        return self.request("GET", resource_path(model.COST_ITEM, cost_item_id))
+        return self.client.request("GET", resource_path(model.COST_ITEM, cost_item_id), expect=EXPECT_OBJECT)
 
     def update_cost_item(
         self, cost_item_id: str, fields: Mapping[str, Any], *, update_mask: Sequence[str] | None = None
@@ -389,7 +390,7 @@ class FocusHook(BaseHook):
 
         :param benefit_item_id: its id.
         """
-        return self.request("GET", resource_path(model.BENEFIT_ITEM, benefit_item_id))
+        return self.client.request("GET", resource_path(model.BENEFIT_ITEM, benefit_item_id), expect=EXPECT_OBJECT)
 
     def update_benefit_item(
         self, benefit_item_id: str, fields: Mapping[str, Any], *, update_mask: Sequence[str] | None = None
@@ -467,12 +468,12 @@ class FocusHook(BaseHook):
         if not mask:
             raise FocusConfigError("Nothing to update: give at least one field or an update_mask.")
         params = {model.UPDATE_MASK_PARAM: ",".join(mask)}
-        return self.request(model.UPDATE_METHOD, path, params=params, json=dict(fields))
+        return self.client.request(model.UPDATE_METHOD, path, params=params, json=dict(fields), expect=EXPECT_OBJECT)
 
     def _bulk(self, path: str, items: Iterable[Mapping[str, Any]], keys: tuple[str, ...]) -> JsonDict:
         batch = [dict(item) for item in items]
         keyed = all(any(item.get(key) for key in keys) for item in batch)
-        return self.client.request("POST", path, json={model.BULK_ITEMS: batch}, idempotent=keyed)
+        return self.client.request("POST", path, json={model.BULK_ITEMS: batch}, idempotent=keyed, expect=EXPECT_OBJECT)
 
 
 async def _amask_secret(secret: str) -> None:
