@@ -8,6 +8,7 @@ an unknown host, a TLS failure, the short reason quoted in the message -- is rea
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 from typing import Any
@@ -70,9 +71,11 @@ def describe(chain: list[BaseException]) -> str:
         if isinstance(cause, ssl.SSLError):
             return errors.cut(_first_line(cause), errors.DETAIL_CHARS)
     for cause in chain:
-        if isinstance(cause, OSError) and cause.strerror:
+        if isinstance(cause, OSError) and (cause.strerror or cause.errno):
+            # the system's own words for the number: asyncio says "Connect call failed", the OS "Connection refused"
+            words = os.strerror(cause.errno) if isinstance(cause.errno, int) and cause.errno > 0 else cause.strerror
             number = f"[Errno {cause.errno}] " if cause.errno is not None else ""
-            return errors.cut(f"{number}{cause.strerror}", errors.DETAIL_CHARS)
+            return errors.cut(f"{number}{words}", errors.DETAIL_CHARS)
     for cause in chain:
         if isinstance(cause, TimeoutError):
             return "timed out"

@@ -202,15 +202,19 @@ class RequestsTransport:
         failure: TransportFailure | None = None
         with _WATCHDOG.watch(request.deadline) as watch:
             try:
-                return self._exchange(request)
+                answer = self._exchange(request)
+                if not watch.fired:
+                    return answer
+                # the watchdog cut the socket: what was read (even "headers then EOF") is not the whole answer
+                failure = TransportFailure(errors.TIMED_OUT, "no complete answer before the call's timeout")
             except (requests.exceptions.InvalidHeader, requests.exceptions.InvalidJSONError, ValueError):
                 # requests or http.client refuse a header value (e.g. a credential with a line break); their
                 # message quotes it, so none of it is kept.
                 failure = TransportFailure(errors.INVALID_HEADER, "a header value is invalid")
             except (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as err:
-                connected = not _never_connected(err) and not (watch.fired and not watch.connections)
+                connected = not _never_connected(err)
                 failure = classify(err, connected=connected, timed_out=_timed_out(err) or watch.fired)
-            if watch.fired and failure.kind in (errors.BROKEN, errors.TIMED_OUT):
+            if watch.fired and watch.connections and failure.kind in (errors.BROKEN, errors.NOT_CONNECTED):
                 failure = TransportFailure(errors.TIMED_OUT, "no complete answer before the call's timeout")
         raise failure
 
