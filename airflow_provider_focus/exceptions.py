@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 #: At most this many characters of a non-JSON response body are quoted in an error message.
@@ -156,6 +157,19 @@ class FocusRedirectError(FocusApiError):
         super().__init__(**kwargs)
 
 
+class FocusPartialFailure(FocusError):
+    """
+    Some records or items of a batch failed; the others were applied.
+
+    :param message: what failed, in one sentence.
+    :param report: the task's report (also pushed to XCom under the key ``report``).
+    """
+
+    def __init__(self, message: str, *, report: Mapping[str, Any]) -> None:
+        super().__init__(message)
+        self.report = dict(report)
+
+
 class FocusServerError(FocusApiError):
     """5xx: the service or its gateway failed."""
 
@@ -172,6 +186,7 @@ __all__ = [
     "FocusConnectionError",
     "FocusError",
     "FocusNotFoundError",
+    "FocusPartialFailure",
     "FocusRateLimitError",
     "FocusRedirectError",
     "FocusResponseError",

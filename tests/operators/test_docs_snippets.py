@@ -29,6 +29,7 @@ def test_docs_snippets_match_the_example_dags():
             "howto_operator_focus_update",
             "howto_operator_focus_get",
             "howto_sensor_focus_area_status",
+            "howto_hook_focus_upsert_taskflow",
         }
     )
     for name, code in docs.items():

@@ -29,9 +29,19 @@ def test_a_reconciled_create_and_its_look_ups_share_one_budget(hook, requests_mo
 def test_a_record_with_nan_names_the_record_and_field_and_sends_nothing(hook, requests_mock):
     items = [{"costItemExternalId": "a", "amount": 1.0}, {"costItemExternalId": "b", "amount": float("nan")}]
     with pytest.raises(FocusConfigError, match=r"items\[1\]\.amount is nan") as excinfo:
-        hook.import_cost_items(items)
+        hook.bulk_import_cost_items(items)
     assert "nothing was sent" in str(excinfo.value)
     assert requests_mock.call_count == 0
+
+
+def test_a_nan_record_fails_alone_in_a_fund_import(hook, requests_mock):
+    requests_mock.post(f"{API}/funds/cost-item/bulk", json={"results": [{"index": 0, "costItemId": "1"}], "errors": []})
+    items = [{"costItemExternalId": "a", "amount": 1.0}, {"costItemExternalId": "b", "amount": float("nan")}]
+    report = hook.import_cost_items(items).as_dict()
+    assert [(f["externalId"], f["error"]) for f in report["failed"]] == [
+        ("b", "item 1: amount is nan, which JSON cannot hold; it was not sent")
+    ]
+    assert [r.json() for r in requests_mock.request_history] == [{"items": [items[0]]}]
 
 
 def test_a_401_forgets_only_the_token_it_answered():
