@@ -154,6 +154,18 @@ class FocusRateLimitError(FocusApiError):
         super().__init__(**kwargs)
 
 
+class FocusRedirectError(FocusApiError):
+    """
+    A 3xx: the Focus API does not redirect, so the redirect was not followed (a credential must not follow it).
+
+    :param location: where the server pointed, without query or credentials (``None`` when it sent no Location).
+    """
+
+    def __init__(self, *, location: str | None = None, **kwargs: Any) -> None:
+        self.location = location
+        super().__init__(**kwargs)
+
+
 class FocusPartialFailure(FocusError):
     """
     Some records or items of a batch failed; the others were applied.
@@ -236,6 +248,7 @@ __all__ = [
     "FocusNotFoundError",
     "FocusPartialFailure",
     "FocusRateLimitError",
+    "FocusRedirectError",
     "FocusResponseError",
     "FocusServerError",
     "FocusUncertainWriteError",

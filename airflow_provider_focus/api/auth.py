@@ -1,20 +1,30 @@
-"""Authentication of requests to the Focus API: Basic API tokens, static bearer tokens, client credentials."""
+"""
+Authentication to the Focus API, without I/O: Basic API tokens, static bearer tokens, client credentials.
+
+The client-credentials flow is a generator of steps like every call (see :mod:`~airflow_provider_focus.api.core`):
+it yields the token request, reads the answer, caches the token and yields it to the secrets masker.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable
-
-import requests
-from requests.auth import AuthBase
+from typing import Any
 
 from airflow_provider_focus.api import model
 from airflow_provider_focus.api.config import AuthType, FocusClientConfig
-from airflow_provider_focus.api.errors import HttpResponse, error_from_response, parse_error_body
+from airflow_provider_focus.api.errors import (
+    HttpResponse,
+    cut,
+    error_from_response,
+    parse_error_body,
+    redirect_error,
+    request_id_of,
+)
+from airflow_provider_focus.api.steps import Reveal, Send, Steps, TransportFailure, exchange
 from airflow_provider_focus.exceptions import FocusAuthError, FocusConnectionError
 
 log = logging.getLogger(__name__)
@@ -24,58 +34,20 @@ log = logging.getLogger(__name__)
 SecretSink = Callable[[str], None]
 
 
-def _ignore_secret(_secret: str) -> None:
-    return None
-
-
-class FocusAuth(AuthBase):
-    """Base of the Focus auth strategies: puts an ``Authorization`` header on each request."""
-
-    #: Whether a 401 may be cured by fetching a new credential (and the call repeated once).
-    refreshable = False
-
-    def authorization(self) -> str:
-        """Return the ``Authorization`` header value."""
-        raise NotImplementedError
-
-    def invalidate(self) -> None:
-        """Forget a cached credential so the next request fetches a new one."""
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = self.authorization()
-        return request
-
-
-class ApiTokenAuth(FocusAuth):
+def static_authorization(config: FocusClientConfig, *, secret_sink: SecretSink) -> str | None:
     """
-    HTTP Basic with the Atlassian account email and an API token.
+    Return the ``Authorization`` value that needs no I/O (Basic, static bearer); ``None`` for client credentials.
 
-    :param email: the account's email.
-    :param api_token: the API token.
-    :param secret_sink: receives the derived header value for masking.
+    :param config: the validated client configuration.
+    :param secret_sink: receives derived secrets (the Basic credential) for masking.
     """
-
-    def __init__(self, email: str, api_token: str, *, secret_sink: SecretSink = _ignore_secret) -> None:
-        encoded = base64.b64encode(f"{email}:{api_token}".encode()).decode("ascii")
-        self._header = f"Basic {encoded}"
+    if config.auth_type is AuthType.API_TOKEN:
+        encoded = base64.b64encode(f"{config.login or ''}:{config.password or ''}".encode()).decode("ascii")
         secret_sink(encoded)
-
-    def authorization(self) -> str:
-        return self._header
-
-
-class BearerTokenAuth(FocusAuth):
-    """
-    A bearer access token kept fresh outside Airflow (for example by a secrets backend).
-
-    :param access_token: the token.
-    """
-
-    def __init__(self, access_token: str) -> None:
-        self._header = f"Bearer {access_token}"
-
-    def authorization(self) -> str:
-        return self._header
+        return f"Basic {encoded}"
+    if config.auth_type is AuthType.OAUTH2_TOKEN:
+        return f"Bearer {config.password or ''}"
+    return None
 
 
 class TokenCache:
@@ -108,9 +80,15 @@ class TokenCache:
         self._expires_at = self._clock() + lifetime - margin
         return token
 
-    def invalidate(self) -> None:
-        """Forget the token (after a 401)."""
-        self._token = None
+    def invalidate(self, token: str | None = None) -> None:
+        """
+        Forget the token after a 401 -- only if it is still the one the 401 answered, so that a token another
+        thread has just fetched is kept.
+
+        :param token: the token the rejected request carried; ``None`` forgets whatever is cached.
+        """
+        if token is None or token == self._token:
+            self._token = None
 
 
 def token_request_body(client_id: str, client_secret: str) -> dict[str, str]:
@@ -122,10 +100,15 @@ def token_request_body(client_id: str, client_secret: str) -> dict[str, str]:
     }
 
 
-def token_endpoint_unreachable(token_url: str, err: BaseException) -> FocusConnectionError:
-    """Build the error for a token request that got no answer."""
+def token_endpoint_unreachable(token_url: str, detail: str) -> FocusConnectionError:
+    """
+    Build the error for a token request that got no answer.
+
+    :param token_url: the token endpoint.
+    :param detail: the short reason the transport gave.
+    """
     return FocusConnectionError(
-        f"Could not reach the OAuth token endpoint {token_url}: {type(err).__name__}. "
+        f"Could not reach the OAuth token endpoint {token_url}: {cut(detail, 200)}. "
         "Check the connection's extra 'token_url' and the network.",
         method="POST",
         path=token_url,
@@ -139,51 +122,73 @@ def token_from_response(response: HttpResponse, token_url: str) -> tuple[str, fl
 
     :param response: the answer.
     :param token_url: the endpoint, for messages.
-    :raises FocusApiError: 429 and 5xx as retryable errors; any other failure as :class:`FocusAuthError`.
+    :raises FocusApiError: 429 and 5xx as retryable errors; a 3xx as :class:`FocusRedirectError` (never followed:
+        the next request would carry the client secret); any other failure as :class:`FocusAuthError`.
     """
-    if response.status_code == 429 or response.status_code >= 500:
+    status = response.status_code
+    if 300 <= status < 400:
+        raise redirect_error(response, method="POST", path=token_url, url=token_url)
+    if status == 429 or status >= 500:
         raise error_from_response(response, method="POST", path=token_url)
-    if response.status_code != 200:
+    if status != 200:
         errors, excerpt = parse_error_body(response.text)
         raise FocusAuthError(
-            status_code=response.status_code,
+            status_code=status,
             errors=errors,
             body_excerpt=excerpt,
             method="POST",
             path=token_url,
+            request_id=request_id_of(response),
             hint="The service account's client id or secret was rejected: check the connection's login "
             "(client id) and password (client secret).",
         )
-    try:
-        body = json.loads(response.content)
-        token = str(body["access_token"])
-        lifetime = float(body.get("expires_in") or model.ACCESS_TOKEN_LIFETIME_SECONDS)
-    except (ValueError, KeyError, TypeError, AttributeError):
+    parsed = _parse_token(response.content)
+    if parsed is None:
+        # Raised here, outside any except block: a JSONDecodeError's .doc would hold the access token.
         raise FocusAuthError(
-            status_code=response.status_code,
+            status_code=status,
             method="POST",
             path=token_url,
             hint="The token endpoint answered without an access_token: check the extra 'token_url'.",
-        ) from None
+        )
+    return parsed
+
+
+def _parse_token(content: bytes) -> tuple[str, float] | None:
+    try:
+        body: Any = json.loads(content)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(body, dict):
+        return None
+    token = body.get("access_token")
+    if not isinstance(token, str) or not token.strip():
+        return None
+    raw_lifetime = body.get("expires_in")
+    try:
+        lifetime = float(raw_lifetime) if raw_lifetime not in (None, "", 0) else model.ACCESS_TOKEN_LIFETIME_SECONDS
+    except (TypeError, ValueError):
+        return None
+    if not 0 < lifetime < float("inf"):
+        lifetime = model.ACCESS_TOKEN_LIFETIME_SECONDS
     return token, lifetime
 
 
-class ClientCredentialsAuth(FocusAuth):
+class TokenSource:
     """
     OAuth 2.0 client credentials of a service account: fetch an access token, cache it until shortly before it
-    expires, and fetch again after a 401.
+    expires, fetch again after a 401 (only if the 401 answered the cached token).
+
+    Run :meth:`fresh` under one lock per client (the drivers do): twenty threads that find the token expired then
+    fetch one new token.
 
     :param client_id: the service account's client id.
     :param client_secret: its client secret.
     :param token_url: the token endpoint.
-    :param session: the session to send token requests with.
-    :param timeout: seconds to wait for the token endpoint.
-    :param verify: TLS verification for the token endpoint.
-    :param secret_sink: receives every fetched access token for masking.
+    :param user_agent: the ``User-Agent`` of token requests.
+    :param max_bytes: the largest answer to read.
     :param clock: monotonic clock (for tests).
     """
-
-    refreshable = True
 
     def __init__(
         self,
@@ -191,85 +196,57 @@ class ClientCredentialsAuth(FocusAuth):
         client_secret: str,
         *,
         token_url: str,
-        session: requests.Session,
-        timeout: float,
-        verify: bool | str = True,
-        secret_sink: SecretSink = _ignore_secret,
+        user_agent: str,
+        max_bytes: int,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client_id = client_id
         self._client_secret = client_secret
         self._token_url = token_url
-        self._session = session
-        self._timeout = timeout
-        self._verify = verify
-        self._secret_sink = secret_sink
-        self._lock = threading.Lock()
+        self._user_agent = user_agent
+        self._max_bytes = max_bytes
         self._cache = TokenCache(clock)
 
-    def authorization(self) -> str:
-        with self._lock:
-            token = self._cache.current() or self._cache.store(*self._fetch_token())
-            return f"Bearer {token}"
+    def __repr__(self) -> str:
+        return f"TokenSource(client_id={self._client_id!r}, token_url={self._token_url!r})"
 
-    def invalidate(self) -> None:
-        with self._lock:
-            self._cache.invalidate()
+    def fresh(self, deadline: float) -> Steps[str]:
+        """
+        Return the cached token, or fetch, cache and reveal (to the masker) a new one.
 
-    def _fetch_token(self) -> tuple[str, float]:
+        :param deadline: when the call's attempt must be over; the token request counts against it.
+        """
+        token = self._cache.current()
+        if token is None:
+            token, lifetime = yield from self._fetch(deadline)
+            yield Reveal(token)
+            self._cache.store(token, lifetime)
+        return token
+
+    def invalidate(self, token: str) -> None:
+        """
+        Forget ``token`` if it is still the cached one.
+
+        :param token: the token a 401 answered.
+        """
+        self._cache.invalidate(token)
+
+    def _fetch(self, deadline: float) -> Steps[tuple[str, float]]:
         log.info("Fetching a Focus access token for client %s from %s", self._client_id, self._token_url)
+        body = json.dumps(token_request_body(self._client_id, self._client_secret)).encode()
+        headers = {"User-Agent": self._user_agent, "Accept": "application/json", "Content-Type": "application/json"}
+        request = Send("POST", self._token_url, headers, body, deadline, self._max_bytes)
         try:
-            response = self._session.post(
-                self._token_url,
-                json=token_request_body(self._client_id, self._client_secret),
-                timeout=self._timeout,
-                verify=self._verify,
-                auth=_NoAuth(),
-            )
-        except requests.RequestException as err:
-            raise token_endpoint_unreachable(self._token_url, err) from None
-        token, lifetime = token_from_response(response, self._token_url)
-        self._secret_sink(token)
-        return token, lifetime
-
-
-class _NoAuth(AuthBase):
-    """Keeps the session's own auth (and any netrc) off the token request."""
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        return request
-
-
-def static_auth(config: FocusClientConfig, *, secret_sink: SecretSink = _ignore_secret) -> FocusAuth | None:
-    """
-    Build the auth strategy that needs no I/O (Basic, static bearer); ``None`` for client credentials.
-
-    :param config: the validated client configuration.
-    :param secret_sink: receives derived secrets for masking.
-    """
-    if config.auth_type is AuthType.API_TOKEN:
-        return ApiTokenAuth(config.login or "", config.password or "", secret_sink=secret_sink)
-    if config.auth_type is AuthType.OAUTH2_TOKEN:
-        return BearerTokenAuth(config.password or "")
-    return None
-
-
-def build_auth(
-    config: FocusClientConfig, *, session: requests.Session, secret_sink: SecretSink = _ignore_secret
-) -> FocusAuth:
-    """
-    Build the auth strategy that ``config`` asks for.
-
-    :param config: the validated client configuration.
-    :param session: the session token requests are sent with.
-    :param secret_sink: receives derived secrets for masking.
-    """
-    return static_auth(config, secret_sink=secret_sink) or ClientCredentialsAuth(
-        config.login or "",
-        config.password or "",
-        token_url=config.token_url,
-        session=session,
-        timeout=config.timeout,
-        verify=config.verify,
-        secret_sink=secret_sink,
-    )
+            answer = yield from exchange(request)
+        except TransportFailure as failure:
+            detail = failure.detail
+        else:
+            if answer.too_large:
+                raise FocusAuthError(
+                    status_code=answer.status_code,
+                    method="POST",
+                    path=self._token_url,
+                    hint="The token endpoint's answer is too large to be a token: check the extra 'token_url'.",
+                )
+            return token_from_response(answer, self._token_url)
+        raise token_endpoint_unreachable(self._token_url, detail)

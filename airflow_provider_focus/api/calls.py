@@ -1,33 +1,39 @@
 """
-What the sync and the async client share about one API call: its normalised arguments, what its response means,
-and the retry log line. Only the I/O differs between :mod:`~airflow_provider_focus.api.client` and
-:mod:`~airflow_provider_focus.api.async_client`.
+One API call: its normalised arguments (path checks, the encoded body, the URL), what its answer means, and the
+retry log line. The core (:mod:`~airflow_provider_focus.api.core`) runs it for both clients.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlencode
 
 import tenacity
 
 from airflow_provider_focus import __version__
-from airflow_provider_focus.api.errors import HttpResponse, error_from_response
+from airflow_provider_focus.api import expect as expect_
+from airflow_provider_focus.api.bodies import encode_json
+from airflow_provider_focus.api.errors import HttpResponse, empty_answer_error, error_from_response, redirect_error
 from airflow_provider_focus.api.retry import IDEMPOTENT_METHODS
-from airflow_provider_focus.exceptions import (
-    BODY_EXCERPT_CHARS,
-    FocusConfigError,
-    FocusNotFoundError,
-    FocusResponseError,
-)
+from airflow_provider_focus.exceptions import FocusConfigError, FocusNotFoundError
+
+if TYPE_CHECKING:
+    from airflow_provider_focus.api.steps import Answer
 
 log = logging.getLogger(__name__)
 
 #: The product part of the ``User-Agent`` header; each client appends its HTTP library.
 USER_AGENT_PRODUCT = f"airflow-provider-focus/{__version__}"
+
+
+#: What a call's success body must be (see :mod:`~airflow_provider_focus.api.expect`).
+EXPECT_ANY = expect_.ANY
+EXPECT_OBJECT = expect_.OBJECT
+EXPECT_CREATED = expect_.CREATED
 
 
 @dataclass
@@ -36,22 +42,41 @@ class Call:
     One API call, normalised, plus what its earlier attempts left behind.
 
     :param method: HTTP method, upper case.
-    :param path: path relative to the API root, without slashes at either end.
-    :param query: query parameters without ``None`` values.
-    :param body: the JSON body.
+    :param path: path relative to the API root, without slashes at either end (or the URL, for a call outside it).
+    :param url: the absolute URL, query included.
+    :param body: the encoded JSON body, or ``None``.
     :param idempotent: whether repeating it is harmless after an ambiguous failure.
+    :param expect: what the success body must be (:data:`EXPECT_OBJECT`, :data:`EXPECT_CREATED` or ``None``).
+    :param authenticated: whether it carries the credential.
+    :param find_existing: for a create with a caller-chosen key: looks the object up after an ambiguous failure.
     """
 
     method: str
     path: str
-    query: dict[str, Any]
-    body: Any
+    url: str
+    body: bytes | None = field(repr=False)
     idempotent: bool
+    expect: str | None = None
+    authenticated: bool = True
+    find_existing: Callable[[], Any] | None = field(default=None, repr=False)
     token_refreshed: bool = field(default=False)
     sent_without_answer: bool = field(default=False)
+    #: The error after which nothing may be tried again (the look-up after it failed, so nobody knows).
+    final: BaseException | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, method: str, path: str, params: Mapping[str, Any] | None, body: Any, idempotent: bool | None) -> Call:
+    def of(
+        cls,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        body: Any,
+        idempotent: bool | None,
+        *,
+        url_for: Callable[[str], str],
+        expect: str | None = EXPECT_ANY,
+        find_existing: Callable[[], Any] | None = None,
+    ) -> Call:
         """
         Normalise the arguments of ``request()``.
 
@@ -60,16 +85,37 @@ class Call:
         :param params: query parameters; ``None`` values are left out.
         :param body: the JSON body.
         :param idempotent: ``None`` means "every method but POST".
-        :raises FocusConfigError: for an absolute URL or ``.``/``..`` segments.
+        :param url_for: turns a path into its absolute URL (the configuration's ``url_for``).
+        :param expect: what the success body must be.
+        :param find_existing: see the class.
+        :raises FocusConfigError: for an absolute URL, ``.``/``..`` segments (also percent-encoded), or a body JSON
+            cannot encode (``NaN``, a ``datetime``, nesting too deep), naming where in the body.
         """
         method = method.upper()
+        path = checked_path(path)
+        query = {key: value for key, value in (params or {}).items() if value is not None}
+        url = url_for(path)
+        if query:
+            url += "?" + urlencode(query, doseq=True)
         return cls(
             method=method,
-            path=checked_path(path),
-            query={key: value for key, value in (params or {}).items() if value is not None},
-            body=body,
+            path=path,
+            url=url,
+            body=encode_json(body, f"Focus API {method} {path}"),
             idempotent=method in IDEMPOTENT_METHODS if idempotent is None else idempotent,
+            expect=expect,
+            find_existing=find_existing,
         )
+
+    @classmethod
+    def anonymous_get(cls, url: str, *, expect: str | None = EXPECT_OBJECT) -> Call:
+        """
+        Normalise a GET of an absolute URL that carries no credential (the site's tenant info).
+
+        :param url: the URL.
+        :param expect: what the success body must be.
+        """
+        return cls(method="GET", path=url, url=url, body=None, idempotent=True, expect=expect, authenticated=False)
 
     def should_refresh_token(self, response: HttpResponse, *, refreshable: bool) -> bool:
         """
@@ -84,20 +130,35 @@ class Call:
         self.token_refreshed = True
         return True
 
-    def result(self, response: HttpResponse) -> Any:
+    def result(self, response: Answer) -> Any:
         """
-        Return the decoded body of a success, or raise the error an error status stands for.
+        Return the decoded body of a success, or raise the error an answer stands for.
 
         :param response: the final answer of an attempt.
-        :raises FocusApiError: (a subclass of it) for an error status.
+        :raises FocusApiError: (a subclass of it) for an error status, a redirect, a body too large, cut short or
+            of the wrong shape.
         """
-        if response.status_code >= 400:
+        status = response.status_code
+        if 300 <= status < 400:
+            raise redirect_error(response, method=self.method, path=self.path, url=self.url)
+        if status >= 400:
             error = error_from_response(response, method=self.method, path=self.path)
             if isinstance(error, FocusNotFoundError) and self.method == "DELETE" and self.sent_without_answer:
                 log.info("Focus API DELETE %s: the earlier attempt took effect (now 404)", self.path)
                 return None
             raise error
-        return decode(response, self.method, self.path)
+        if response.too_large:
+            raise empty_answer_error(
+                response,
+                method=self.method,
+                path=self.path,
+                hint="The answer is larger than the connection's extra 'max_response_bytes' allows; it was not read.",
+            )
+        if status < 200:
+            raise empty_answer_error(
+                response, method=self.method, path=self.path, hint="An informational status is not an answer."
+            )
+        return decode(response, self.method, self.path, expect=self.expect)
 
     @property
     def where(self) -> tuple[str, str]:
@@ -109,36 +170,64 @@ def checked_path(path: str) -> str:
     """
     Refuse a path that could leave the API root, and strip its slashes.
 
+    Percent-encoded dots count as dots: HTTP libraries decode ``%2E`` before sending, and servers decode it.
+
     :param path: path relative to the API root.
     :raises FocusConfigError: for an absolute URL or ``.``/``..`` segments.
     """
     if "://" in path or path.startswith("//"):
         raise FocusConfigError(f"Focus API paths are relative to the API root, e.g. 'focus-areas'; got {path!r}.")
     stripped = path.strip("/")
-    if any(segment in (".", "..") for segment in stripped.split("/")):
-        raise FocusConfigError(f"The Focus API path {path!r} contains '.' or '..' segments.")
+    for segment in stripped.split("/"):
+        decoded = segment
+        for _ in range(3):  # %252E decoded again by a proxy is still a dot
+            decoded = unquote(decoded)
+        if decoded.strip() in (".", "..") or any(ch in decoded for ch in "\r\n\0"):
+            raise FocusConfigError(
+                f"The Focus API path {path!r} contains a '.' or '..' segment (also percent-encoded, as %2E) or a "
+                "control character; an id goes in resource_path(), which encodes it."
+            )
     return stripped
 
 
-def decode(response: HttpResponse, method: str, path: str) -> Any:
+def decode(response: HttpResponse, method: str, path: str, *, expect: str | None = EXPECT_ANY) -> Any:
     """
-    Decode a success body as JSON (``None`` for an empty body or 204).
+    Decode a success body as JSON and check its shape.
 
-    :raises FocusResponseError: when the body is not JSON.
+    An empty body is ``None`` only for a 204 or a DELETE that expects nothing; anywhere else it was cut short.
+
+    :param response: the answer.
+    :param method: the request's method, for messages.
+    :param path: the request's path, for messages.
+    :param expect: what the body must be.
+    :raises FocusResponseError: when the body is empty, not JSON, or not of the expected shape.
     """
-    if response.status_code == 204 or not response.content:
-        return None
+    if not response.content:
+        if expect is EXPECT_ANY and (response.status_code == 204 or method == "DELETE"):
+            return None
+        raise empty_answer_error(
+            response, method=method, path=path, hint="The answer had no body where JSON was expected (cut short?)."
+        )
     try:
-        return json.loads(response.content)
-    except ValueError:
-        excerpt = " ".join(response.text.split())[:BODY_EXCERPT_CHARS]
-        raise FocusResponseError(
-            status_code=response.status_code,
-            method=method,
-            path=path,
-            body_excerpt=excerpt,
-            hint="The answer was not valid JSON (truncated or from a proxy).",
-        ) from None
+        value = json.loads(response.content)
+    except (ValueError, RecursionError):
+        value = _NOT_JSON
+    if value is _NOT_JSON:
+        raise empty_answer_error(
+            response, method=method, path=path, hint="The answer was not valid JSON (truncated or from a proxy)."
+        )
+    if expect in (EXPECT_OBJECT, EXPECT_CREATED) and not isinstance(value, dict):
+        raise empty_answer_error(
+            response, method=method, path=path, hint=f"Expected a JSON object, got {type(value).__name__}."
+        )
+    if expect == EXPECT_CREATED and not (isinstance(value.get("id"), (str, int)) and str(value.get("id")).strip()):
+        raise empty_answer_error(
+            response, method=method, path=path, hint="The create answered without the new object's 'id'."
+        )
+    return value
+
+
+_NOT_JSON = object()
 
 
 def log_retry(call: Call, retry_state: tenacity.RetryCallState, max_retries: int) -> None:
@@ -162,27 +251,3 @@ def summary(error: BaseException | None) -> str:
         return "unknown error"
     status = getattr(error, "status_code", None)
     return f"HTTP {status}" if status else type(error).__name__
-
-
-def causes(err: BaseException) -> list[BaseException]:
-    """Walk an exception's args, ``reason``, cause and context to find the underlying errors."""
-    found: list[BaseException] = []
-    pending: list[Any] = [err]
-    while pending and len(found) < 20:
-        current = pending.pop()
-        if not isinstance(current, BaseException) or current in found:
-            continue
-        found.append(current)
-        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
-        pending.extend(
-            linked
-            for linked in (getattr(current, "reason", None), current.__cause__, current.__context__)
-            if linked is not None
-        )
-    return found
-
-
-def first_line(err: BaseException) -> str:
-    """The first line of an error's text (at most 200 characters), or its class name."""
-    text = str(err).splitlines()[0] if str(err) else type(err).__name__
-    return text[:200]

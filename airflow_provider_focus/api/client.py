@@ -1,34 +1,34 @@
-"""The Focus REST API client: one keep-alive session, auth, retries, pagination and error mapping."""
+"""
+The Focus REST API client on ``requests``: runs the core's steps (:mod:`~airflow_provider_focus.api.core`) with
+one keep-alive session.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
-from urllib.parse import quote, urlsplit
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 import requests
-import tenacity
 
-from airflow_provider_focus.api import errors, model
-from airflow_provider_focus.api.auth import SecretSink, build_auth
-from airflow_provider_focus.api.calls import USER_AGENT_PRODUCT, Call, causes, first_line, log_retry, summary
-from airflow_provider_focus.api.config import FocusClientConfig
+from airflow_provider_focus.api import model
+from airflow_provider_focus.api.auth import SecretSink, TokenSource, static_authorization
+from airflow_provider_focus.api.calls import EXPECT_ANY, EXPECT_CREATED, USER_AGENT_PRODUCT, Call
+from airflow_provider_focus.api.config import AuthType, FocusClientConfig
+from airflow_provider_focus.api.core import CURRENT_BUDGET, Core
 from airflow_provider_focus.api.pages import Pager
-from airflow_provider_focus.api.retry import RetryPolicy
-from airflow_provider_focus.exceptions import (
-    FocusConfigError,
-    FocusConnectionError,
-    FocusError,
-    FocusResponseError,
-    FocusServerError,
-    FocusUncertainWriteError,
-)
+from airflow_provider_focus.api.requests_transport import RequestsTransport
+from airflow_provider_focus.api.steps import FetchToken, LookUp, Reveal, Send, Steps, TransportFailure, Wait
+from airflow_provider_focus.exceptions import FocusConfigError, FocusError
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = f"{USER_AGENT_PRODUCT} python-requests/{requests.__version__}"
+USER_AGENT = f"{USER_AGENT_PRODUCT} {RequestsTransport.library}"
+
+T = TypeVar("T")
 
 
 def resource_path(*segments: str | int) -> str:
@@ -55,9 +55,13 @@ class FocusClient:
     """
     Talk to one Focus API root.
 
+    Every call is bounded: each attempt (the token request included) ends within ``config.timeout`` seconds, body
+    included, so a call lasts at most about ``(max_retries + 1) * timeout`` plus the waits between attempts (each
+    at most ``max_retry_wait``).
+
     :param config: the validated configuration.
-    :param session: the session to use; a new one by default. One session per client keeps connections alive
-        across pages and calls.
+    :param session: the session to use; a new one by default, closed by :meth:`close`. An injected session is
+        never closed here (its owner closes it); a deadline adapter is mounted on it.
     :param secret_sink: receives secrets derived at run time, for masking in logs.
     :param sleep: how to wait between attempts (for tests).
     """
@@ -71,15 +75,32 @@ class FocusClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config
-        self.session = session or requests.Session()
-        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        self.auth = build_auth(config, session=self.session, secret_sink=secret_sink)
-        self.retry_policy = RetryPolicy(max_retries=config.max_retries, max_wait=config.max_retry_wait)
+        self._owns_session = session is None
+        self.session = session if session is not None else requests.Session()
+        self.transport = RequestsTransport(self.session, verify=config.verify)
+        self._secret_sink = secret_sink
+        authorization = static_authorization(config, secret_sink=secret_sink)
+        #: The client-credentials token source (``None`` for Basic or a static bearer token).
+        self.auth: TokenSource | None = (
+            None
+            if authorization is not None
+            else TokenSource(
+                config.login or "",
+                config.password or "",
+                token_url=config.token_url,
+                user_agent=USER_AGENT,
+                max_bytes=config.max_response_bytes,
+            )
+        )
+        self.core = Core(config, user_agent=USER_AGENT, authorization=authorization, tokens=self.auth)
+        self.retry_policy = self.core.retry_policy
+        self._token_lock = threading.Lock()
         self._sleep = sleep
 
     def close(self) -> None:
-        """Close the session's pooled connections."""
-        self.session.close()
+        """Close the session's pooled connections, unless the session was injected."""
+        if self._owns_session:
+            self.session.close()
 
     def request(
         self,
@@ -89,9 +110,10 @@ class FocusClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         idempotent: bool | None = None,
+        expect: str | None = EXPECT_ANY,
     ) -> Any:
         """
-        Send one API call, with retries, and return its decoded JSON body (``None`` for an empty body).
+        Send one API call, with retries, and return its decoded JSON body (``None`` for a 204).
 
         :param method: HTTP method.
         :param path: path relative to the API root, e.g. ``focus-areas`` or ``resource_path("focus-areas", id)``.
@@ -99,16 +121,14 @@ class FocusClient:
         :param json: the JSON body.
         :param idempotent: whether repeating the call is harmless after an ambiguous failure; by default true
             for every method but POST.
+        :param expect: ``"object"`` when the body must be a JSON object, ``"created"`` when it must also carry
+            an ``id``; ``None`` for any JSON.
         :raises FocusApiError: (a subclass of it) for an error status, after retries where they apply.
         :raises FocusConnectionError: when no answer came, after retries where they apply.
+        :raises FocusConfigError: for a path that leaves the API root or a body JSON cannot encode.
         """
-        call = Call.of(method, path, params, json, idempotent)
-        retrying = tenacity.Retrying(
-            sleep=self._sleep,
-            before_sleep=lambda retry_state: log_retry(call, retry_state, self.retry_policy.max_retries),
-            **self.retry_policy.tenacity_kwargs(idempotent=call.idempotent),  # type: ignore[arg-type]
-        )
-        return retrying(self._attempt, call)
+        call = Call.of(method, path, params, json, idempotent, url_for=self.config.url_for, expect=expect)
+        return self._run(self.core.call(call))
 
     def paginate(
         self,
@@ -144,153 +164,116 @@ class FocusClient:
         asks ``find_existing``; if the object is there, the create took effect and it is returned.
 
         If it is not there, what happens depends on the failure. After a dropped connection, a 500 or 502, or a
-        garbled answer, the server is done with the request, so the POST is sent again, within the same retry
-        budget and backoff as any other call. After a timeout or a 504 the server may still be working on it: the
-        client waits one timeout for it to settle and looks again, and if the object is still not there it raises
-        :class:`FocusUncertainWriteError` rather than risk a second object.
+        garbled answer, the server is done with the request, so the POST is sent again. After a timeout or a 504
+        the server may still be working on it: the client waits one timeout for it to settle and looks again, and
+        if the object is still not there it raises :class:`FocusUncertainWriteError` rather than risk a second
+        object. The POSTs and the look-ups share one retry budget (``max_retries + 1`` attempts).
 
         :param path: the collection to create in.
         :param body: the object to create.
         :param find_existing: looks the object up by its key; ``None`` when it does not exist.
         :raises FocusUncertainWriteError: when the create may still be in progress on the server.
         """
-        attempt = 0
+        call = Call.of(
+            "POST",
+            path,
+            None,
+            body,
+            False,
+            url_for=self.config.url_for,
+            expect=EXPECT_CREATED,
+            find_existing=find_existing,
+        )
+        return self._run(self.core.call(call))
+
+    def get_anonymous(self, url: str) -> Any:
+        """
+        GET an absolute URL without the credential (e.g. a site's tenant info), with the usual retries and bounds.
+
+        :param url: the URL.
+        """
+        return self._run(self.core.call(Call.anonymous_get(url)))
+
+    # --- the driver: does what the core's steps ask ----------------------------------------------------------
+
+    def _run(self, steps: Steps[T]) -> T:
+        reply: Any = None
+        failure: BaseException | None = None
         while True:
-            attempt += 1
             try:
-                return self.request("POST", path, json=body)
-            except (FocusConnectionError, FocusServerError, FocusResponseError) as error:
-                if not _may_have_taken_effect(error) or attempt > self.retry_policy.max_retries:
-                    raise
-                in_flight = _may_still_be_running(error)
-                if in_flight:
-                    settle = min(self.config.timeout, self.retry_policy.max_wait)
-                    log.warning(
-                        "Focus API POST %s got no answer (%s) and may still be running; looking the object up "
-                        "in %.1f s",
-                        path,
-                        summary(error),
-                        settle,
-                    )
-                    self._sleep(settle)
-                else:
-                    log.warning(
-                        "Focus API POST %s may have taken effect (%s); looking the object up before trying again",
-                        path,
-                        summary(error),
-                    )
-                existing = self._look_up_after(error, path, find_existing)
-                if existing is not None:
-                    log.info("Focus API POST %s had taken effect; using the object it created", path)
-                    return existing
-                if in_flight:
-                    raise FocusUncertainWriteError(
-                        f"Focus API POST {path}: no answer ({summary(error)}) and the object is not there yet, but "
-                        "the server may still be creating it, so it was not sent again (that could create it twice). "
-                        "Look it up by its external id before creating it again; the upsert operator and retries of "
-                        "the create operator do that.",
-                        method="POST",
-                        path=path,
-                    ) from error
-                wait = self.retry_policy.wait_seconds(error, attempt)
-                log.warning(
-                    "Focus API POST %s did not take effect; retry %d of %d in %.1f s",
-                    path,
-                    attempt,
-                    self.retry_policy.max_retries,
-                    wait,
-                )
-                self._sleep(wait)
-
-    @staticmethod
-    def _look_up_after(
-        error: FocusError, path: str, find_existing: Callable[[], dict[str, Any] | None]
-    ) -> dict[str, Any] | None:
-        try:
-            return find_existing()
-        except FocusError as lookup_error:
-            log.error("Focus API POST %s: the look-up after an ambiguous failure failed too", path)
-            raise error from lookup_error
-
-    # --- one attempt ----------------------------------------------------------------------------------------
-
-    def _attempt(self, call: Call) -> Any:
-        failure: FocusError | None = None
-        try:
-            response = self.session.request(
-                call.method,
-                self.config.url_for(call.path),
-                params=call.query,
-                json=call.body,
-                auth=self.auth,
-                timeout=self.config.timeout,
-                verify=self.config.verify,
-            )
-        except (requests.exceptions.InvalidHeader, ValueError):
-            # requests or http.client refuse a header value (e.g. a credential with a line break); their message
-            # quotes it, so it is not passed on.
-            failure = errors.invalid_header_error(call.method, call.path)
-        except requests.RequestException as err:
-            connection_failure = self._connection_error(err, call.method, call.path)
-            call.sent_without_answer |= connection_failure.may_have_taken_effect
-            failure = connection_failure
-        if failure is not None:
-            # Raised outside the except block, so that no __context__ keeps the request and its Authorization.
-            raise failure
-        if call.should_refresh_token(response, refreshable=self.auth.refreshable):
-            self.auth.invalidate()
-            return self._attempt(call)
-        return call.result(response)
-
-    def _connection_error(self, err: requests.RequestException, method: str, path: str) -> FocusConnectionError:
-        found = causes(err)
-        cause_names = {type(cause).__name__ for cause in found}
-        detail = first_line(err)
-        if "NameResolutionError" in cause_names or any("Name or service not known" in str(c) for c in found):
-            kind = errors.NOT_RESOLVED
-        elif isinstance(err, requests.exceptions.SSLError):
-            kind = errors.TLS_FAILED
-        elif isinstance(err, requests.exceptions.ConnectTimeout) or "NewConnectionError" in cause_names:
-            kind = errors.NOT_CONNECTED
-        else:
-            kind = errors.TIMED_OUT if isinstance(err, requests.exceptions.Timeout) else errors.BROKEN
-            detail = type(err).__name__
-        host = urlsplit(self.config.api_root).netloc
-        return errors.connection_error(kind, method=method, path=path, host=host, detail=detail)
+                step = steps.throw(failure) if failure is not None else steps.send(reply)
+            except StopIteration as done:
+                return done.value
+            reply, failure = None, None
+            if isinstance(step, Send):
+                try:
+                    reply = self.transport.send(step)
+                except TransportFailure as caught:
+                    failure = caught
+            elif isinstance(step, Wait):
+                self._sleep(step.seconds)
+            elif isinstance(step, Reveal):
+                self._secret_sink(step.secret)
+            elif isinstance(step, FetchToken):
+                try:
+                    with self._token_lock:
+                        reply = self._run(step.steps())
+                except FocusError as caught:
+                    failure = caught
+            elif isinstance(step, LookUp):
+                token = CURRENT_BUDGET.set(step.budget)
+                try:
+                    reply = step.find()
+                except FocusError as caught:
+                    failure = caught
+                finally:
+                    CURRENT_BUDGET.reset(token)
 
 
 def discover_cloud_id(site_url: str, *, timeout: float = 30.0, session: requests.Session | None = None) -> str:
     """
     Read a site's cloudId from its unauthenticated ``/_edge/tenant_info`` endpoint.
 
+    It goes through the client's path: bounded by ``timeout`` per attempt, retried twice on what retries cure,
+    never redirected, and a session it creates is closed.
+
     :param site_url: the site's origin, e.g. ``https://acme.atlassian.net``.
-    :param timeout: seconds to wait.
-    :param session: the session to use.
+    :param timeout: seconds per attempt.
+    :param session: the session to use (not closed here).
     :raises FocusError: when the site does not answer with a cloudId.
     """
-    url = site_url.rstrip("/") + model.TENANT_INFO_PATH
-    http = session or requests.Session()
+    origin = site_url.rstrip("/")
+    url = origin + model.TENANT_INFO_PATH
+    config = FocusClientConfig(
+        api_root=origin,
+        site_url=origin,
+        cloud_id=None,
+        auth_type=AuthType.OAUTH2_TOKEN,
+        login=None,
+        password=None,
+        timeout=timeout,
+        max_retries=2,
+        max_retry_wait=5.0,
+    )
+    client = FocusClient(config, session=session)
+    reason: str | None = None
+    cloud_id: Any = None
     try:
-        response = http.get(url, timeout=timeout, headers={"User-Agent": USER_AGENT})
-        response.raise_for_status()
-        cloud_id = response.json()["cloudId"]
-    except (requests.RequestException, ValueError, KeyError, TypeError) as err:
-        raise FocusError(
-            f"Could not read the cloudId from {url} ({type(err).__name__}); is {site_url!r} an Atlassian site?"
-        ) from None
+        body = client.get_anonymous(url)
+        cloud_id = body.get("cloudId")
+    except FocusError as err:
+        reason = _reason(err)
+    finally:
+        client.close()
+    if reason is None and not (isinstance(cloud_id, str) and cloud_id.strip()):
+        reason = "no cloudId in the answer"
+    if reason is not None:
+        raise FocusError(f"Could not read the cloudId from {url} ({reason}); is {site_url!r} an Atlassian site?")
     return str(cloud_id)
 
 
-def _may_still_be_running(error: FocusError) -> bool:
-    """Whether the server may still be processing a request that failed this way (a timeout, a 504)."""
-    if isinstance(error, FocusConnectionError):
-        return error.timed_out
-    return isinstance(error, FocusServerError) and error.status_code == 504
-
-
-def _may_have_taken_effect(error: FocusError) -> bool:
-    if isinstance(error, FocusConnectionError):
-        return error.may_have_taken_effect and error.transient
-    if isinstance(error, FocusServerError):
-        return error.status_code != 503
-    return isinstance(error, FocusResponseError)
+def _reason(err: FocusError) -> str:
+    status = getattr(err, "status_code", None)
+    if status:
+        return f"HTTP {status}"
+    return str(err).split(": ", 1)[-1][:200]

@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_SECONDS = float(EXTRA_FIELDS_BY_NAME["timeout"].default)
 DEFAULT_MAX_RETRIES = int(EXTRA_FIELDS_BY_NAME["max_retries"].default)
 DEFAULT_MAX_RETRY_WAIT_SECONDS = float(EXTRA_FIELDS_BY_NAME["max_retry_wait"].default)
+#: The largest response body read (32 MiB): a page of 100 focus areas is well under 1 MiB.
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
@@ -73,6 +75,7 @@ class FocusClientConfig:
     :param verify: TLS verification: ``True``, ``False`` or the path of a CA bundle.
     :param max_retries: retries after the first attempt.
     :param max_retry_wait: the longest single wait between attempts, in seconds, whatever the server asks.
+    :param max_response_bytes: the largest response body the clients read; a larger one is an error.
     """
 
     api_root: str
@@ -86,6 +89,7 @@ class FocusClientConfig:
     verify: bool | str = True
     max_retries: int = DEFAULT_MAX_RETRIES
     max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT_SECONDS
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     def __repr__(self) -> str:
         # The password never appears in a repr, a log line or a traceback.

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
+import email.message
 import email.utils
 import json
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Protocol
+from urllib.parse import urljoin, urlsplit
 
 from airflow_provider_focus.api import model
 from airflow_provider_focus.exceptions import (
@@ -18,9 +21,16 @@ from airflow_provider_focus.exceptions import (
     FocusConnectionError,
     FocusNotFoundError,
     FocusRateLimitError,
+    FocusRedirectError,
+    FocusResponseError,
     FocusServerError,
     FocusValidationError,
 )
+
+#: At most this many error items of an error body are kept, each field cut to :data:`BODY_EXCERPT_CHARS`.
+MAX_ERROR_ITEMS = 5
+#: Transport details (``[Errno 111] Connection refused``) are cut to this many characters.
+DETAIL_CHARS = 200
 
 
 class HttpResponse(Protocol):
@@ -51,26 +61,128 @@ def parse_error_body(text: str) -> tuple[list[dict[str, Any]], str | None]:
     """
     try:
         body = json.loads(text) if text.strip() else None
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict):
         errors = body.get(model.ERRORS_KEY)
         if isinstance(errors, list) and errors:
-            return [_as_error(item) for item in errors], None
+            return [_as_error(item) for item in errors[:MAX_ERROR_ITEMS]], None
         if "message" in body or "code" in body:
-            return [{"type": f"GATEWAY_{body.get('code', 'ERROR')}", "message": str(body.get("message", ""))}], None
+            kind = f"GATEWAY_{cut(body.get('code', 'ERROR'))}"
+            return [{"type": kind, "message": cut(body.get("message", ""))}], None
         if "error" in body:
-            return [{"type": str(body["error"]), "message": str(body.get("error_description", ""))}], None
-    excerpt = " ".join(text.split())
-    if len(excerpt) > BODY_EXCERPT_CHARS:
-        excerpt = excerpt[:BODY_EXCERPT_CHARS] + "..."
-    return [], excerpt or None
+            return [{"type": cut(body["error"]), "message": cut(body.get("error_description", ""))}], None
+    excerpt = " ".join(text[: BODY_EXCERPT_CHARS * 20].split())
+    return [], cut(excerpt) or None
+
+
+def cut(value: Any, limit: int = BODY_EXCERPT_CHARS) -> str:
+    """
+    Return ``value`` as text of at most ``limit`` characters (plus ``...`` when cut).
+
+    :param value: anything; a string is used as it is, anything else as its ``str()`` (a deep structure as its
+        type name, since its ``str()`` may not end).
+    :param limit: the longest text kept.
+    """
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, (int, float, bool)) or value is None:
+        text = str(value)
+    else:
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _as_error(item: Any) -> dict[str, Any]:
     if isinstance(item, dict):
-        return {**item, "type": item.get("type") or "ERROR", "message": item.get("message") or ""}
-    return {"type": "ERROR", "message": str(item)}
+        kept = {str(key)[:100]: cut(value) for key, value in list(item.items())[:10]}
+        return {**kept, "type": cut(item.get("type") or "ERROR", 100), "message": cut(item.get("message") or "")}
+    return {"type": "ERROR", "message": cut(item)}
+
+
+def text_of(content: bytes, content_type: str | None) -> str:
+    """
+    Decode a body as text in the charset its ``Content-Type`` names (UTF-8 when none or an unknown one); never raises.
+
+    :param content: the body.
+    :param content_type: the ``Content-Type`` header.
+    """
+    charset = "utf-8"
+    if content_type:
+        message = email.message.Message()
+        message["content-type"] = content_type
+        named = message.get_param("charset")
+        if isinstance(named, str):
+            try:
+                charset = codecs.lookup(named.strip()).name
+            except LookupError:
+                charset = "utf-8"
+    try:
+        return content.decode(charset, errors="replace")
+    except (LookupError, ValueError):  # a codec that is not a text encoding
+        return content.decode("utf-8", errors="replace")
+
+
+def origin_of(url: str) -> str:
+    """Return ``scheme://host[:port]`` of ``url``, without credentials, path or query (for messages)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "(an invalid URL)"
+    netloc = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{netloc}{f':{port}' if port else ''}"
+
+
+def redirect_error(response: HttpResponse, *, method: str, path: str, url: str) -> FocusRedirectError:
+    """
+    Build the error for a 3xx: it is never followed, since a credential must not go to wherever it points.
+
+    :param response: the 3xx answer.
+    :param method: the request's HTTP method.
+    :param path: the request's path relative to the API root (or its URL).
+    :param url: the URL that was asked, to resolve a relative ``Location``.
+    """
+    location = response.headers.get("location")
+    target: str | None = None
+    if location:
+        try:
+            absolute = urljoin(url, location.strip())
+            target = cut(origin_of(absolute) + urlsplit(absolute).path, 200)
+        except ValueError:
+            target = "(an invalid URL)"
+    where = f"to {target}" if target else "without a Location"
+    return FocusRedirectError(
+        status_code=response.status_code,
+        method=method,
+        path=path,
+        location=target,
+        request_id=request_id_of(response),
+        hint=f"It redirected {where}. The Focus API does not redirect, so the redirect was not followed (the "
+        "credential stays with its host): check the connection's host, extra 'base_url' or 'token_url', and any "
+        "proxy in between.",
+    )
+
+
+def empty_answer_error(response: HttpResponse, *, method: str, path: str, hint: str) -> FocusResponseError:
+    """
+    Build the error for a success whose body is not what the call needs (empty, cut short, wrong shape).
+
+    :param response: the answer.
+    :param method: the request's HTTP method.
+    :param path: the request's path relative to the API root.
+    :param hint: what was expected.
+    """
+    excerpt = " ".join(response.text[: BODY_EXCERPT_CHARS * 20].split())
+    return FocusResponseError(
+        status_code=response.status_code,
+        method=method,
+        path=path,
+        body_excerpt=cut(excerpt) or None,
+        request_id=request_id_of(response),
+        hint=hint,
+    )
 
 
 def retry_after_seconds(response: HttpResponse, *, now: float | None = None) -> float | None:
@@ -141,7 +253,7 @@ def request_id_of(response: HttpResponse) -> str | None:
     """Return the trace id the server sent with a response, if any."""
     for header in model.TRACE_ID_HEADERS:
         if value := response.headers.get(header):
-            return value
+            return cut(value, 100)
     return None
 
 
@@ -208,6 +320,8 @@ TLS_FAILED = "tls_failed"
 NOT_CONNECTED = "not_connected"
 TIMED_OUT = "timed_out"
 BROKEN = "broken"
+#: The HTTP library refused to send the request (a header value with a line break): a configuration error.
+INVALID_HEADER = "invalid_header"
 
 
 def invalid_header_error(method: str, path: str) -> FocusConfigError:
@@ -236,6 +350,7 @@ def connection_error(kind: str, *, method: str, path: str, host: str, detail: st
     :param host: the API host, for the message.
     :param detail: the first line of the underlying error, or its class name.
     """
+    detail = cut(detail, DETAIL_CHARS)
     where = f"Focus API {method} {path}"
     if kind == NOT_RESOLVED:
         message = (
@@ -257,3 +372,20 @@ def connection_error(kind: str, *, method: str, path: str, host: str, detail: st
     return FocusConnectionError(
         message, method=method, path=path, may_have_taken_effect=True, timed_out=kind == TIMED_OUT
     )
+
+
+def failure_error(
+    kind: str, detail: str, *, method: str, path: str, host: str
+) -> FocusConfigError | FocusConnectionError:
+    """
+    Build the exception for a request that got no complete answer, from what the transport reported.
+
+    :param kind: one of the kinds above, or :data:`INVALID_HEADER`.
+    :param detail: a short reason.
+    :param method: the request's HTTP method.
+    :param path: the request's path relative to the API root.
+    :param host: the host the request went to, for the message.
+    """
+    if kind == INVALID_HEADER:
+        return invalid_header_error(method, path)
+    return connection_error(kind, method=method, path=path, host=host, detail=detail)

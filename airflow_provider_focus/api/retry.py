@@ -76,10 +76,11 @@ class RetryPolicy:
         return {
             "stop": tenacity.stop_after_attempt(self.max_retries + 1),
             "retry": tenacity.retry_if_exception(lambda err: self.is_retryable(err, idempotent=idempotent)),
-            "wait": self._wait,
+            "wait": self.tenacity_wait,
             "reraise": True,
         }
 
-    def _wait(self, retry_state: tenacity.RetryCallState) -> float:
+    def tenacity_wait(self, retry_state: tenacity.RetryCallState) -> float:
+        """Return the wait after the attempt ``retry_state`` describes (tenacity's ``wait``)."""
         error = retry_state.outcome.exception() if retry_state.outcome else None
         return self.wait_seconds(error, retry_state.attempt_number)

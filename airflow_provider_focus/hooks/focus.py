@@ -15,7 +15,7 @@ from urllib.parse import quote
 from airflow.providers.common.compat.sdk import BaseHook
 
 from airflow_provider_focus._compat import aextra_dejson, aget_connection, amask_secret, mask_secret
-from airflow_provider_focus.api import model
+from airflow_provider_focus.api import expect, model
 from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site, read_connection
 from airflow_provider_focus.exceptions import (
     FocusAuthError,
@@ -361,7 +361,7 @@ class FocusHook(BaseHook):
 
         :param focus_area_id: the focus area's id.
         """
-        return self.request("GET", resource_path(model.FOCUS_AREAS, focus_area_id))
+        return self.client.request("GET", resource_path(model.FOCUS_AREAS, focus_area_id), expect=expect.OBJECT)
 
     async def aget_focus_area(self, focus_area_id: str) -> JsonDict:
         """
@@ -370,7 +370,7 @@ class FocusHook(BaseHook):
         :param focus_area_id: the focus area's id.
         """
         client = await self.aget_client()
-        return await client.request("GET", resource_path(model.FOCUS_AREAS, focus_area_id))
+        return await client.request("GET", resource_path(model.FOCUS_AREAS, focus_area_id), expect=expect.OBJECT)
 
     def find_focus_area(self, external_id: str) -> JsonDict | None:
         """
@@ -551,7 +551,7 @@ class FocusHook(BaseHook):
 
         :param cost_item_id: its id.
         """
-        return self.request("GET", resource_path(model.COST_ITEM, cost_item_id))
+        return self.client.request("GET", resource_path(model.COST_ITEM, cost_item_id), expect=expect.OBJECT)
 
     def update_cost_item(
         self, cost_item_id: str, fields: Mapping[str, Any], *, update_mask: Sequence[str] | None = None
@@ -602,7 +602,7 @@ class FocusHook(BaseHook):
 
         :param benefit_item_id: its id.
         """
-        return self.request("GET", resource_path(model.BENEFIT_ITEM, benefit_item_id))
+        return self.client.request("GET", resource_path(model.BENEFIT_ITEM, benefit_item_id), expect=expect.OBJECT)
 
     def update_benefit_item(
         self, benefit_item_id: str, fields: Mapping[str, Any], *, update_mask: Sequence[str] | None = None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
+from airflow_provider_focus.api.bodies import unencodable
 from airflow_provider_focus.exceptions import FocusAuthError, FocusConfigError, FocusError
 from airflow_provider_focus.services import operations
 from airflow_provider_focus.services.report import FundImportReport
@@ -99,8 +100,12 @@ class _Import:
                 self.report.fail(None, position, f"item {position} is not an object: {type(item).__name__}")
                 continue
             key = self.kind.key_of(item)
+            problem = unencodable(item)
             if self.stopped:
                 self.report.fail(key, position, self.stopped)
+            elif problem is not None:
+                # a NaN from an empty spreadsheet cell fails its own record, never its whole chunk
+                self.report.fail(key, position, f"item {position}: {problem}; it was not sent")
             elif key is not None and key in self.first_index:
                 self.duplicates.append((position, key))
             else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_focus.api import model
+from airflow_provider_focus.api import expect, model
 from airflow_provider_focus.exceptions import FocusConfigError
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def create_focus_area(client: FocusClient, *, name: str, focus_area_type_id: str
     body = {model.FIELD_NAME: name, model.FIELD_FOCUS_AREA_TYPE_ID: focus_area_type_id, **fields}
     external_id = body.get(model.FIELD_EXTERNAL_ID)
     if not external_id:
-        return client.request("POST", model.FOCUS_AREAS, json=body)
+        return client.request("POST", model.FOCUS_AREAS, json=body, expect=expect.CREATED)
     return client.create_reconciled(
         model.FOCUS_AREAS, body, find_existing=lambda: find_focus_area(client, str(external_id))
     )
@@ -123,7 +123,7 @@ def create_organization(client: FocusClient, *, name: str, organization_type_id:
     body = {model.FIELD_NAME: name, model.FIELD_ORGANIZATION_TYPE_ID: organization_type_id, **fields}
     external_id = body.get(model.FIELD_EXTERNAL_ID)
     if not external_id:
-        return client.request("POST", model.ORGANIZATIONS, json=body)
+        return client.request("POST", model.ORGANIZATIONS, json=body, expect=expect.CREATED)
     return client.create_reconciled(
         model.ORGANIZATIONS, body, find_existing=lambda: find_organization(client, str(external_id), name=name)
     )
@@ -143,7 +143,7 @@ def bulk_import(client: FocusClient, path: str, items: Iterable[Mapping[str, Any
     """
     batch = [dict(item) for item in items]
     keyed = all(any(item.get(key) for key in keys) for item in batch)
-    return client.request("POST", path, json={model.BULK_ITEMS: batch}, idempotent=keyed)
+    return client.request("POST", path, json={model.BULK_ITEMS: batch}, idempotent=keyed, expect=expect.OBJECT)
 
 
 def patch(client: FocusClient, path: str, fields: Mapping[str, Any], update_mask: Sequence[str] | None) -> JsonDict:
@@ -160,4 +160,4 @@ def patch(client: FocusClient, path: str, fields: Mapping[str, Any], update_mask
     if not mask:
         raise FocusConfigError("Nothing to update: give at least one field or an update_mask.")
     params = {model.UPDATE_MASK_PARAM: ",".join(mask)}
-    return client.request(model.UPDATE_METHOD, path, params=params, json=dict(fields))
+    return client.request(model.UPDATE_METHOD, path, params=params, json=dict(fields), expect=expect.OBJECT)

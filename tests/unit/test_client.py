@@ -343,7 +343,7 @@ def cc_client(**extra):
 def test_client_credentials_fetch_once_and_reuse(requests_mock):
     client, _ = cc_client()
     sunk: list[str] = []
-    client.auth._secret_sink = sunk.append
+    client._secret_sink = sunk.append  # the driver hands derived secrets to the sink
     requests_mock.post(TOKEN_URL, json={"access_token": "at-1", "expires_in": 3600, "token_type": "Bearer"})
     requests_mock.get(f"{CLOUD_API}/focus-areas", json={"values": []})
     client.request("GET", "focus-areas")

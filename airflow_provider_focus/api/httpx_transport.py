@@ -1,0 +1,77 @@
+"""
+The async transport: moves a :class:`~airflow_provider_focus.api.steps.Send` over ``httpx`` and reads the answer.
+
+It follows no redirect (whatever the injected client is set to), reads at most ``max_bytes`` and ends the whole
+exchange at its deadline (``asyncio.wait_for``), even when the server trickles bytes. Everything else is decided
+in the core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from airflow_provider_focus.api import errors
+from airflow_provider_focus.api.failures import classify
+from airflow_provider_focus.api.steps import Answer, Headers, Send, TransportFailure
+
+
+class HttpxTransport:
+    """
+    Send requests with an ``httpx.AsyncClient``.
+
+    :param http: the client (its pool, TLS settings and proxies are used as they are).
+    """
+
+    library = f"python-httpx/{httpx.__version__}"
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def send(self, request: Send) -> Answer:
+        """
+        Send ``request`` and read its whole answer, within its deadline and size cap.
+
+        :param request: what to send.
+        :raises TransportFailure: when no complete answer came.
+        """
+        failure: TransportFailure | None = None
+        remaining = max(0.001, request.remaining())
+        try:
+            return await asyncio.wait_for(self._exchange(request, remaining), remaining)
+        except asyncio.TimeoutError:
+            failure = TransportFailure(errors.TIMED_OUT, "no complete answer before the call's timeout")
+        except (httpx.LocalProtocolError, httpx.UnsupportedProtocol, ValueError):
+            # httpx refuses a header value (e.g. a credential with a line break); its message quotes it.
+            failure = TransportFailure(errors.INVALID_HEADER, "a header value is invalid")
+        except (httpx.TransportError, httpx.DecodingError, httpx.StreamError, OSError) as err:
+            connected = not isinstance(err, (httpx.ConnectError, httpx.ConnectTimeout))
+            failure = classify(err, connected=connected, timed_out=isinstance(err, httpx.TimeoutException))
+        raise failure
+
+    async def _exchange(self, request: Send, remaining: float) -> Answer:
+        async with self.http.stream(
+            request.method,
+            request.url,
+            headers=dict(request.headers),
+            content=request.body,
+            timeout=httpx.Timeout(remaining),
+            follow_redirects=False,
+            auth=None,  # the core's Authorization header only, never the client's own auth
+        ) as response:
+            headers = Headers(response.headers)
+            try:
+                declared = int(headers.get("content-length", "0"))
+            except ValueError:
+                declared = 0
+            if declared > request.max_bytes:
+                return Answer(response.status_code, headers, too_large=True)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > request.max_bytes:
+                    return Answer(response.status_code, headers, too_large=True)
+                chunks.append(chunk)
+            return Answer(response.status_code, headers, b"".join(chunks))

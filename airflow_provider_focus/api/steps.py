@@ -1,0 +1,174 @@
+"""
+The steps a call yields to its driver, and what the driver answers: the vocabulary between the sans-I/O core
+(:mod:`~airflow_provider_focus.api.core`) and the two transports.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import tenacity
+
+from airflow_provider_focus.api import errors
+
+T = TypeVar("T")
+
+
+# --- steps: what a call asks its driver to do ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Send:
+    """
+    Send one HTTP request and answer with an :class:`Answer`, or throw a :class:`TransportFailure`.
+
+    Redirects are never followed; the body is read whole, but never past ``max_bytes`` nor past ``deadline``.
+
+    :param method: HTTP method.
+    :param url: the absolute URL, query included.
+    :param headers: every header to send (the transport adds none of its own that matter).
+    :param body: the encoded body, or ``None``.
+    :param deadline: ``time.monotonic()`` value by which the whole exchange, body included, must be over.
+    :param max_bytes: the largest body to accept.
+    """
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(repr=False)
+    body: bytes | None = field(repr=False)
+    deadline: float
+    max_bytes: int
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline (may be negative)."""
+        return self.deadline - time.monotonic()
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Sleep this many seconds, then answer ``None``."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class FetchToken:
+    """
+    Run ``steps`` (the token source's "current or fetched token") under the client's token lock; answer its value.
+
+    One lock per client makes twenty threads (or tasks) that find the token expired fetch one new token, not twenty.
+    """
+
+    steps: Callable[[], Generator[Any, Any, str]]
+
+
+@dataclass(frozen=True)
+class Reveal:
+    """Hand a secret derived at run time to the secrets masker (sync or async); answer ``None``."""
+
+    secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class LookUp:
+    """Call ``find`` (sync or async) with ``budget`` as the current call budget; answer what it returns."""
+
+    find: Callable[[], Any]
+    budget: Budget
+
+
+Step = Send | Wait | FetchToken | Reveal | LookUp
+Steps = Generator[Step, Any, T]
+
+
+class Headers(Mapping[str, str]):
+    """Response headers, looked up without regard to case."""
+
+    def __init__(self, items: Mapping[str, str] | None = None) -> None:
+        self._items = {key.lower(): value for key, value in (items or {}).items()}
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """
+    A response as the core reads it (it fits :class:`~airflow_provider_focus.api.errors.HttpResponse`).
+
+    :param status_code: the HTTP status.
+    :param headers: the response headers.
+    :param content: the body, whole (empty when it was too large).
+    :param too_large: ``True`` when the body was larger than the cap and was not read.
+    """
+
+    status_code: int
+    headers: Headers
+    content: bytes = b""
+    too_large: bool = False
+
+    @property
+    def text(self) -> str:
+        """The body as text, in the charset the server named when it is a known one, else UTF-8; never raises."""
+        return errors.text_of(self.content, self.headers.get("content-type"))
+
+
+class TransportFailure(Exception):
+    """
+    A request got no complete answer. It carries words, never the library's exception (which holds the request).
+
+    Build it with :func:`~airflow_provider_focus.api.errors.transport_failure` *outside* the ``except`` block that
+    caught the library's exception, so that no ``__context__`` keeps the request either.
+
+    :param kind: one of the kinds in :mod:`~airflow_provider_focus.api.errors`.
+    :param detail: a short reason, e.g. ``[Errno 111] Connection refused``.
+    """
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(kind, detail)
+        self.kind = kind
+        self.detail = detail
+
+
+# --- the budget of one call ----------------------------------------------------------------------------------------
+
+
+class Budget:
+    """
+    The attempts one call may still make; the look-up after an ambiguous create draws from the same budget.
+
+    :param attempts: attempts in all (``max_retries + 1``).
+    """
+
+    def __init__(self, attempts: int) -> None:
+        self.left = attempts
+
+    def take(self) -> None:
+        """Spend one attempt."""
+        self.left -= 1
+
+    def spent(self, _retry_state: tenacity.RetryCallState | None = None) -> bool:
+        """Whether no attempt is left (tenacity's ``stop``)."""
+        return self.left <= 0
+
+
+def exchange(request: Send) -> Generator[Step, Any, Answer]:
+    """
+    Yield ``request`` and return its answer; refuse to send once its deadline has passed.
+
+    :param request: what to send.
+    :raises TransportFailure: when the deadline passed before sending, or the transport got no complete answer.
+    """
+    if request.remaining() <= 0:
+        raise TransportFailure(errors.NOT_CONNECTED, "the call's timeout ran out before the request could be sent")
+    answer: Answer = yield request
+    return answer
