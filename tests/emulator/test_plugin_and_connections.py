@@ -101,7 +101,7 @@ def test_oauth2_token_connection_carries_a_live_token(focus_emulator: FocusEmula
 
 
 def test_conn_uri_and_conn_env(focus_emulator: FocusEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    from airflow.sdk import BaseHook
+    from airflow.providers.common.compat.sdk import BaseHook
 
     uri = focus_emulator.conn_uri("my_focus", mode="cloud")
     monkeypatch.setenv("AIRFLOW_CONN_MY_FOCUS", uri)  # the way users store it
@@ -133,3 +133,28 @@ def test_url_before_start_is_an_error() -> None:
     finally:
         emulator.stop()
         emulator.stop()
+
+
+@pytest.mark.parametrize("auth_type", ["api_token", "oauth2_client_credentials"])
+def test_conn_env_is_what_airflow_s_own_as_json_gives(focus_emulator: FocusEmulator, auth_type: str) -> None:
+    # conn_env builds the JSON itself because Airflow 3.0's task SDK Connection has no as_json().
+    connection = focus_emulator.connection("focus_default", auth_type=auth_type)
+
+    assert focus_emulator.conn_env("focus_default", auth_type=auth_type) == {
+        "AIRFLOW_CONN_FOCUS_DEFAULT": connection.as_json()
+    }
+
+
+def test_conn_env_imports_no_airflow() -> None:
+    """The ``focus-emulator`` command prints its export line without importing Airflow (slow under load)."""
+    code = (
+        "import sys\n"
+        "from airflow_provider_focus.testing import FocusEmulator\n"
+        "with FocusEmulator() as fe:\n"
+        "    env = fe.conn_env('x', auth_type='oauth2_client_credentials')\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'airflow'], 'airflow imported'\n"
+        "print(env['AIRFLOW_CONN_X'])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["extra"]["auth_type"] == "oauth2_client_credentials"

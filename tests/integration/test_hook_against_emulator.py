@@ -54,6 +54,27 @@ def test_every_auth_mode_reads_and_writes(make_hook, focus_emulator, mode, auth_
     assert auth_modes == {"basic" if auth_type == "api_token" else "bearer"}
 
 
+@pytest.mark.parametrize(("mode", "auth_type"), MODES)
+def test_async_listing_matches_the_sync_one_page_by_page(make_hook, focus_emulator, mode, auth_type):
+    import asyncio
+
+    hook = make_hook(mode, auth_type)
+
+    async def listed(**kwargs) -> list:
+        try:
+            return [area async for area in hook.alist_focus_areas(**kwargs)]
+        finally:
+            await hook.aclose()
+
+    before = sum(1 for r in focus_emulator.requests if r.path == "focus-areas")
+    everything = asyncio.run(listed(page_size=2))
+    pages = sum(1 for r in focus_emulator.requests if r.path == "focus-areas") - before
+    assert [a["id"] for a in everything] == [a["id"] for a in hook.list_focus_areas(page_size=2)]
+    assert pages == -(-len(everything) // 2)
+    assert [a["externalId"] for a in asyncio.run(listed(external_id="PRG-001"))] == ["PRG-001"]
+    assert len(asyncio.run(listed(page_size=2, max_items=3))) == 3
+
+
 def test_focus_area_endpoints(make_hook, focus_emulator):
     hook = make_hook()
     everything = list(hook.list_focus_areas(page_size=2))
@@ -110,7 +131,7 @@ def test_fund_endpoints(make_hook, kind):
             "focusAreaId": focus_area["id"],
             "costType": "NOPE",
         }
-        imported = hook.import_cost_items([item, bad])
+        imported = hook.bulk_import_cost_items([item, bad])
         get, update, delete = hook.get_cost_item, hook.update_cost_item, hook.delete_cost_item
         id_key = model.COST_ITEM_ID
     else:
@@ -122,7 +143,7 @@ def test_fund_endpoints(make_hook, kind):
             "benefitType": type_key,
         }
         bad = {"benefitItemExternalId": "IT-B-2", "focusAreaId": "missing"}
-        imported = hook.import_benefit_items([item, bad])
+        imported = hook.bulk_import_benefit_items([item, bad])
         get, update, delete = hook.get_benefit_item, hook.update_benefit_item, hook.delete_benefit_item
         id_key = model.BENEFIT_ITEM_ID
 
@@ -134,7 +155,7 @@ def test_fund_endpoints(make_hook, kind):
     item_id = result[id_key]
     assert get(item_id)["name"] == item["name"]
     assert update(item_id, {"name": "Renamed"})["name"] == "Renamed"
-    again = (hook.import_cost_items if kind == "cost" else hook.import_benefit_items)([item])
+    again = (hook.bulk_import_cost_items if kind == "cost" else hook.bulk_import_benefit_items)([item])
     assert again[model.BULK_RESULTS][0][model.BULK_CREATED] is False
     assert delete(item_id) is None
     with pytest.raises(FocusNotFoundError):

@@ -29,6 +29,11 @@ def test_docs_snippets_match_the_example_dags():
             "howto_operator_focus_update",
             "howto_operator_focus_get",
             "howto_sensor_focus_area_status",
+            "howto_sensor_focus_area_exists",
+            "howto_operator_focus_incremental_export",
+            "howto_trigger_focus_area_changes",
+            "howto_read_focus_area_change",
+            "howto_hook_focus_upsert_taskflow",
         }
     )
     for name, code in docs.items():
