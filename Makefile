@@ -12,7 +12,7 @@ CONSTRAINTS = constraints/airflow-$(AIRFLOW_VERSION).txt
 FLOOR_CONSTRAINTS = constraints/airflow-$(FLOOR_AIRFLOW_VERSION).txt
 PIP_QUIET = --quiet --disable-pip-version-check
 
-.PHONY: demo test lint typecheck pytest test-floor bench emulator venv clean
+.PHONY: demo test lint typecheck pytest test-floor bench emulator venv clean docs docs-strict
 
 # Build a virtualenv for one Airflow version: $(1) venv dir, $(2) Airflow version, $(3) constraints file.
 define make_venv
@@ -35,7 +35,7 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/python scripts/demo.py
 
 ## The whole suite: lint, type checks, tests on the newest Airflow, then tests on the supported floor.
-test: lint typecheck pytest test-floor
+test: lint typecheck docs-strict pytest test-floor
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -53,6 +53,19 @@ pytest: $(VENV)/.installed
 test-floor: $(FLOOR_VENV)/.installed
 	$(FLOOR_VENV)/bin/pytest -m "not dag_test" $(PYTEST_ARGS)
 
+## The documentation site (Sphinx, MyST Markdown pages, autodoc reference) in docs/_build/html.
+# The docs extra goes into the newest Airflow's venv only (it needs Python 3.11+); the floor venvs never get it.
+$(VENV)/.docs-installed: $(VENV)/.installed
+	$(VENV)/bin/pip install $(PIP_QUIET) -c $(CONSTRAINTS) -e '.[docs]'
+	touch $@
+
+docs: $(VENV)/.docs-installed
+	$(VENV)/bin/sphinx-build -q -b html $(SPHINX_OPTS) docs docs/_build/html
+
+# `make test` builds from scratch with warnings as errors: a broken link, reference or docstring fails CI.
+docs-strict:
+	$(MAKE) docs SPHINX_OPTS="-E -W --keep-going"
+
 ## Benchmarks run on demand and print ratios against a baseline measured in the same run.
 bench: $(VENV)/.installed
 	$(VENV)/bin/python -m benchmarks
@@ -62,4 +75,4 @@ emulator: $(VENV)/.installed
 	$(VENV)/bin/focus-emulator --port 8765 --seed demo
 
 clean:
-	rm -rf $(VENV) $(FLOOR_VENV) .demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(FLOOR_VENV) .demo .pytest_cache .mypy_cache .ruff_cache docs/_build

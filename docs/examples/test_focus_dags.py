@@ -22,16 +22,14 @@ def test_dags_import_without_errors(dagbag):
     assert dagbag.import_errors == {}
 
 
-def test_lifecycle_creates_then_updates_a_focus_area(dagbag, focus_emulator, focus_conn):
+def test_quickstart_lists_the_growth_focus_areas(dagbag, focus_emulator, focus_conn):
     focus_emulator.faults.rate_limit(count=1, retry_after=0.1)  # the first call gets a 429; the hook retries
 
-    dag_run = dagbag.get_dag("example_focus_lifecycle").test()
+    dag_run = dagbag.get_dag("example_focus_quickstart").test()
 
     assert dag_run.state == "success"
-    (created,) = [fa for fa in focus_emulator.store.focus_areas() if fa["externalId"].startswith("LIFECYCLE-")]
-    assert created["parentId"] == "fa-0002"
-    assert created["description"].startswith("Updated by example_focus_lifecycle")
-    assert focus_emulator.requests[0].status == 429
+    calls = [(r.method, r.path, r.query.get("nameContains"), r.status) for r in focus_emulator.requests]
+    assert calls == [("GET", "focus-areas", "growth", 429), ("GET", "focus-areas", "growth", 200)]
 
 
 def test_wait_ends_when_the_focus_area_is_completed(dagbag, focus_emulator, focus_conn):
