@@ -13,7 +13,7 @@ import logging
 import socket
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +32,7 @@ from airflow_provider_focus.api.auth import (
 )
 from airflow_provider_focus.api.calls import USER_AGENT_PRODUCT, Call, causes, first_line, log_retry
 from airflow_provider_focus.api.config import FocusClientConfig
+from airflow_provider_focus.api.pages import Pager
 from airflow_provider_focus.api.retry import RetryPolicy
 from airflow_provider_focus.exceptions import FocusConnectionError, FocusError
 
@@ -199,6 +200,30 @@ class AsyncFocusClient:
             **self.retry_policy.tenacity_kwargs(idempotent=call.idempotent),  # type: ignore[arg-type]
         )
         return await retrying(self._attempt, call)
+
+    async def paginate(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        page_size: int | None = None,
+        max_items: int | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """
+        Iterate over the ``values`` of a paginated collection, fetching each page only when it is needed.
+
+        The async twin of :meth:`FocusClient.paginate <airflow_provider_focus.api.client.FocusClient.paginate>`:
+        same limits, same stop rules, same errors.
+
+        :param path: the collection, relative to the API root.
+        :param params: filters to send with every page.
+        :param page_size: the ``limit`` to ask for; the server may return fewer.
+        :param max_items: stop after this many items.
+        """
+        pager = Pager(path, params=params, page_size=page_size, max_items=max_items)
+        while (query := pager.next_query()) is not None:
+            for item in pager.take(await self.request("GET", path, params=query)):
+                yield item
 
     async def _attempt(self, call: Call) -> Any:
         headers = {"Authorization": await self.auth.authorization()}

@@ -15,9 +15,9 @@ from airflow_provider_focus.api import errors, model
 from airflow_provider_focus.api.auth import SecretSink, build_auth
 from airflow_provider_focus.api.calls import USER_AGENT_PRODUCT, Call, causes, first_line, log_retry, summary
 from airflow_provider_focus.api.config import FocusClientConfig
+from airflow_provider_focus.api.pages import Pager
 from airflow_provider_focus.api.retry import RetryPolicy
 from airflow_provider_focus.exceptions import (
-    BODY_EXCERPT_CHARS,
     FocusConfigError,
     FocusConnectionError,
     FocusError,
@@ -126,39 +126,9 @@ class FocusClient:
         :param page_size: the ``limit`` to ask for; the server may return fewer.
         :param max_items: stop after this many items.
         """
-        if max_items is not None and max_items <= 0:
-            return
-        query: dict[str, Any] = dict(params or {})
-        limit = page_size
-        if max_items is not None and (limit is None or max_items < limit):
-            limit = max_items
-        if limit is not None:
-            query[model.PARAM_LIMIT] = limit
-        seen_cursors: set[str] = set()
-        count = 0
-        while True:
-            page = self.request("GET", path, params=query)
-            values = page.get(model.PAGE_VALUES) if isinstance(page, dict) else None
-            if not isinstance(values, list):
-                raise FocusResponseError(
-                    status_code=200,
-                    method="GET",
-                    path=path,
-                    body_excerpt=str(page)[:BODY_EXCERPT_CHARS],
-                    hint=f"Expected a page with a {model.PAGE_VALUES!r} list.",
-                )
-            for item in values:
-                yield item
-                count += 1
-                if max_items is not None and count >= max_items:
-                    return
-            next_cursor = page.get(model.PAGE_NEXT_CURSOR)
-            if page.get(model.PAGE_LAST) or not next_cursor:
-                return
-            if next_cursor in seen_cursors:
-                raise FocusError(f"Focus API GET {path} returned the cursor {next_cursor!r} twice; stopping.")
-            seen_cursors.add(next_cursor)
-            query[model.PARAM_CURSOR] = next_cursor
+        pager = Pager(path, params=params, page_size=page_size, max_items=max_items)
+        while (query := pager.next_query()) is not None:
+            yield from pager.take(self.request("GET", path, params=query))
 
     def create_reconciled(
         self,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from airflow.sdk import BaseHook
-from airflow.sdk.log import mask_secret
+from airflow.providers.common.compat.sdk import BaseHook
 
+from airflow_provider_focus._compat import aextra_dejson, aget_connection, amask_secret, mask_secret
 from airflow_provider_focus.api import model
 from airflow_provider_focus.api.async_client import AsyncFocusClient
 from airflow_provider_focus.api.client import FocusClient, discover_cloud_id, resource_path
@@ -66,9 +66,8 @@ class FocusHook(BaseHook):
         The sync path (``get_connection``, ``extra_dejson``, ``mask_secret``) talks to the supervisor with
         blocking calls that have deadlocked triggerers (apache/airflow#70398); this one awaits every step.
         """
-        conn = await self.aget_connection(self.focus_conn_id)
-        aextra_dejson = getattr(conn, "aextra_dejson", None)  # Airflow 3.3+; 3.2 masks extras synchronously
-        extra = await aextra_dejson() if aextra_dejson is not None else conn.extra_dejson
+        conn = await aget_connection(self, self.focus_conn_id)
+        extra = await aextra_dejson(conn)  # Airflow 3.3+; before, extras are read (and masked) synchronously
         return self._config_of(conn, extra)
 
     def _config_of(self, conn: Connection, extra: Mapping[str, Any]) -> FocusClientConfig:
@@ -84,8 +83,8 @@ class FocusHook(BaseHook):
         if self._async_client is None:
             config = await self.aget_config()
             if config.password:
-                await _amask_secret(config.password)
-            self._async_client = AsyncFocusClient(config, secret_sink=_amask_secret)
+                await amask_secret(config.password)
+            self._async_client = AsyncFocusClient(config, secret_sink=amask_secret)
         return self._async_client
 
     async def aclose(self) -> None:
@@ -188,6 +187,40 @@ class FocusHook(BaseHook):
             model.PARAM_SORT: sort,
         }
         return self.paginate(model.FOCUS_AREAS, params=params, page_size=page_size, max_items=max_items)
+
+    async def alist_focus_areas(
+        self,
+        *,
+        name_contains: str | None = None,
+        external_id: str | None = None,
+        parent_id: str | None = None,
+        sort: str | None = None,
+        page_size: int | None = None,
+        max_items: int | None = None,
+    ) -> AsyncIterator[JsonDict]:
+        """
+        Iterate over focus areas from an event loop (the async twin of :meth:`list_focus_areas`).
+
+        Pages are fetched lazily, as the caller iterates: ``async for area in hook.alist_focus_areas(...)``.
+
+        :param name_contains: only those whose name contains this text.
+        :param external_id: only those with this external id.
+        :param parent_id: only the children of this focus area.
+        :param sort: sort order, e.g. ``name``.
+        :param page_size: the page size to ask for.
+        :param max_items: stop after this many.
+        """
+        params = {
+            model.PARAM_NAME_CONTAINS: name_contains,
+            model.PARAM_EXTERNAL_ID: external_id,
+            model.PARAM_PARENT_ID: parent_id,
+            model.PARAM_SORT: sort,
+        }
+        client = await self.aget_client()
+        async for focus_area in client.paginate(
+            model.FOCUS_AREAS, params=params, page_size=page_size, max_items=max_items
+        ):
+            yield focus_area
 
     def get_focus_area(self, focus_area_id: str) -> JsonDict:
         """
@@ -439,16 +472,6 @@ class FocusHook(BaseHook):
         batch = [dict(item) for item in items]
         keyed = all(any(item.get(key) for key in keys) for item in batch)
         return self.client.request("POST", path, json={model.BULK_ITEMS: batch}, idempotent=keyed)
-
-
-async def _amask_secret(secret: str) -> None:
-    """Register a secret with Airflow's masker without a blocking call to the supervisor where Airflow allows."""
-    try:
-        from airflow.sdk.log import amask_secret
-    except ImportError:  # Airflow 3.2 has only the sync call (it uses it in its own async connection look-up)
-        mask_secret(secret)
-        return
-    await amask_secret(secret)
 
 
 def _auth_advice(err: FocusAuthError, config: FocusClientConfig) -> str:

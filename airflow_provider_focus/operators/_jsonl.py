@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from airflow.sdk import ObjectStoragePath
+from airflow.providers.common.compat.sdk import ObjectStoragePath
 
 from airflow_provider_focus.exceptions import FocusConfigError
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
-from airflow.sdk import BaseOperator, XComArg
+from airflow.providers.common.compat.sdk import BaseOperator, XComArg
 
 from airflow_provider_focus.exceptions import FocusConfigError, FocusError
 from airflow_provider_focus.hooks.focus import FocusHook

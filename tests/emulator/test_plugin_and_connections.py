@@ -101,7 +101,7 @@ def test_oauth2_token_connection_carries_a_live_token(focus_emulator: FocusEmula
 
 
 def test_conn_uri_and_conn_env(focus_emulator: FocusEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    from airflow.sdk import BaseHook
+    from airflow.providers.common.compat.sdk import BaseHook
 
     uri = focus_emulator.conn_uri("my_focus", mode="cloud")
     monkeypatch.setenv("AIRFLOW_CONN_MY_FOCUS", uri)  # the way users store it

@@ -54,6 +54,27 @@ def test_every_auth_mode_reads_and_writes(make_hook, focus_emulator, mode, auth_
     assert auth_modes == {"basic" if auth_type == "api_token" else "bearer"}
 
 
+@pytest.mark.parametrize(("mode", "auth_type"), MODES)
+def test_async_listing_matches_the_sync_one_page_by_page(make_hook, focus_emulator, mode, auth_type):
+    import asyncio
+
+    hook = make_hook(mode, auth_type)
+
+    async def listed(**kwargs) -> list:
+        try:
+            return [area async for area in hook.alist_focus_areas(**kwargs)]
+        finally:
+            await hook.aclose()
+
+    before = sum(1 for r in focus_emulator.requests if r.path == "focus-areas")
+    everything = asyncio.run(listed(page_size=2))
+    pages = sum(1 for r in focus_emulator.requests if r.path == "focus-areas") - before
+    assert [a["id"] for a in everything] == [a["id"] for a in hook.list_focus_areas(page_size=2)]
+    assert pages == -(-len(everything) // 2)
+    assert [a["externalId"] for a in asyncio.run(listed(external_id="PRG-001"))] == ["PRG-001"]
+    assert len(asyncio.run(listed(page_size=2, max_items=3))) == 3
+
+
 def test_focus_area_endpoints(make_hook, focus_emulator):
     hook = make_hook()
     everything = list(hook.list_focus_areas(page_size=2))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import structlog
-from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
+from airflow.providers.common.compat.sdk import AirflowFailException, TaskDeferred
 
 from airflow_provider_focus.exceptions import FocusConfigError, FocusError
 from airflow_provider_focus.links import FOCUS_AREA_ID_ATTR
@@ -263,7 +263,7 @@ def test_rendered_statuses_of_the_wrong_shape_are_refused(focus_emulator, focus_
 @pytest.mark.parametrize("flag", ["soft_fail", "never_fail"])
 @pytest.mark.parametrize("deferrable", [False, True])
 def test_failure_status_is_skipped_with_soft_or_never_fail_in_both_modes(focus_emulator, focus_conn, flag, deferrable):
-    from airflow.sdk.exceptions import AirflowSkipException
+    from airflow.providers.common.compat.sdk import AirflowSkipException
 
     focus_emulator.set_status("fa-0004", "CANCELLED")
     with pytest.raises(AirflowSkipException):
@@ -272,7 +272,7 @@ def test_failure_status_is_skipped_with_soft_or_never_fail_in_both_modes(focus_e
 
 @pytest.mark.parametrize("deferrable", [False, True])
 def test_api_error_is_skipped_with_never_fail_in_both_modes(focus_emulator, focus_conn, deferrable):
-    from airflow.sdk.exceptions import AirflowSkipException
+    from airflow.providers.common.compat.sdk import AirflowSkipException
 
     with pytest.raises(AirflowSkipException):
         sensor(focus_area_id="fa-9999", deferrable=deferrable, never_fail=True).execute({})
@@ -284,7 +284,7 @@ def test_api_error_with_silent_fail_keeps_waiting_when_deferred(focus_emulator, 
 
 
 def test_error_event_follows_never_fail_and_silent_fail(focus_emulator, focus_conn):
-    from airflow.sdk.exceptions import AirflowSkipException
+    from airflow.providers.common.compat.sdk import AirflowSkipException
 
     event = {"status": "error", "focus_area_id": "fa-0004", "message": "Could not read: HTTP 500"}
     with pytest.raises(AirflowSkipException):

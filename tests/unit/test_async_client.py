@@ -17,6 +17,7 @@ from airflow_provider_focus.api.config import FocusClientConfig
 from airflow_provider_focus.exceptions import (
     FocusAuthError,
     FocusConnectionError,
+    FocusError,
     FocusNotFoundError,
     FocusRateLimitError,
     FocusResponseError,
@@ -209,3 +210,78 @@ def test_static_bearer_token():
     )
     h.run()
     assert h.sent[0].headers["Authorization"] == "Bearer at-static"
+
+
+# --- pagination ------------------------------------------------------------------------------------------------
+
+
+def pages(count: int, size: int = 2) -> Handler:
+    """Answer ``GET focus-areas`` with ``count`` pages of ``size`` items, following the cursor."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        cursor = int(request.url.params.get("cursor", "0"))
+        last = cursor == count - 1
+        body: dict[str, Any] = {"values": [{"id": f"{cursor}-{i}"} for i in range(size)], "last": last}
+        if not last:
+            body["nextPageCursor"] = str(cursor + 1)
+        return httpx.Response(200, json=body)
+
+    return answer
+
+
+def collect(h: Harness, **kwargs: Any) -> list[Any]:
+    async def go() -> list[Any]:
+        async with h.client:
+            return [item async for item in h.client.paginate("focus-areas", **kwargs)]
+
+    return asyncio.run(go())
+
+
+def test_paginate_is_lazy():
+    h = Harness([pages(3)] * 3)
+
+    async def go() -> None:
+        async with h.client:
+            items = h.client.paginate("focus-areas", page_size=2)
+            assert h.sent == []
+            assert await anext(items) == {"id": "0-0"}
+            assert len(h.sent) == 1
+            await anext(items)
+            assert len(h.sent) == 1
+            assert await anext(items) == {"id": "1-0"}
+            assert len(h.sent) == 2
+            assert h.sent[-1].url.params["cursor"] == "1"
+            assert h.sent[-1].url.params["limit"] == "2"
+            assert len([item async for item in items]) == 3
+            assert len(h.sent) == 3
+
+    asyncio.run(go())
+
+
+def test_paginate_max_items_stops_early_and_shrinks_the_page():
+    h = Harness([pages(5)] * 5)
+    assert [i["id"] for i in collect(h, max_items=3, page_size=10)] == ["0-0", "0-1", "1-0"]
+    assert len(h.sent) == 2
+    assert h.sent[0].url.params["limit"] == "3"
+    assert collect(Harness([]), max_items=0) == []
+
+
+def test_paginate_stops_without_next_cursor_even_if_not_last():
+    assert collect(Harness([ok({"values": [{"id": 1}], "last": False})])) == [{"id": 1}]
+
+
+def test_paginate_refuses_a_cursor_loop():
+    same = ok({"values": [{"id": 1}], "last": False, "nextPageCursor": "same"})
+    with pytest.raises(FocusError, match="cursor 'same' twice"):
+        collect(Harness([same, same, same]))
+
+
+def test_paginate_rejects_a_body_that_is_not_a_page():
+    with pytest.raises(FocusResponseError, match="'values'"):
+        collect(Harness([httpx.Response(200, json=[1, 2])]))
+
+
+def test_paginate_retries_a_page_like_any_call():
+    h = Harness([status(503), pages(1)])
+    assert collect(h) == [{"id": "0-0"}, {"id": "0-1"}]
+    assert len(h.waits) == 1
