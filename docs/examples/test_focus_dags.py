@@ -10,7 +10,11 @@ plugin: ``focus_airflow_db`` (a migrated, throw-away SQLite metadata DB; your DA
 from __future__ import annotations
 
 import pytest
-from airflow.dag_processing.dagbag import DagBag
+
+try:
+    from airflow.dag_processing.dagbag import DagBag  # Airflow 3.1+
+except ImportError:
+    from airflow.models.dagbag import DagBag  # Airflow 3.0
 
 
 @pytest.fixture(scope="module")
