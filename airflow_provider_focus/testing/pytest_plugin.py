@@ -3,7 +3,7 @@ Pytest plugin of the Focus emulator (registered through the ``pytest11`` entry p
 
 Fixtures:
 
-* ``focus_emulator`` -- a fresh, started :class:`~airflow_provider_focus.testing.FocusEmulator` per test,
+* ``focus_emulator`` -- a fresh, started :class:`~airflow_provider_focus.testing.emulator.FocusEmulator` per test,
   seeded with ``"demo"``; stopped after the test.
 * ``focus_conn`` -- sets ``AIRFLOW_CONN_FOCUS_DEFAULT`` (through ``monkeypatch``) to the emulator's site
   connection with the default API token, and returns the connection id ``"focus_default"``.
@@ -122,6 +122,7 @@ def _point_airflow_at_configured_db() -> None:
     from airflow import settings
 
     settings.configure_vars()
+    settings.configure_adapters()  # SQLite's date adapters, missing if Airflow started on another database
     settings.reconfigure_orm()
 
 
