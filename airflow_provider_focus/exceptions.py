@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 #: At most this many characters of a non-JSON response body are quoted in an error message.
@@ -144,6 +145,19 @@ class FocusRateLimitError(FocusApiError):
         super().__init__(**kwargs)
 
 
+class FocusPartialFailure(FocusError):
+    """
+    Some records or items of a batch failed; the others were applied.
+
+    :param message: what failed, in one sentence.
+    :param report: the task's report (also pushed to XCom under the key ``report``).
+    """
+
+    def __init__(self, message: str, *, report: Mapping[str, Any]) -> None:
+        super().__init__(message)
+        self.report = dict(report)
+
+
 class FocusServerError(FocusApiError):
     """5xx: the service or its gateway failed."""
 
@@ -160,6 +174,7 @@ __all__ = [
     "FocusConnectionError",
     "FocusError",
     "FocusNotFoundError",
+    "FocusPartialFailure",
     "FocusRateLimitError",
     "FocusResponseError",
     "FocusServerError",

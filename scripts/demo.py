@@ -192,7 +192,7 @@ def _summary(
     print(f"  failed    {len(upsert['failed']):>3}")
     print(f"  POST/PATCH requests to focus-areas: {len(focus_writes)}")
     print("Cost items (example_dags/data/cost_items.csv, bulk upsert):")
-    print(f"  created {costs['created']}, matched {costs['updated']}, failed {len(costs['failed'])}")
+    print(f"  created {len(costs['created'])}, matched {len(costs['updated'])}, failed {len(costs['failed'])}")
     print(f"  items whose content changed: {changed_costs} (the bulk endpoint re-sends matched items as they are)")
     print(f"Export: {export['count']} focus areas -> {_rel(Path(export['path'].removeprefix('file://')))}")
     if not upsert["created"] and not upsert["updated"] and not focus_writes and not changed_costs:

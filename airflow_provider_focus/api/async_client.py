@@ -123,6 +123,7 @@ class AsyncFocusClient:
 
     :param config: the validated configuration.
     :param http: the ``httpx.AsyncClient`` to use; a new one by default (one per client keeps connections alive).
+        An injected client belongs to the caller: :meth:`aclose` leaves it open.
     :param secret_sink: an async callable that receives secrets derived at run time, for masking in logs.
     :param sleep: how to wait between attempts (for tests).
     """
@@ -136,6 +137,7 @@ class AsyncFocusClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.config = config
+        self._owns_http = http is None
         self.http = http or httpx.AsyncClient(timeout=config.timeout, verify=_ssl_verify(config.verify))
         self.http.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         self.retry_policy = RetryPolicy(max_retries=config.max_retries, max_wait=config.max_retry_wait)
@@ -156,8 +158,9 @@ class AsyncFocusClient:
         self._sleep = sleep
 
     async def aclose(self) -> None:
-        """Close the pooled connections."""
-        await self.http.aclose()
+        """Close the pooled connections, unless the ``httpx.AsyncClient`` was injected (its owner closes it)."""
+        if self._owns_http:
+            await self.http.aclose()
 
     async def __aenter__(self) -> AsyncFocusClient:
         return self

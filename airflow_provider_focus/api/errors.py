@@ -103,12 +103,34 @@ def retry_after_seconds(response: HttpResponse, *, now: float | None = None) -> 
         try:
             epoch = float(value)
         except ValueError:
-            try:
-                epoch = _aware(datetime.fromisoformat(value.replace("Z", "+00:00"))).timestamp()
-            except ValueError:
+            moment = _iso_8601(value)
+            if moment is None:
                 return None
+            epoch = moment.timestamp()
         return max(0.0, epoch - now)
     return None
+
+
+def _iso_8601(value: str) -> datetime | None:
+    """
+    Parse an ISO 8601 time with pendulum, which reads every form of the standard on every supported Python.
+
+    Python 3.10's ``datetime.fromisoformat`` refuses ``12:00:00.5Z``, ``20250301T120000Z`` or ``+01``, and even
+    3.11 refuses ordinal dates; the stdlib parser still reads the few non-standard spellings pendulum refuses
+    (``2025-03-01T12:00:00 Z``). pendulum is imported here, on the rare 429 that needs it, not with the client.
+    """
+    import pendulum
+
+    try:
+        parsed = pendulum.parse(value)
+    except (ValueError, TypeError, OverflowError):
+        parsed = None
+    if isinstance(parsed, datetime):
+        return _aware(parsed)
+    try:
+        return _aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        return None
 
 
 def _aware(moment: datetime) -> datetime:

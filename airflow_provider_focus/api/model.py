@@ -25,6 +25,9 @@ OAUTH_TOKEN_URL: Final = "https://auth.atlassian.com/oauth/token"
 TENANT_INFO_PATH: Final = "/_edge/tenant_info"
 #: [MODEL] Web page of one focus area on its site.
 FOCUS_AREA_WEB_PATH: Final = "/focus/focus-areas/{focus_area_id}"
+#: [DOC] Atlassian's domains: sites live under atlassian.net, the API gateway and the token endpoint under
+#: atlassian.com. A connection that sends its credentials anywhere else (a proxy) is logged as a warning.
+ATLASSIAN_DOMAINS: Final = ("atlassian.net", "atlassian.com")
 
 # --- Auth -----------------------------------------------------------------------------------------------------
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
+import sys
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
@@ -12,20 +15,41 @@ from airflow.providers.common.compat.sdk import BaseHook
 
 from airflow_provider_focus._compat import aextra_dejson, aget_connection, amask_secret, mask_secret
 from airflow_provider_focus.api import model
-from airflow_provider_focus.api.async_client import AsyncFocusClient
-from airflow_provider_focus.api.client import FocusClient, discover_cloud_id, resource_path
-from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site
+from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site, read_connection
 from airflow_provider_focus.exceptions import (
-    FocusApiError,
     FocusAuthError,
     FocusConfigError,
-    FocusConnectionError,
     FocusError,
     FocusNotFoundError,
 )
+from airflow_provider_focus.hooks.connection_form import connection_form_widgets, ui_field_behaviour
+from airflow_provider_focus.services import operations
+from airflow_provider_focus.services.fund_imports import (
+    BENEFIT_ITEMS,
+    COST_ITEMS,
+    DEFAULT_CHUNK_SIZE,
+    import_fund_items,
+)
+from airflow_provider_focus.services.report import FundImportReport, UpsertReport
+from airflow_provider_focus.services.upsert import (
+    DEFAULT_LOG_EVERY,
+    DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
+    DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_PARENT_KEY,
+    DEFAULT_SCAN_THRESHOLD,
+    upsert_focus_areas,
+)
 
 if TYPE_CHECKING:
+    import httpx
     from airflow.sdk import Connection
+
+    from airflow_provider_focus.api.async_client import AsyncFocusClient
+    from airflow_provider_focus.api.client import FocusClient
+
+# The HTTP libraries (requests, urllib3, httpx) are imported when a hook first talks to Focus, never when a DAG
+# file imports an operator, a sensor or a trigger: the clients are imported inside the methods that use them.
+_ASYNC_CLIENT_MODULE = "airflow_provider_focus.api.async_client"
 
 JsonDict = dict[str, Any]
 
@@ -50,6 +74,7 @@ class FocusHook(BaseHook):
         super().__init__()
         self.focus_conn_id = focus_conn_id
         self._async_client: AsyncFocusClient | None = None
+        self._shared_http: httpx.AsyncClient | None = None
 
     # --- connection ---------------------------------------------------------------------------------------------
 
@@ -72,30 +97,63 @@ class FocusHook(BaseHook):
 
     def _config_of(self, conn: Connection, extra: Mapping[str, Any]) -> FocusClientConfig:
         try:
-            return FocusClientConfig.from_connection_fields(
-                host=conn.host, login=conn.login, password=conn.password, extra=extra
-            )
+            return FocusClientConfig.from_connection_fields(**_connection_fields(conn, extra))
         except FocusConfigError as err:
             raise FocusConfigError(f"Connection {self.focus_conn_id!r}: {err}") from None
 
+    # --- connection form (Airflow 3.0/3.1; Airflow 3.2+ reads the same table from the provider info) -----------
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Return the form's hidden fields, labels and placeholders (read by Airflow 3.0/3.1)."""
+        return ui_field_behaviour()
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Return the form's extra fields (read by Airflow 3.0/3.1); ``{}`` without the FAB provider's WTForms."""
+        return connection_form_widgets()
+
     async def aget_client(self) -> AsyncFocusClient:
-        """Return the async API client, created once per hook (close it with :meth:`aclose`)."""
+        """
+        Return the async API client, created once per hook (close it with :meth:`aclose`).
+
+        Its HTTP connections come from a pool shared by every hook of the same connection on this event loop
+        (one per triggerer, not one per trigger); :meth:`aclose` gives them back.
+        """
         if self._async_client is None:
             config = await self.aget_config()
             if config.password:
                 await amask_secret(config.password)
-            self._async_client = AsyncFocusClient(config, secret_sink=amask_secret)
+            if _ASYNC_CLIENT_MODULE not in sys.modules:  # the first import (httpx, requests) stays off the loop
+                await asyncio.to_thread(importlib.import_module, _ASYNC_CLIENT_MODULE)
+            from airflow_provider_focus.api.async_client import AsyncFocusClient
+            from airflow_provider_focus.api.pool import shared_clients
+
+            http = await shared_clients.acquire(config)
+            try:
+                self._async_client = AsyncFocusClient(config, http=http, secret_sink=amask_secret)
+            except BaseException:
+                await shared_clients.release(http)
+                raise
+            self._shared_http = http
         return self._async_client
 
     async def aclose(self) -> None:
-        """Close the async client's connections, if one was created."""
-        if self._async_client is not None:
-            await self._async_client.aclose()
-            self._async_client = None
+        """Give the async client's connections back to the shared pool (the pool closes them after its last user)."""
+        client, http = self._async_client, self._shared_http
+        self._async_client = self._shared_http = None
+        if client is not None:
+            await client.aclose()
+        if http is not None:
+            from airflow_provider_focus.api.pool import shared_clients
+
+            await shared_clients.release(http)
 
     @cached_property
     def client(self) -> FocusClient:
         """The API client, created once per hook so that its session keeps connections alive."""
+        from airflow_provider_focus.api.client import FocusClient
+
         if self.config.password:
             mask_secret(self.config.password)
         return FocusClient(self.config, secret_sink=mask_secret)
@@ -122,6 +180,8 @@ class FocusHook(BaseHook):
         :param site: the site, e.g. ``acme.atlassian.net``.
         :param timeout: seconds to wait.
         """
+        from airflow_provider_focus.api.client import discover_cloud_id
+
         return discover_cloud_id(parse_site(site), timeout=timeout)
 
     # --- generic ------------------------------------------------------------------------------------------------
@@ -245,10 +305,7 @@ class FocusHook(BaseHook):
 
         :param external_id: the external id to look for.
         """
-        for focus_area in self.list_focus_areas(external_id=external_id):
-            if focus_area.get(model.FIELD_EXTERNAL_ID) == external_id:
-                return focus_area
-        return None
+        return operations.find_focus_area(self.client, external_id)
 
     def create_focus_area(self, *, name: str, focus_area_type_id: str, **fields: Any) -> JsonDict:
         """
@@ -262,13 +319,7 @@ class FocusHook(BaseHook):
         :param focus_area_type_id: the id of its focus area type.
         :param fields: further fields, e.g. ``externalId``, ``parentId``, ``ownerAccountId``, ``description``.
         """
-        body = {model.FIELD_NAME: name, model.FIELD_FOCUS_AREA_TYPE_ID: focus_area_type_id, **fields}
-        external_id = body.get(model.FIELD_EXTERNAL_ID)
-        if not external_id:
-            return self.request("POST", model.FOCUS_AREAS, json=body)
-        return self.client.create_reconciled(
-            model.FOCUS_AREAS, body, find_existing=lambda: self.find_focus_area(external_id)
-        )
+        return operations.create_focus_area(self.client, name=name, focus_area_type_id=focus_area_type_id, **fields)
 
     def update_focus_area(
         self, focus_area_id: str, fields: Mapping[str, Any], *, update_mask: Sequence[str] | None = None
@@ -281,7 +332,49 @@ class FocusHook(BaseHook):
         :param update_mask: the fields to change; listed but absent or ``None`` fields are cleared. Defaults to
             the keys of ``fields``.
         """
-        return self._patch(resource_path(model.FOCUS_AREAS, focus_area_id), fields, update_mask)
+        return operations.update_focus_area(self.client, focus_area_id, fields, update_mask=update_mask)
+
+    def upsert_focus_areas(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        key: str = model.FIELD_EXTERNAL_ID,
+        parent_key: str = DEFAULT_PARENT_KEY,
+        dry_run: bool = False,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        scan_threshold: int = DEFAULT_SCAN_THRESHOLD,
+        max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
+        log_every: int = DEFAULT_LOG_EVERY,
+    ) -> UpsertReport:
+        """
+        Create or update focus areas matched by external id, parents first; fields that already match are left alone.
+
+        A second run on the same records writes nothing. Records that cannot be applied are in ``report.failed``
+        (key, index, error) and do not stop the others; ``report.as_dict()`` is what
+        :class:`~airflow_provider_focus.operators.upsert.FocusUpsertFocusAreasOperator` returns. The full contract is
+        :func:`airflow_provider_focus.services.upsert.upsert_focus_areas`.
+
+        :param records: dicts with the API fields of a focus area, its external id under ``key`` and optionally its
+            parent's external id under ``parent_key`` (any iterable: read one at a time).
+        :param key: the record field holding the external id.
+        :param parent_key: the record field holding the parent's external id.
+        :param dry_run: report what would change without writing.
+        :param max_in_flight: writes in flight at the same time (parents always before their children).
+        :param scan_threshold: from this many records on, index existing focus areas with one paginated scan.
+        :param max_consecutive_rate_limits: stop after this many records in a row lost to rate limiting.
+        :param log_every: log progress every this many records.
+        """
+        return upsert_focus_areas(
+            self.client,
+            records,
+            key=key,
+            parent_key=parent_key,
+            dry_run=dry_run,
+            max_in_flight=max_in_flight,
+            scan_threshold=scan_threshold,
+            max_consecutive_rate_limits=max_consecutive_rate_limits,
+            log_every=log_every,
+        )
 
     # --- organizations ----------------------------------------------------------------------------------------
 
@@ -312,38 +405,61 @@ class FocusHook(BaseHook):
 
     def create_organization(self, *, name: str, organization_type_id: str, **fields: Any) -> JsonDict:
         """
-        Create an organization and return it (safe to retry when ``externalId`` is given, as for focus areas).
+        Create an organization and return it; with an ``externalId`` it is as safe to retry as a focus-area create.
+
+        With an ``externalId``, after an ambiguous failure (a dropped connection, a timeout, a 5xx) the organization
+        is looked up before anything is sent again and returned if the create had taken effect, so one call never
+        creates two. The API cannot filter organizations by external id, so the look-up lists those whose name
+        contains ``name`` and matches the external id exactly: it misses the organization only if someone renames
+        it in between. Without an ``externalId``, a create that may have taken effect is not sent again.
 
         :param name: its name.
         :param organization_type_id: the id of its organization type.
         :param fields: further fields, e.g. ``externalId``, ``parentId``.
         """
-        body = {model.FIELD_NAME: name, model.FIELD_ORGANIZATION_TYPE_ID: organization_type_id, **fields}
-        external_id = body.get(model.FIELD_EXTERNAL_ID)
-        if not external_id:
-            return self.request("POST", model.ORGANIZATIONS, json=body)
+        return operations.create_organization(
+            self.client, name=name, organization_type_id=organization_type_id, **fields
+        )
 
-        def find_existing() -> JsonDict | None:
-            for organization in self.list_organizations(name_contains=name):
-                if organization.get(model.FIELD_EXTERNAL_ID) == external_id:
-                    return organization
-            return None
+    def find_organization(self, external_id: str, *, name: str) -> JsonDict | None:
+        """
+        Return the organization with this external id whose name contains ``name``, or ``None``.
 
-        return self.client.create_reconciled(model.ORGANIZATIONS, body, find_existing=find_existing)
+        The API filters organizations by name, not by external id: this lists those whose name contains ``name``.
+
+        :param external_id: the external id to look for.
+        :param name: the organization's name, or a part of it.
+        """
+        return operations.find_organization(self.client, external_id, name=name)
 
     # --- funds ------------------------------------------------------------------------------------------------------
 
-    def import_cost_items(self, items: Iterable[Mapping[str, Any]]) -> JsonDict:
+    def import_cost_items(
+        self, items: Iterable[Mapping[str, Any]], *, chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> FundImportReport:
         """
-        Upsert cost items in one bulk call; each is matched by ``costItemId`` or ``costItemExternalId``.
+        Upsert cost items in bulk calls of ``chunk_size``; each is matched by ``costItemId`` or ``costItemExternalId``.
 
-        The call is retried after an ambiguous failure only when every item carries one of those keys, since
-        the server then updates instead of creating twice.
+        Items the server rejects are reported with their external id, index and message; the others are applied.
+        ``report.as_dict()`` is what :class:`~airflow_provider_focus.operators.funds.FocusImportCostItemsOperator`
+        returns. For the server's raw answer to one bulk call, use :meth:`bulk_import_cost_items`.
+
+        :param items: the cost items (any iterable: read one at a time).
+        :param chunk_size: items per bulk call.
+        """
+        return import_fund_items(self.client, COST_ITEMS, items, chunk_size=chunk_size)
+
+    def bulk_import_cost_items(self, items: Iterable[Mapping[str, Any]]) -> JsonDict:
+        """
+        Upsert cost items in one bulk call and return the server's answer with per-item ``results`` and ``errors``.
+
+        The call is retried after an ambiguous failure only when every item carries ``costItemId`` or
+        ``costItemExternalId``, since the server then updates instead of creating twice.
 
         :param items: the cost items.
-        :return: the server's answer with per-item ``results`` and ``errors``.
         """
-        return self._bulk(model.COST_ITEM_BULK, items, (model.COST_ITEM_ID, model.COST_ITEM_EXTERNAL_ID))
+        keys = (COST_ITEMS.id_field, COST_ITEMS.external_id_field)
+        return operations.bulk_import(self.client, COST_ITEMS.bulk_path, items, keys)
 
     def get_cost_item(self, cost_item_id: str) -> JsonDict:
         """
@@ -373,14 +489,28 @@ class FocusHook(BaseHook):
         """
         self.request("DELETE", resource_path(model.COST_ITEM, cost_item_id))
 
-    def import_benefit_items(self, items: Iterable[Mapping[str, Any]]) -> JsonDict:
+    def import_benefit_items(
+        self, items: Iterable[Mapping[str, Any]], *, chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> FundImportReport:
         """
-        Upsert benefit items in one bulk call; each is matched by ``benefitItemId`` or ``benefitItemExternalId``.
+        Upsert benefit items in bulk calls; each is matched by ``benefitItemId`` or ``benefitItemExternalId``.
+
+        Same behaviour and report as :meth:`import_cost_items`; for the raw answer of one bulk call, use
+        :meth:`bulk_import_benefit_items`.
+
+        :param items: the benefit items (any iterable: read one at a time).
+        :param chunk_size: items per bulk call.
+        """
+        return import_fund_items(self.client, BENEFIT_ITEMS, items, chunk_size=chunk_size)
+
+    def bulk_import_benefit_items(self, items: Iterable[Mapping[str, Any]]) -> JsonDict:
+        """
+        Upsert benefit items in one bulk call and return the server's answer (per-item ``results`` and ``errors``).
 
         :param items: the benefit items.
-        :return: the server's answer with per-item ``results`` and ``errors``.
         """
-        return self._bulk(model.BENEFIT_ITEM_BULK, items, (model.BENEFIT_ITEM_ID, model.BENEFIT_ITEM_EXTERNAL_ID))
+        keys = (BENEFIT_ITEMS.id_field, BENEFIT_ITEMS.external_id_field)
+        return operations.bulk_import(self.client, BENEFIT_ITEMS.bulk_path, items, keys)
 
     def get_benefit_item(self, benefit_item_id: str) -> JsonDict:
         """
@@ -432,46 +562,106 @@ class FocusHook(BaseHook):
         """
         Make one cheap authenticated call and say what to fix if it fails; never raises.
 
-        It retries at most once, so that a wrong host or a refused connection is reported in seconds.
+        It retries at most once, so that a wrong host or a refused connection is reported in seconds. Its messages
+        never name the connection id: Airflow's Test button tests a copy under a random id. A hook that has read
+        its connection tests that configuration; otherwise the connection is read here, and its warnings (an unknown
+        extra, credentials sent outside Atlassian) end the message, passed or failed.
         """
+        config: FocusClientConfig | None = self.__dict__.get("config")  # the hook's own, when it has read one
+        warnings = ""
+        if config is None:
+            try:
+                conn = self.get_connection(self.focus_conn_id)
+            except Exception as err:
+                return False, self._lookup_failure(err)
+            try:
+                reading = read_connection(**_connection_fields(conn, conn.extra_dejson))
+            except FocusConfigError as err:
+                return False, str(err)
+            except Exception as err:
+                self.log.exception("Reading the Focus connection failed unexpectedly")
+                return False, f"Unexpected error reading the connection ({type(err).__name__}); the log has details."
+            config = reading.config
+            warnings = "".join(f" Warning: {warning}" for warning in reading.warnings)
+        from airflow_provider_focus.api.client import FocusClient
+
         try:
-            quick = FocusClient(
-                replace(self.config, max_retries=min(1, self.config.max_retries)), secret_sink=mask_secret
-            )
+            quick = FocusClient(replace(config, max_retries=min(1, config.max_retries)), secret_sink=mask_secret)
             try:
                 next(iter(quick.paginate(model.FOCUS_AREAS, max_items=1)), None)
             finally:
                 quick.close()
         except FocusConfigError as err:
-            return False, str(err)
+            return False, f"{err}{warnings}"
         except FocusAuthError as err:
-            return False, _auth_advice(err, self.config)
+            return False, f"{_auth_advice(err, config)}{warnings}"
         except FocusNotFoundError:
             return False, (
-                f"No Focus API at {self.config.api_root}: check the site or cloud_id, and that Focus is "
-                "enabled on that site."
+                f"No Focus API at {config.api_root}: check the site or cloud_id, and that Focus is "
+                f"enabled on that site.{warnings}"
             )
-        except (FocusApiError, FocusConnectionError, FocusError) as err:
-            return False, str(err)
+        except FocusError as err:
+            return False, f"{err}{warnings}"
         except Exception as err:
             # A foreign exception's text may quote a request header; it goes to the (masked) log, not the answer.
             self.log.exception("Focus connection test failed unexpectedly")
-            return False, f"Unexpected error ({type(err).__name__}); the task or webserver log has the details."
-        return True, f"Connected to Focus at {self.config.api_root} ({self.config.auth_type.value})."
+            return False, f"Unexpected error ({type(err).__name__}); the task or API server log has the details."
+        return True, f"Connected to Focus at {config.api_root} ({config.auth_type.value}).{warnings}"
+
+    def _lookup_failure(self, err: Exception) -> str:
+        """Say why the connection could not be looked up, naming the id the caller gave (never a test's copy)."""
+        if isinstance(err, _not_found_errors()):
+            env = f"AIRFLOW_CONN_{self.focus_conn_id.upper()}"
+            return (
+                f"No Airflow connection {self.focus_conn_id!r} was found (looked in the environment variable {env}, "
+                "the secrets backends and the metadata database): create it, or pass the right focus_conn_id."
+            )
+        self.log.exception("Looking up the Focus connection failed")
+        return (
+            f"The Airflow connection {self.focus_conn_id!r} could not be read ({type(err).__name__}): check the "
+            "secrets backend and the metadata database; the log has the details."
+        )
 
     # --- internals --------------------------------------------------------------------------------------------
 
     def _patch(self, path: str, fields: Mapping[str, Any], update_mask: Sequence[str] | None) -> JsonDict:
-        mask = list(update_mask) if update_mask is not None else list(fields)
-        if not mask:
-            raise FocusConfigError("Nothing to update: give at least one field or an update_mask.")
-        params = {model.UPDATE_MASK_PARAM: ",".join(mask)}
-        return self.request(model.UPDATE_METHOD, path, params=params, json=dict(fields))
+        return operations.patch(self.client, path, fields, update_mask)
 
-    def _bulk(self, path: str, items: Iterable[Mapping[str, Any]], keys: tuple[str, ...]) -> JsonDict:
-        batch = [dict(item) for item in items]
-        keyed = all(any(item.get(key) for key in keys) for item in batch)
-        return self.client.request("POST", path, json={model.BULK_ITEMS: batch}, idempotent=keyed)
+
+def _connection_fields(conn: Connection, extra: Mapping[str, Any]) -> dict[str, Any]:
+    """
+    Return the fields of an Airflow connection that the Focus configuration reads, the port included.
+
+    The extras go as the JSON text Airflow stores when there is one, so that text that is not a JSON object is
+    refused with a message instead of read as "no extras" (Airflow's ``extra_dejson`` returns ``{}`` for it).
+    """
+    raw = conn.extra
+    return {
+        "host": conn.host,
+        "port": conn.port,
+        "login": conn.login,
+        "password": conn.password,
+        "extra": raw if isinstance(raw, str) and raw.strip() else extra,
+    }
+
+
+def _not_found_errors() -> tuple[type[Exception], ...]:
+    """Return the classes Airflow raises for a connection id that does not exist (the same class since 3.1)."""
+    from airflow.exceptions import AirflowNotFoundException as CoreNotFound
+    from airflow.providers.common.compat.sdk import AirflowNotFoundException
+
+    return (AirflowNotFoundException, CoreNotFound)
+
+
+def resource_path(*segments: str | int) -> str:
+    """
+    Join path segments, URL-encoding each (:func:`airflow_provider_focus.api.client.resource_path`, imported late).
+
+    :param segments: the resource name first, then ids.
+    """
+    from airflow_provider_focus.api import client
+
+    return client.resource_path(*segments)
 
 
 def _auth_advice(err: FocusAuthError, config: FocusClientConfig) -> str:

@@ -1,4 +1,4 @@
-"""Stream JSON Lines to and from local paths or Airflow object storage, without holding the data in memory."""
+"""Stream records to and from local paths or Airflow object storage, without holding the data in memory."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import json
 import logging
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from airflow.providers.common.compat.sdk import ObjectStoragePath
 
 from airflow_provider_focus.exceptions import FocusConfigError
+from airflow_provider_focus.services.records import format_of, iter_records
 
 log = logging.getLogger(__name__)
 
@@ -68,43 +70,18 @@ def write_jsonl(location: str | ObjectStoragePath, records: Iterable[Any]) -> tu
     return str(target), count
 
 
-def read_jsonl(location: str | ObjectStoragePath) -> Iterator[dict[str, Any]]:
+@contextmanager
+def open_records(location: str | ObjectStoragePath, *, format: str | None = None) -> Iterator[Iterator[dict[str, Any]]]:
     """
-    Read JSON Lines lazily; blank lines are skipped.
+    Open a JSON Lines or CSV file (local path or object storage URL) and yield its records, read one at a time.
 
     :param location: the source path or URL.
-    :raises FocusConfigError: for a line that is not a JSON object (naming the line).
+    :param format: ``"jsonl"`` or ``"csv"``; by default the extension decides (``.jsonl``, ``.ndjson``, ``.csv``).
+    :raises FocusConfigError: for a format that is neither, naming the accepted ones; for a line that is not a
+        record (naming the line).
     """
+    kind = format_of(str(location), format)
     source = as_storage_path(location)
-    with source.open("r", encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError as err:
-                raise FocusConfigError(f"{source} line {number} is not valid JSON: {err}") from None
-            if not isinstance(record, dict):
-                raise FocusConfigError(f"{source} line {number} is not a JSON object.")
-            yield record
-
-
-def load_json_list(value: Any, input_path: str | None, *, name: str) -> list[Any]:
-    """
-    Return an operator's input records: read from ``input_path`` (JSON Lines) or given as a list.
-
-    :param value: the rendered argument: a list, or a string holding a JSON list (a template's output).
-    :param input_path: a JSON Lines file to read instead, if set.
-    :param name: the argument's name, for messages.
-    :raises FocusConfigError: when the value is neither.
-    """
-    if input_path is not None:
-        return list(read_jsonl(str(input_path)))
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            raise FocusConfigError(f"{name} rendered to a string that is not a JSON list.") from None
-    if not isinstance(value, (list, tuple)):
-        raise FocusConfigError(f"{name} must be a list of dicts, got {type(value).__name__}.")
-    return list(value)
+    # utf-8-sig: spreadsheet programs start a CSV with a byte order mark; newline="": the csv module's own rule
+    with source.open("r", encoding="utf-8-sig", newline="") as handle:
+        yield iter_records(handle, format=kind, source=str(source))

@@ -1,4 +1,4 @@
-"""What every Focus operator shares: the connection id, the hook, argument checks and the partial-failure error."""
+"""What every Focus operator shares: the connection id, the hook and argument checks."""
 
 from __future__ import annotations
 
@@ -9,21 +9,9 @@ from typing import Any
 
 from airflow.providers.common.compat.sdk import BaseOperator, XComArg
 
-from airflow_provider_focus.exceptions import FocusConfigError, FocusError
+from airflow_provider_focus.exceptions import FocusConfigError
+from airflow_provider_focus.exceptions import FocusPartialFailure as FocusPartialFailure  # its old home
 from airflow_provider_focus.hooks.focus import FocusHook
-
-
-class FocusPartialFailure(FocusError):
-    """
-    Some records or items of a batch failed; the others were applied.
-
-    :param message: what failed, in one sentence.
-    :param report: the task's report (also pushed to XCom under the key ``report``).
-    """
-
-    def __init__(self, message: str, *, report: Mapping[str, Any]) -> None:
-        super().__init__(message)
-        self.report = dict(report)
 
 
 class FocusBaseOperator(BaseOperator):

@@ -7,7 +7,8 @@ The operators live in small modules by resource (:mod:`.focus_areas`, :mod:`.ups
 
 from __future__ import annotations
 
-from airflow_provider_focus.operators.base import FocusBaseOperator, FocusPartialFailure
+from airflow_provider_focus.exceptions import FocusPartialFailure
+from airflow_provider_focus.operators.base import FocusBaseOperator
 from airflow_provider_focus.operators.focus_areas import (
     FocusCreateFocusAreaOperator,
     FocusGetFocusAreaOperator,

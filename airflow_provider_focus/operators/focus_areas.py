@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
 from airflow_provider_focus.exceptions import FocusConfigError
 from airflow_provider_focus.links import FOCUS_AREA_ID_ATTR, FocusAreaLink
+from airflow_provider_focus.operators._creates import made_by_an_earlier_try
 from airflow_provider_focus.operators._listing import FocusListOperatorBase
 from airflow_provider_focus.operators.base import (
     FocusBaseOperator,
@@ -120,7 +121,9 @@ class FocusCreateFocusAreaOperator(FocusBaseOperator):
         """Create the focus area and return its id."""
         fields = as_mapping("fields", self.fields, optional=True)
         extra = {key: value for key, value in fields.items() if value is not None}
-        focus_area = self._made_by_an_earlier_try(context, extra.get(model.FIELD_EXTERNAL_ID))
+        focus_area = made_by_an_earlier_try(
+            context, extra.get(model.FIELD_EXTERNAL_ID), find=self.hook.find_focus_area, what="focus area", log=self.log
+        )
         if focus_area is None:
             focus_area = self.hook.create_focus_area(
                 name=self.name, focus_area_type_id=self.focus_area_type_id, **extra
@@ -129,27 +132,6 @@ class FocusCreateFocusAreaOperator(FocusBaseOperator):
         focus_area_id = str(focus_area[model.FIELD_ID])
         setattr(self, FOCUS_AREA_ID_ATTR, focus_area_id)
         return focus_area_id
-
-    def _made_by_an_earlier_try(self, context: Context, external_id: Any) -> dict[str, Any] | None:
-        """
-        On a retry of the task, return the focus area an earlier try created (found by its external id).
-
-        An earlier try may have created it and then failed without knowing (a timeout, a lost answer): creating
-        it again would make a second one. The first try creates without looking, as a create should.
-        """
-        ti = context.get("ti") if isinstance(context, Mapping) else None
-        if not external_id or getattr(ti, "try_number", 1) <= 1:
-            return None
-        existing = self.hook.find_focus_area(str(external_id))
-        if existing is not None:
-            self.log.info(
-                "Try %s: focus area %s with external id %s exists already (an earlier try made it); not creating "
-                "it again",
-                getattr(ti, "try_number", "?"),
-                existing.get(model.FIELD_ID),
-                external_id,
-            )
-        return existing
 
 
 class FocusUpdateFocusAreaOperator(FocusBaseOperator):

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
+from airflow_provider_focus.operators._creates import made_by_an_earlier_try
 from airflow_provider_focus.operators._listing import FocusListOperatorBase
 from airflow_provider_focus.operators.base import (
     FocusBaseOperator,
@@ -50,6 +51,11 @@ class FocusCreateOrganizationOperator(FocusBaseOperator):
     """
     Create an organization and return its id.
 
+    Give an ``externalId`` in ``fields`` to make the create as safe to retry as a focus-area create: after a lost
+    response the hook finds the organization (among those whose name contains ``name``, since the API cannot
+    filter organizations by external id) instead of creating a second one, and when the task itself is retried it
+    looks the external id up first and returns the organization an earlier try created.
+
     :param name: its name. (templated)
     :param organization_type_id: the id of its organization type. (templated)
     :param fields: further fields, e.g. ``externalId`` (makes the create safe to retry), ``parentId``; a
@@ -74,9 +80,17 @@ class FocusCreateOrganizationOperator(FocusBaseOperator):
         """Create the organization and return its id."""
         fields = as_mapping("fields", self.fields, optional=True)
         extra = {key: value for key, value in fields.items() if value is not None}
-        organization = self.hook.create_organization(
-            name=self.name, organization_type_id=self.organization_type_id, **extra
+        name = str(self.name)
+        organization = made_by_an_earlier_try(
+            context,
+            extra.get(model.FIELD_EXTERNAL_ID),
+            find=lambda external_id: self.hook.find_organization(external_id, name=name),
+            what="organization",
+            log=self.log,
         )
-        organization_id = str(organization[model.FIELD_ID])
-        self.log.info("Created organization %s (%s)", organization_id, self.name)
-        return organization_id
+        if organization is None:
+            organization = self.hook.create_organization(
+                name=name, organization_type_id=self.organization_type_id, **extra
+            )
+            self.log.info("Created organization %s (%s)", organization[model.FIELD_ID], name)
+        return str(organization[model.FIELD_ID])

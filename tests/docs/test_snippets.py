@@ -71,5 +71,6 @@ def test_every_example_dag_section_is_shown_on_a_page():
         "howto_operator_focus_update",
         "howto_operator_focus_get",
         "howto_sensor_focus_area_status",
+        "howto_hook_focus_upsert_taskflow",
         "quickstart_dag",
     } <= dag_sections

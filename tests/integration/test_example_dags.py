@@ -53,7 +53,8 @@ def test_example_focus_import_is_idempotent(dagbag, focus_env):
     assert len(report["updated"]) == 1  # PRJ-001 (a demo-seed focus area) gets the CSV's description
     assert report["unchanged"] == 0
     assert report["failed"] == []
-    assert xcom(first, "import_cost_items") == {"created": 4, "updated": 0, "failed": []}
+    costs = xcom(first, "import_cost_items")
+    assert (len(costs["created"]), costs["updated"], costs["unchanged"], costs["failed"]) == (4, [], 0, [])
     areas = {fa["externalId"]: fa for fa in fe.store.focus_areas()}
     assert len(areas) == 6 + 7
     assert areas["PRJ-101"]["parentId"] == areas["PRG-101"]["id"]
@@ -64,7 +65,12 @@ def test_example_focus_import_is_idempotent(dagbag, focus_env):
     second = run(dagbag, "example_focus_import")
     assert xcom(second, "upsert_focus_areas") == {"created": [], "updated": [], "unchanged": 8, "failed": []}
     assert writes(fe, "focus-areas") == []
-    assert xcom(second, "import_cost_items") == {"created": 0, "updated": 4, "failed": []}
+    assert xcom(second, "import_cost_items") == {
+        "created": [],
+        "updated": costs["created"],  # the same cost items, matched by external id
+        "unchanged": 0,
+        "failed": [],
+    }
     assert fe.store.counts()["focusAreas"] == 13
 
 

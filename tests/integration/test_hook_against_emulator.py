@@ -131,7 +131,7 @@ def test_fund_endpoints(make_hook, kind):
             "focusAreaId": focus_area["id"],
             "costType": "NOPE",
         }
-        imported = hook.import_cost_items([item, bad])
+        imported = hook.bulk_import_cost_items([item, bad])
         get, update, delete = hook.get_cost_item, hook.update_cost_item, hook.delete_cost_item
         id_key = model.COST_ITEM_ID
     else:
@@ -143,7 +143,7 @@ def test_fund_endpoints(make_hook, kind):
             "benefitType": type_key,
         }
         bad = {"benefitItemExternalId": "IT-B-2", "focusAreaId": "missing"}
-        imported = hook.import_benefit_items([item, bad])
+        imported = hook.bulk_import_benefit_items([item, bad])
         get, update, delete = hook.get_benefit_item, hook.update_benefit_item, hook.delete_benefit_item
         id_key = model.BENEFIT_ITEM_ID
 
@@ -155,7 +155,7 @@ def test_fund_endpoints(make_hook, kind):
     item_id = result[id_key]
     assert get(item_id)["name"] == item["name"]
     assert update(item_id, {"name": "Renamed"})["name"] == "Renamed"
-    again = (hook.import_cost_items if kind == "cost" else hook.import_benefit_items)([item])
+    again = (hook.bulk_import_cost_items if kind == "cost" else hook.bulk_import_benefit_items)([item])
     assert again[model.BULK_RESULTS][0][model.BULK_CREATED] is False
     assert delete(item_id) is None
     with pytest.raises(FocusNotFoundError):

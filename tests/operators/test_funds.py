@@ -46,8 +46,9 @@ def test_import_chunks_and_collects_item_errors(requests_mock, context):
     assert requests_mock.call_count == 3
     assert [len(r.json()["items"]) for r in requests_mock.request_history] == [2, 2, 1]
     assert report == {
-        "created": 3,
-        "updated": 1,
+        "created": ["id-C0", "id-C2", "id-C4"],
+        "updated": ["id-C1"],
+        "unchanged": 0,
         "failed": [{"externalId": "C3", "index": 3, "error": "FORMAT_INVALID: bad"}],
     }
 
@@ -57,7 +58,7 @@ def test_import_fails_at_the_end_with_the_report(requests_mock, context):
     op = FocusImportCostItemsOperator(task_id="costs", items=[cost(n) for n in range(5)], chunk_size=2)
     with pytest.raises(FocusPartialFailure, match="1 of 5 cost items"):
         op.execute(context)
-    assert context["ti"].pushed["report"]["created"] == 3
+    assert context["ti"].pushed["report"]["created"] == ["id-C0", "id-C2", "id-C4"]
     assert requests_mock.call_count == 3
 
 
@@ -74,7 +75,7 @@ def test_a_failed_chunk_fails_its_items_only(requests_mock, context):
     )
     report = op.execute(context)
     assert [entry["externalId"] for entry in report["failed"]] == ["C0", "C1"]
-    assert report["created"] == 1
+    assert report["created"] == ["id-C2"]
 
 
 def test_benefit_import_uses_its_endpoint(requests_mock, context):
@@ -83,7 +84,7 @@ def test_benefit_import_uses_its_endpoint(requests_mock, context):
         json={"results": [{"index": 0, "benefitItemId": "b1", "created": True}], "errors": []},
     )
     op = FocusImportBenefitItemsOperator(task_id="benefits", items=[{"benefitItemExternalId": "B1"}])
-    assert op.execute(context) == {"created": 1, "updated": 0, "failed": []}
+    assert op.execute(context) == {"created": ["b1"], "updated": [], "unchanged": 0, "failed": []}
 
 
 def test_import_validates_arguments():
@@ -112,3 +113,14 @@ def test_delete_id_is_templated(context):
     op = FocusDeleteCostItemOperator(task_id="d", cost_item_id="{{ params.id }}")
     op.render_template_fields({**context, "params": {"id": "cost-7"}})
     assert op.cost_item_id == "cost-7"
+
+
+def test_import_reads_csv_items_as_a_stream(requests_mock, context, tmp_path):
+    requests_mock.post(f"{API}/funds/cost-item/bulk", json=bulk_answer)
+    path = tmp_path / "costs.csv"
+    path.write_text("costItemExternalId,focusAreaExternalId,name,costType,costSubtypeKey\nC1,PRJ-001,c1,LABOR,\n")
+    op = FocusImportCostItemsOperator(task_id="costs", input_path=str(path))
+    assert op.execute(context) == {"created": ["id-C1"], "updated": [], "unchanged": 0, "failed": []}
+    assert requests_mock.last_request.json() == {
+        "items": [{"costItemExternalId": "C1", "focusAreaExternalId": "PRJ-001", "name": "c1", "costType": "LABOR"}]
+    }

@@ -68,3 +68,29 @@ def test_create_fields_template_rendering_to_a_json_string_is_parsed(requests_mo
     bad.render_template_fields(context)
     with pytest.raises(FocusConfigError, match="fields rendered to a string that is not a JSON object"):
         bad.execute(context)
+
+
+def test_create_on_a_retry_uses_what_an_earlier_try_made(requests_mock, context):
+    context["ti"].try_number = 2
+    requests_mock.get(
+        f"{API}/organizations",
+        json=page([{"id": "org-5", "name": "Ops team", "externalId": "OTHER"}, {"id": "org-7", "externalId": "O-1"}]),
+    )
+    requests_mock.post(f"{API}/organizations", json={"id": "org-dup"}, status_code=201)
+    op = FocusCreateOrganizationOperator(
+        task_id="org", name="Ops", organization_type_id="orgtype-team", fields={"externalId": "O-1"}
+    )
+    assert op.execute(context) == "org-7"
+    assert [r.method for r in requests_mock.request_history] == ["GET"]
+    assert requests_mock.last_request.qs == {"namecontains": ["ops"]}
+
+
+def test_create_on_a_retry_creates_when_no_earlier_try_did(requests_mock, context):
+    context["ti"].try_number = 2
+    requests_mock.get(f"{API}/organizations", json=page([]))
+    requests_mock.post(f"{API}/organizations", json={"id": "org-8"}, status_code=201)
+    op = FocusCreateOrganizationOperator(
+        task_id="org", name="Ops", organization_type_id="orgtype-team", fields={"externalId": "O-1"}
+    )
+    assert op.execute(context) == "org-8"
+    assert [r.method for r in requests_mock.request_history] == ["GET", "POST"]

@@ -5,7 +5,6 @@ import json
 import pytest
 
 from airflow_provider_focus.exceptions import FocusConfigError
-from airflow_provider_focus.operators._upsert_plan import plan_records
 from airflow_provider_focus.operators.focus import FocusPartialFailure, FocusUpsertFocusAreasOperator
 from tests.operators.conftest import API, focus_area, page
 
@@ -18,30 +17,6 @@ def rec(external_id, parent=None, **fields):
     if parent is not None:
         record[PARENT] = parent
     return record
-
-
-# --- planning ----------------------------------------------------------------------------------------------------
-
-
-def test_plan_orders_parents_before_children_and_keeps_input_order_otherwise():
-    plan = plan_records([rec("C", "B"), rec("A"), rec("B", "A"), rec("D", "EXISTING")], key=KEY, parent_key=PARENT)
-    assert [key for key, _ in plan.ordered] == ["A", "D", "B", "C"]
-    assert plan.failed == []
-
-
-def test_plan_reports_cycles_missing_keys_and_duplicates_as_failures():
-    plan = plan_records(
-        [rec("A", "B"), rec("B", "A"), rec("C", "A"), {"name": "no key"}, rec("E"), rec("E"), "junk"],
-        key=KEY,
-        parent_key=PARENT,
-    )
-    assert [key for key, _ in plan.ordered] == ["E"]
-    by_key = {entry["externalId"]: entry["error"] for entry in plan.failed}
-    assert "cycle: A -> B -> A" in by_key["A"]
-    assert "cycle: B -> A -> B" in by_key["B"]
-    assert "ancestor is in a parent cycle" in by_key["C"]
-    assert "more than once" in by_key["E"]
-    assert sum(1 for entry in plan.failed if entry["externalId"] is None) == 2
 
 
 # --- execution against requests-mock ---------------------------------------------------------------------------
@@ -70,6 +45,7 @@ def test_creates_missing_patches_only_differences_and_leaves_equal_alone(request
     op = FocusUpsertFocusAreasOperator(
         task_id="upsert",
         records=[rec("SAME", description="d"), rec("DIFF", description="new"), rec("NEW", "SAME")],
+        max_in_flight=1,  # the order of the writes below is the order of the records
     )
     report = op.execute(context)
     assert report == {"created": ["fa-3"], "updated": ["fa-2"], "unchanged": 1, "failed": []}
@@ -137,7 +113,9 @@ def test_record_errors_are_reported_and_the_run_goes_on(requests_mock, context):
         ],
     )
     op = FocusUpsertFocusAreasOperator(
-        task_id="upsert", records=[rec("BAD"), rec("GOOD"), rec("ORPHAN", "NOWHERE"), rec("KID", "BAD")]
+        task_id="upsert",
+        records=[rec("BAD"), rec("GOOD"), rec("ORPHAN", "NOWHERE"), rec("KID", "BAD")],
+        max_in_flight=1,  # the mocked answers come in order: the first POST gets the 400
     )
     with pytest.raises(FocusPartialFailure, match="3 of 4") as raised:
         op.execute(context)
@@ -175,7 +153,9 @@ def test_rate_limit_after_all_retries_is_reported_without_losing_others(requests
             {"status_code": 201, "json": focus_area("fa-3", "C")},
         ],
     )
-    op = FocusUpsertFocusAreasOperator(task_id="upsert", records=[rec("A"), rec("B"), rec("C")], fail_on_error=False)
+    op = FocusUpsertFocusAreasOperator(
+        task_id="upsert", records=[rec("A"), rec("B"), rec("C")], fail_on_error=False, max_in_flight=1
+    )
     report = op.execute(context)
     assert report["created"] == ["fa-1", "fa-3"]
     assert [entry["externalId"] for entry in report["failed"]] == ["B"]
@@ -186,7 +166,11 @@ def test_repeated_rate_limits_give_up_on_the_rest_with_a_report(requests_mock, c
     existing(requests_mock, [])
     requests_mock.post(f"{API}/focus-areas", status_code=429, headers={"Retry-After": "0"}, json={})
     op = FocusUpsertFocusAreasOperator(
-        task_id="upsert", records=[rec(k) for k in "ABCDE"], fail_on_error=False, max_consecutive_rate_limits=2
+        task_id="upsert",
+        records=[rec(k) for k in "ABCDE"],
+        fail_on_error=False,
+        max_consecutive_rate_limits=2,
+        max_in_flight=1,  # "in a row" and the POST count are about writes sent one after the other
     )
     report = op.execute(context)
     assert len(report["failed"]) == 5
@@ -197,7 +181,7 @@ def test_repeated_rate_limits_give_up_on_the_rest_with_a_report(requests_mock, c
 def test_an_auth_error_stops_the_run_and_reports_every_record(requests_mock, context):
     existing(requests_mock, [])
     requests_mock.post(f"{API}/focus-areas", status_code=403, json={"errors": [{"type": "FORBIDDEN"}]})
-    op = FocusUpsertFocusAreasOperator(task_id="upsert", records=[rec("A"), rec("B")])
+    op = FocusUpsertFocusAreasOperator(task_id="upsert", records=[rec("A"), rec("B")], max_in_flight=1)
     with pytest.raises(FocusPartialFailure) as raised:
         op.execute(context)
     assert [e["externalId"] for e in raised.value.report["failed"]] == ["A", "B"]
@@ -242,3 +226,44 @@ def test_records_template_renders_from_jinja(context):
 def test_arguments_are_validated_in_init(kwargs, message):
     with pytest.raises(FocusConfigError, match=message):
         FocusUpsertFocusAreasOperator(task_id="upsert", **kwargs)
+
+
+def test_records_from_csv_by_extension_with_empty_cells_not_given(requests_mock, context, tmp_path):
+    existing(requests_mock, [focus_area("fa-1", "P", name="P", focusAreaTypeId="fat-program", description="keep")])
+    requests_mock.post(f"{API}/focus-areas", json=focus_area("fa-2", "K"), status_code=201)
+    path = tmp_path / "in.csv"
+    path.write_text(
+        "\ufeffexternalId,parentExternalId,name,focusAreaTypeId,description\nP,,P,fat-program,\nK,P,Kid,fat-project,\n",
+        encoding="utf-8",
+    )
+    op = FocusUpsertFocusAreasOperator(task_id="upsert", input_path=f"file://{path}", max_in_flight=1)
+    assert op.execute(context) == {"created": ["fa-2"], "updated": [], "unchanged": 1, "failed": []}
+    assert writes(requests_mock) == [
+        (
+            "POST",
+            "focus-areas",
+            {"name": "Kid", "focusAreaTypeId": "fat-project", "externalId": "K", "parentId": "fa-1"},
+        )
+    ]
+
+
+def test_csv_by_format_argument_and_an_unknown_extension_names_the_formats(requests_mock, context, tmp_path):
+    existing(requests_mock, [focus_area("fa-1", "A", name="A")])
+    path = tmp_path / "export.txt"
+    path.write_text("externalId,name,focusAreaTypeId\nA,A,fat-project\n")
+    op = FocusUpsertFocusAreasOperator(task_id="upsert", input_path=str(path), format="csv")
+    assert op.execute(context)["unchanged"] == 1
+    with pytest.raises(FocusConfigError, match=r"accepted: jsonl \(\.jsonl, \.ndjson\); csv \(\.csv\)"):
+        FocusUpsertFocusAreasOperator(task_id="upsert", input_path=str(path))
+    templated = FocusUpsertFocusAreasOperator(task_id="upsert", input_path="{{ params.path }}")
+    templated.render_template_fields({**context, "params": {"path": str(path)}})
+    with pytest.raises(FocusConfigError, match="pass format='jsonl' or format='csv'"):
+        templated.execute(context)
+    with pytest.raises(FocusConfigError, match="format='xlsx' is not an input format"):
+        FocusUpsertFocusAreasOperator(task_id="upsert", input_path=str(path), format="xlsx")
+
+
+def test_a_literal_json_string_of_records_is_accepted(requests_mock, context):
+    existing(requests_mock, [focus_area("fa-1", "A", name="A")])
+    op = FocusUpsertFocusAreasOperator(task_id="upsert", records=json.dumps([rec("A")]))
+    assert op.execute(context)["unchanged"] == 1

@@ -128,3 +128,23 @@ def test_rate_limit_error_keeps_retry_after():
     error = error_from_response(response(429, "", {"Retry-After": "3"}), method="GET", path="focus-areas")
     assert isinstance(error, FocusRateLimitError)
     assert error.retry_after == 3
+
+
+@pytest.mark.parametrize(
+    "reset",
+    [
+        "1970-012T13:46:50Z",  # an ordinal date: Python's own parser refuses it even on 3.11
+        "1970-01-12T13:46:50.0Z",  # Python 3.10 refuses one fraction digit
+        "19700112T134650Z",  # and the basic format
+        "1970-01-12T14:46:50+01",  # and an hours-only offset
+        "1970-01-12T13:46:50 Z",  # what pendulum refuses, Python's parser reads
+    ],
+)
+def test_rate_limit_reset_reads_every_iso_8601_form(reset):
+    now = 1_000_000.0
+    assert retry_after_seconds(response(429, headers={"X-RateLimit-Reset": reset}), now=now) == 10
+
+
+@pytest.mark.parametrize("reset", ["P1D", "next tuesday", "1970-13-45T99:99Z"])
+def test_a_rate_limit_reset_that_is_no_time_is_ignored(reset):
+    assert retry_after_seconds(response(429, headers={"X-RateLimit-Reset": reset}), now=0.0) is None

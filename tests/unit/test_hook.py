@@ -95,8 +95,10 @@ def test_fund_items_crud(hook, requests_mock, kind, key):
     requests_mock.get(f"{base}/i1", json={"id": "i1"})
     requests_mock.patch(f"{base}/i1", json={"id": "i1", "name": "x"})
     requests_mock.delete(f"{base}/i1", status_code=204)
-    assert getattr(hook, f"import_{kind}_items")([{key: "X", "name": "n"}]) == answer
+    assert getattr(hook, f"bulk_import_{kind}_items")([{key: "X", "name": "n"}]) == answer
     assert requests_mock.last_request.json() == {"items": [{key: "X", "name": "n"}]}
+    report = getattr(hook, f"import_{kind}_items")([{key: "X", "name": "n"}])
+    assert report.as_dict() == {"created": ["X"], "updated": [], "unchanged": 0, "failed": []}
     assert getattr(hook, f"get_{kind}_item")("i1") == {"id": "i1"}
     assert getattr(hook, f"update_{kind}_item")("i1", {"name": "x"}) == {"id": "i1", "name": "x"}
     assert requests_mock.last_request.qs == {"updatemask": ["name"]}
@@ -107,7 +109,7 @@ def test_fund_items_crud(hook, requests_mock, kind, key):
 def test_keyed_bulk_import_is_retried_after_a_lost_answer(hook, requests_mock):
     dropped = requests.exceptions.ConnectionError("Connection aborted.")
     requests_mock.post(f"{API}/funds/cost-item/bulk", [{"exc": dropped}, {"json": {"results": [], "errors": []}}])
-    hook.import_cost_items([{"costItemExternalId": "C-1"}])
+    hook.bulk_import_cost_items([{"costItemExternalId": "C-1"}])
     assert requests_mock.call_count == 2
 
 
@@ -115,7 +117,7 @@ def test_unkeyed_bulk_import_is_not_retried_after_a_lost_answer(hook, requests_m
     dropped = requests.exceptions.ConnectionError("Connection aborted.")
     requests_mock.post(f"{API}/funds/cost-item/bulk", exc=dropped)
     with pytest.raises(Exception, match="may have taken effect"):
-        hook.import_cost_items([{"name": "no key"}])
+        hook.bulk_import_cost_items([{"name": "no key"}])
     assert requests_mock.call_count == 1
 
 

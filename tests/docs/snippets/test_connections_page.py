@@ -15,11 +15,13 @@ def test_the_hook_tour(focus_emulator, focus_conn):
     hook.get_focus_area("fa-0003")
     hook.find_focus_area("PRJ-001")  # by external id, or None
     created = hook.create_focus_area(name="Grow EMEA", focus_area_type_id="fat-project", externalId="FIN-42")
+    records = [{"externalId": "FIN-43", "name": "Grow APAC", "focusAreaTypeId": "fat-project"}]
+    hook.upsert_focus_areas(records, key="externalId")  # -> UpsertReport (what the upsert operator does)
     hook.update_focus_area(created["id"], {"description": "new"})  # updateMask = the keys
     hook.list_organizations()
     hook.create_organization(name="Ops", organization_type_id="orgtype-team")
     item = {"costItemExternalId": "C-1", "focusAreaId": created["id"], "name": "Run", "costType": "LABOR"}
-    hook.import_cost_items([item])  # {"results": [...], "errors": [...]}
+    hook.import_cost_items([item], chunk_size=100)  # -> FundImportReport; bulk_import_cost_items: one raw call
     hook.get_cost_item("cost-0001")
     hook.update_cost_item("cost-0001", {"name": "Renamed"})
     hook.delete_cost_item("cost-0001")
@@ -32,5 +34,6 @@ def test_the_hook_tour(focus_emulator, focus_conn):
     # [END hook_tour]
     store = focus_emulator.store
     assert store.focus_area(created["id"])["description"] == "new"
+    assert [fa["name"] for fa in store.focus_areas() if fa["externalId"] == "FIN-43"] == ["Grow APAC"]
     assert [c["costItemExternalId"] for c in store.cost_items()] == ["C-1"]  # cost-0001 was deleted
     assert hook.test_connection()[0] is True

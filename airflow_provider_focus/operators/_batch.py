@@ -1,0 +1,101 @@
+"""What the batch operators share: input from an argument or a file, and the partial-failure rule."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_focus.exceptions import FocusConfigError, FocusPartialFailure
+from airflow_provider_focus.operators._jsonl import open_records
+from airflow_provider_focus.operators.base import FocusBaseOperator, is_template
+from airflow_provider_focus.services.records import format_of, records_of
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_focus.services.report import Report
+
+
+class FocusBatchOperator(FocusBaseOperator):
+    """
+    Base class of the operators that apply a batch of records and return a report.
+
+    :param input_path: a JSON Lines or CSV file (local path or object storage URL) to read instead of the
+        records argument. (templated)
+    :param format: ``"jsonl"`` or ``"csv"``; by default the extension of ``input_path`` decides.
+    :param fail_on_error: fail the task at the end when any record failed.
+    :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
+    """
+
+    def __init__(
+        self,
+        *,
+        input_path: str | None = None,
+        format: str | None = None,
+        fail_on_error: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if format is not None:
+            format_of("", format)
+        if input_path is not None and format is None and not is_template(input_path):
+            format_of(str(input_path))
+        self.input_path = input_path
+        self.format = format
+        self.fail_on_error = fail_on_error
+
+    @staticmethod
+    def check_input(name: str, value: Any, input_path: str | None) -> None:
+        """
+        Refuse both or neither of the records argument and ``input_path``, and records that are no list.
+
+        A literal string must hold a JSON list (``records='[{"externalId": ...}]'``); templates and XCom
+        references are checked once rendered.
+
+        :param name: the records argument's name.
+        :param value: its value.
+        :param input_path: the ``input_path`` argument.
+        """
+        if (value is None) == (input_path is None):
+            raise FocusConfigError(f"Give exactly one of {name} and input_path.")
+        if value is not None and not is_template(value):
+            records_of(value, name=name)  # a list, or a literal JSON string holding one
+
+    @contextmanager
+    def open_input(self, value: Any, *, name: str) -> Iterator[Iterable[Any]]:
+        """
+        Yield the records: the rendered argument, or the records of ``input_path`` read one at a time.
+
+        :param value: the rendered records argument (a list, or a string holding a JSON list).
+        :param name: the argument's name, for messages.
+        """
+        if self.input_path is not None:
+            with open_records(str(self.input_path), format=self.format) as records:
+                yield records
+        else:
+            yield records_of(value, name=name)
+
+    def finish(self, context: Context, report: Report, *, what: str) -> dict[str, Any]:
+        """
+        Return the report as JSON, or, when records failed and ``fail_on_error`` is set, push it and fail.
+
+        :param context: the task's context.
+        :param report: what the batch did.
+        :param what: the kind of records, for messages (``"cost items"``).
+        :raises FocusPartialFailure: when records failed and ``fail_on_error`` is set.
+        """
+        result = report.as_dict()
+        for entry in report.failed:
+            self.log.warning("%s %s (index %s) failed: %s", what, entry.key, entry.index, entry.error)
+        if report.failed and self.fail_on_error:
+            context["ti"].xcom_push(key="report", value=result)
+            self.log.error("Report: %s", json.dumps(result))
+            first = report.failed[0]
+            raise FocusPartialFailure(
+                f"{len(report.failed)} of {report.done} {what} failed ({report.applied} applied; the report is in "
+                f"XCom under the key 'report'). First: {first.key}: {first.error}",
+                report=result,
+            )
+        return result

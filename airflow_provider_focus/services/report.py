@@ -1,0 +1,100 @@
+"""The report every batch service returns: what was created, updated, left alone, and what failed and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FailedRecord:
+    """
+    One record (or item) that was not applied.
+
+    :param key: the record's key (its external id), or ``None`` when it has none.
+    :param index: its position in the input, counting from 0, or ``None`` when not known.
+    :param error: why it failed, in one sentence.
+    """
+
+    key: str | None
+    index: int | None
+    error: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON-able entry of a report's ``failed`` list: ``{"externalId", "index", "error"}``."""
+        return {"externalId": self.key, "index": self.index, "error": self.error}
+
+
+@dataclass
+class Report:
+    """
+    What a batch did (or, in a dry run, would do); the upsert and the fund imports share this shape.
+
+    :param created: ids of the objects created (in a dry run, the keys of those that would be).
+    :param updated: ids of the objects changed (or matched and re-sent, for the fund imports).
+    :param unchanged: how many records already matched and caused no write.
+    :param failed: the records that were not applied, each with its key, index and error.
+    :param dry_run: whether nothing was written.
+    """
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    failed: list[FailedRecord] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def done(self) -> int:
+        """How many records have an outcome."""
+        return len(self.created) + len(self.updated) + self.unchanged + len(self.failed)
+
+    @property
+    def applied(self) -> int:
+        """How many records were applied (created, updated or found unchanged)."""
+        return len(self.created) + len(self.updated) + self.unchanged
+
+    def fail(self, key: str | None, index: int | None, error: str) -> None:
+        """
+        Add a failed record.
+
+        :param key: its key, if it has one.
+        :param index: its position in the input.
+        :param error: why it failed.
+        """
+        self.failed.append(FailedRecord(key, index, error))
+
+    def counts(self) -> str:
+        """Return the outcome in a few words, for a log line."""
+        return (
+            f"{len(self.created)} created, {len(self.updated)} updated, {self.unchanged} unchanged, "
+            f"{len(self.failed)} failed{' (dry run)' if self.dry_run else ''}"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """
+        Return the JSON-able report (what the operators return and push to XCom).
+
+        ``{"created": [ids], "updated": [ids], "unchanged": n, "failed": [{"externalId", "index", "error"}]}``,
+        plus ``"dry_run": true`` for a dry run.
+        """
+        report: dict[str, Any] = {
+            "created": list(self.created),
+            "updated": list(self.updated),
+            "unchanged": self.unchanged,
+            "failed": [entry.as_dict() for entry in self.failed],
+        }
+        if self.dry_run:
+            report["dry_run"] = True
+        return report
+
+
+class UpsertReport(Report):
+    """What an upsert of focus areas did: ids of created and updated focus areas, by external id."""
+
+
+class FundImportReport(Report):
+    """
+    What a fund import did: ids of the items the bulk endpoint created and of those it matched and updated.
+
+    ``unchanged`` stays 0: the bulk endpoint re-sends a matched item as it is and does not say whether it changed.
+    """

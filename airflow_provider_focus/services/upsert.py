@@ -1,0 +1,435 @@
+"""
+Upsert focus areas by external id: create what is missing, patch only what differs, parents before children.
+
+Records are read one at a time from any iterable (a list, or a file read as a stream), so memory holds the keys
+and ids seen so far, not the records: a record waits in memory only while its parent, named further down the
+input and not yet in Focus, is still to come. Writes of one run go out ``max_in_flight`` at a time; a child is
+sent only once its parent has an id.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from itertools import chain, islice
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_focus.api import model
+from airflow_provider_focus.exceptions import FocusAuthError, FocusConfigError, FocusError, FocusRateLimitError
+from airflow_provider_focus.services import operations
+from airflow_provider_focus.services._concurrency import MAX_IN_FLIGHT_LIMIT, BoundedRunner, Outcome, widen_pool
+from airflow_provider_focus.services._diff import changed_fields, cycle_message, desired_fields, is_blank, type_conflict
+from airflow_provider_focus.services.report import UpsertReport
+
+if TYPE_CHECKING:
+    from airflow_provider_focus.api.client import FocusClient
+
+log = logging.getLogger(__name__)
+
+#: Record field that names a parent by its external id.
+DEFAULT_PARENT_KEY = "parentExternalId"
+#: With this many records or more, existing focus areas are indexed by one paginated scan; below, looked up by key.
+DEFAULT_SCAN_THRESHOLD = 25
+#: Stop after this many records in a row failed with a rate limit that outlived every retry.
+DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS = 3
+#: Writes of one run in flight at the same time.
+DEFAULT_MAX_IN_FLIGHT = 4
+#: Log progress every this many records.
+DEFAULT_LOG_EVERY = 100
+#: Placeholder id of a focus area a dry run would create.
+DRY_RUN_ID = "(new:{external_id})"
+
+
+@dataclass(frozen=True)
+class UpsertOptions:
+    """
+    How an upsert runs; see :func:`upsert_focus_areas` for each field.
+
+    :raises FocusConfigError: for a value that cannot work, naming the argument.
+    """
+
+    key: str = model.FIELD_EXTERNAL_ID
+    parent_key: str = DEFAULT_PARENT_KEY
+    dry_run: bool = False
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    scan_threshold: int = DEFAULT_SCAN_THRESHOLD
+    max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS
+    log_every: int = DEFAULT_LOG_EVERY
+
+    def __post_init__(self) -> None:
+        for name in ("key", "parent_key"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise FocusConfigError(f"{name} must be a non-empty string, got {value!r}.")
+        if self.key == self.parent_key:
+            raise FocusConfigError("key and parent_key must be different fields.")
+        for name in ("max_in_flight", "scan_threshold", "max_consecutive_rate_limits", "log_every"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise FocusConfigError(f"{name} must be a positive integer, got {value!r}.")
+        if self.max_in_flight > MAX_IN_FLIGHT_LIMIT:
+            raise FocusConfigError(f"max_in_flight must be at most {MAX_IN_FLIGHT_LIMIT}, got {self.max_in_flight}.")
+
+
+def upsert_focus_areas(
+    client: FocusClient,
+    records: Iterable[Any],
+    *,
+    key: str = model.FIELD_EXTERNAL_ID,
+    parent_key: str = DEFAULT_PARENT_KEY,
+    dry_run: bool = False,
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+    scan_threshold: int = DEFAULT_SCAN_THRESHOLD,
+    max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
+    log_every: int = DEFAULT_LOG_EVERY,
+) -> UpsertReport:
+    """
+    Create or update focus areas matched by external id; fields that already match are left alone.
+
+    For each record the focus area with its external id is found; if there is none it is created, otherwise only
+    the fields that differ are patched, and an equal record makes no call at all: a second run writes nothing. A
+    blank value (``None``, ``""`` or only whitespace, e.g. an empty CSV cell) means "not given": it is neither
+    sent on create nor changed on update. Parents named by external id (``parent_key``) are created before their
+    children, whether or not the parent is in the same input; a parent already in Focus is used as it is there.
+    A missing parent, a parent cycle, a repeated key or an API error fails that record (and the records below it)
+    only; the report lists it and the run goes on. An authentication error, or ``max_consecutive_rate_limits``
+    records in a row lost to rate limiting, stops the run: the records not yet sent are reported as not attempted.
+    A create is safe against lost responses (it is reconciled by external id), updates are retried by the client.
+
+    :param client: the API client (shared by the worker threads).
+    :param records: dicts holding the API fields of a focus area (``name``, ``focusAreaTypeId``, ...), the external
+        id under ``key`` and optionally the parent's external id under ``parent_key``; read one at a time.
+    :param key: the record field holding the external id.
+    :param parent_key: the record field holding the parent's external id.
+    :param dry_run: report what would change without writing; new focus areas are listed by external id.
+    :param max_in_flight: writes in flight at the same time (1 sends one record after the other).
+    :param scan_threshold: from this many records on, index existing focus areas with one paginated scan.
+    :param max_consecutive_rate_limits: stop after this many records in a row lost to rate limiting.
+    :param log_every: log progress every this many records.
+    :return: the report; ``created`` and ``updated`` hold focus area ids in the order the writes finished.
+    :raises FocusConfigError: for an argument that cannot work (records that are not an iterable of dicts).
+    """
+    options = UpsertOptions(
+        key=key,
+        parent_key=parent_key,
+        dry_run=bool(dry_run),
+        max_in_flight=max_in_flight,
+        scan_threshold=scan_threshold,
+        max_consecutive_rate_limits=max_consecutive_rate_limits,
+        log_every=log_every,
+    )
+    if isinstance(records, (str, bytes, Mapping)):
+        raise FocusConfigError(f"records must be an iterable of dicts, got {type(records).__name__}.")
+    return _Upsert(client, options).run(records)
+
+
+class _RecordError(FocusError):
+    """A record that cannot be applied as it is (no API error involved)."""
+
+
+@dataclass(frozen=True)
+class _Job:
+    index: int
+    key: str
+    record: dict[str, Any]
+    parent: str | None
+
+
+class _Index:
+    """
+    Focus areas by external id: from one paginated scan, or looked up one by one (thread-safe).
+
+    A record takes its own entry (each key is handled once), so the index shrinks as the run goes on.
+    """
+
+    def __init__(self, client: FocusClient, *, scan: bool) -> None:
+        self._client = client
+        self._scanned = scan
+        self._lock = threading.Lock()
+        self._by_external_id: dict[str, list[dict[str, Any]]] = {}
+        if scan:
+            for focus_area in client.paginate(model.FOCUS_AREAS, page_size=model.MAX_PAGE_SIZE):
+                external_id = focus_area.get(model.FIELD_EXTERNAL_ID)
+                if external_id:
+                    self._by_external_id.setdefault(str(external_id), []).append(_slim(focus_area))
+
+    def id_of(self, external_id: str) -> str | None:
+        """Return the id of the focus area with this external id (a parent's), or ``None``."""
+        found = self._find(external_id, take=False)
+        return None if found is None else str(found[model.FIELD_ID])
+
+    def take(self, external_id: str) -> dict[str, Any] | None:
+        """Return the focus area with this external id and forget it (a record's own), or ``None``."""
+        return self._find(external_id, take=True)
+
+    def _find(self, external_id: str, *, take: bool) -> dict[str, Any] | None:
+        with self._lock:
+            matches = self._by_external_id.pop(external_id, None) if take else self._by_external_id.get(external_id)
+        if matches is None and not self._scanned:
+            matches = [_slim(found) for found in operations.focus_areas_with_external_id(self._client, external_id)]
+            if not take:
+                with self._lock:
+                    self._by_external_id[external_id] = matches
+        if matches and len(matches) > 1:
+            ids = ", ".join(str(match.get(model.FIELD_ID)) for match in matches)
+            raise FocusConfigError(f"{len(matches)} focus areas share the external id {external_id!r}: {ids}")
+        return matches[0] if matches else None
+
+
+def _slim(focus_area: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in focus_area.items() if name != model.FIELD_ANCESTORS}
+
+
+class _Upsert:
+    """One run: reads records, schedules each once its parent has an id, and keeps the report."""
+
+    def __init__(self, client: FocusClient, options: UpsertOptions) -> None:
+        self.client = client
+        self.options = options
+        self.report = UpsertReport(dry_run=options.dry_run)
+        self.index: _Index | None = None
+        self.first_index: dict[str, int] = {}  # key -> position of its first record
+        self.resolved: dict[str, str | None] = {}  # key -> focus area id, None when it failed
+        self.waiting: dict[str, list[_Job]] = {}  # parent key (in the input, not yet resolved) -> children
+        self.orphans: dict[str, list[_Job]] = {}  # parent key (not seen, not in Focus) -> children
+        self.parent_of: dict[str, str] = {}  # key -> parent key, for records waiting
+        self.duplicates: list[tuple[int, str]] = []
+        self.ready: deque[tuple[_Job, str | None]] = deque()
+        self.stopped: str | None = None
+        self.rate_limited_in_a_row = 0
+        self.started = time.monotonic()
+
+    # --- the run ------------------------------------------------------------------------------------------------
+
+    def run(self, records: Iterable[Any]) -> UpsertReport:
+        options = self.options
+        iterator = iter(records)
+        head = list(islice(iterator, options.scan_threshold))
+        scan = len(head) >= options.scan_threshold
+        log.info(
+            "Upserting focus areas (%s existing ones by %s, up to %d writes at a time)%s",
+            "indexing" if scan else "looking up",
+            "one paginated scan" if scan else "external id",
+            options.max_in_flight,
+            " -- dry run, nothing is written" if options.dry_run else "",
+        )
+        if options.max_in_flight > 1:
+            widen_pool(self.client.session, options.max_in_flight + 1)
+        try:
+            self.index = _Index(self.client, scan=scan)
+            with BoundedRunner[_Job](options.max_in_flight) as runner:
+                for position, record in enumerate(chain(head, iterator)):
+                    self._read(position, record)
+                    self._pump(runner, drain=False)
+                self._pump(runner, drain=True)
+            self._finish()
+        except Exception:
+            log.error("Upsert stopped by an unexpected error; so far: %s", self.report.counts())
+            raise
+        log.info("Upsert done in %.1f s: %s", time.monotonic() - self.started, self.report.counts())
+        return self.report
+
+    def _read(self, position: int, record: Any) -> None:
+        key_field = self.options.key
+        raw_key = record.get(key_field) if isinstance(record, Mapping) else None
+        key = None if is_blank(raw_key) else str(raw_key)
+        if self.stopped:
+            self.report.fail(key, position, self.stopped)
+        elif not isinstance(record, Mapping):
+            self.report.fail(None, position, f"record {position} is not an object: {type(record).__name__}")
+        elif key is None:
+            self.report.fail(
+                None, position, f"record {position} has no {key_field!r} (key={key_field!r} names the external id)"
+            )
+        elif key in self.first_index:
+            self.duplicates.append((position, key))
+        else:
+            self.first_index[key] = position
+            parent = record.get(self.options.parent_key)
+            self._place(_Job(position, key, dict(record), None if is_blank(parent) else str(parent)))
+
+    def _place(self, job: _Job) -> None:
+        """Send a new record on its way: now, after its parent, or (if the parent never comes) to the orphans."""
+        assert self.index is not None
+        if job.key in self.orphans:  # children that came first now wait for this record
+            self.waiting[job.key] = self.orphans.pop(job.key) + self.waiting.get(job.key, [])
+        if job.parent is None:
+            self.ready.append((job, None))
+        elif job.parent in self.resolved:
+            self._release(job, self.resolved[job.parent])
+        elif job.parent in self.first_index:
+            self._wait(self.waiting, job)
+        else:
+            try:
+                parent_id = self.index.id_of(job.parent)
+            except FocusError as err:
+                self._fail(job, str(err))
+                return
+            if parent_id is not None:
+                self.ready.append((job, parent_id))
+            else:
+                self._wait(self.orphans, job)
+
+    def _wait(self, room: dict[str, list[_Job]], job: _Job) -> None:
+        assert job.parent is not None
+        room.setdefault(job.parent, []).append(job)
+        self.parent_of[job.key] = job.parent
+
+    def _release(self, job: _Job, parent_id: str | None) -> None:
+        if parent_id is None:
+            self._fail(job, f"its parent {job.parent!r} failed")
+        else:
+            self.ready.append((job, parent_id))
+
+    def _pump(self, runner: BoundedRunner[_Job], *, drain: bool) -> None:
+        """Send what is ready while there is room; collect outcomes while full (or, to drain, until idle)."""
+        while True:
+            while self.ready and not runner.full:
+                job, parent_id = self.ready.popleft()
+                runner.submit(job, self._apply, job, parent_id)
+            if runner.busy and (runner.full or drain):
+                self._collect(runner.next_outcome())
+            elif not (drain and self.ready):
+                return
+
+    def _collect(self, outcome: Outcome[_Job]) -> None:
+        job, error = outcome.tag, outcome.error
+        if error is None:
+            kind, focus_area_id, listed = outcome.value
+            if kind == "unchanged":
+                self.report.unchanged += 1
+            else:
+                getattr(self.report, kind).append(listed)
+            self.rate_limited_in_a_row = 0
+            self._settle(job.key, focus_area_id)
+        elif isinstance(error, FocusAuthError):
+            self._fail(job, str(error))
+            self._stop(f"not attempted: {error}")
+        elif isinstance(error, FocusRateLimitError):
+            self._fail(job, str(error))
+            self.rate_limited_in_a_row += 1
+            if self.rate_limited_in_a_row >= self.options.max_consecutive_rate_limits:
+                self._stop(
+                    f"not attempted: {self.rate_limited_in_a_row} records in a row were rate-limited after every retry"
+                )
+        elif isinstance(error, FocusError):
+            self._fail(job, str(error))
+            self.rate_limited_in_a_row = 0
+        else:
+            raise error
+        if self.report.done % self.options.log_every == 0:
+            self._log_progress()
+
+    def _fail(self, job: _Job, error: str) -> None:
+        self.report.fail(job.key, job.index, error)
+        self._settle(job.key, None)
+
+    def _settle(self, key: str, focus_area_id: str | None) -> None:
+        """Record a key's outcome and release the records waiting for it (or fail them, and theirs, in turn)."""
+        settled: deque[tuple[str, str | None]] = deque([(key, focus_area_id)])
+        while settled:
+            key, focus_area_id = settled.popleft()
+            self.resolved[key] = focus_area_id
+            for child in self.waiting.pop(key, []):
+                self.parent_of.pop(child.key, None)
+                if focus_area_id is None:
+                    self.report.fail(child.key, child.index, f"its parent {key!r} failed")
+                    settled.append((child.key, None))
+                else:
+                    self.ready.append((child, focus_area_id))
+
+    def _stop(self, reason: str) -> None:
+        """Fail everything not yet sent with ``reason``; records still to be read get it too."""
+        pending = [job for job, _ in self.ready] + [
+            job for room in (self.waiting, self.orphans) for jobs in room.values() for job in jobs
+        ]
+        log.error("Stopping the upsert: %s", reason)
+        self.stopped = reason
+        self.ready.clear()
+        self.waiting.clear()
+        self.orphans.clear()
+        for job in sorted(pending, key=lambda job: job.index):
+            self.report.fail(job.key, job.index, reason)
+            self.resolved[job.key] = None
+
+    def _finish(self) -> None:
+        """Fail the records whose parent never came, those in parent cycles, and the repeated keys."""
+        for parent, jobs in list(self.orphans.items()):
+            del self.orphans[parent]
+            for job in jobs:
+                self._fail(job, f"its parent {parent!r} is neither in the input nor in Focus")
+        stuck = sorted((job for jobs in self.waiting.values() for job in jobs), key=lambda job: job.index)
+        messages = {job.key: cycle_message(job.key, self.parent_of) for job in stuck}
+        self.waiting.clear()
+        for job in stuck:
+            self.report.fail(job.key, job.index, messages[job.key])
+            self.resolved[job.key] = None
+        for position, key in self.duplicates:
+            first = self.first_index[key]
+            if self.resolved.get(key) is None:
+                outcome = f"the first (record {first}) failed"
+            else:
+                outcome = f"the first (record {first}) was {'checked' if self.options.dry_run else 'applied'}"
+            self.report.fail(
+                key,
+                position,
+                f"{self.options.key} {key!r} appears more than once in the input: {outcome}, this copy was skipped",
+            )
+
+    # --- one record (on a worker thread) --------------------------------------------------------------------
+
+    def _apply(self, job: _Job, parent_id: str | None) -> tuple[str, str, str]:
+        """Return ``(outcome, focus area id, what the report lists)`` for one record whose parent is resolved."""
+        assert self.index is not None
+        options = self.options
+        desired = desired_fields(job.record, external_id=job.key, key=options.key, parent_key=options.parent_key)
+        if parent_id is not None:
+            desired[model.FIELD_PARENT_ID] = parent_id
+        existing = self.index.take(job.key)
+        if existing is None:
+            return self._create(job.key, desired)
+        focus_area_id = str(existing[model.FIELD_ID])
+        conflict = type_conflict(existing, desired)
+        if conflict:
+            raise _RecordError(conflict)
+        changes = changed_fields(existing, desired)
+        if not changes:
+            return "unchanged", focus_area_id, focus_area_id
+        if options.dry_run:
+            log.info("Would update %s (%s): %s", focus_area_id, job.key, ", ".join(sorted(changes)))
+        else:
+            operations.update_focus_area(self.client, focus_area_id, changes, update_mask=sorted(changes))
+            log.debug("Updated %s (%s): %s", focus_area_id, job.key, ", ".join(sorted(changes)))
+        return "updated", focus_area_id, focus_area_id
+
+    def _create(self, key: str, desired: dict[str, Any]) -> tuple[str, str, str]:
+        assert self.index is not None
+        body = {name: value for name, value in desired.items() if value is not None}
+        name = body.pop(model.FIELD_NAME, None)
+        type_id = body.pop(model.FIELD_FOCUS_AREA_TYPE_ID, None)
+        if not name or not type_id:
+            raise _RecordError(
+                f"no focus area has this external id, and creating one needs {model.FIELD_NAME!r} and "
+                f"{model.FIELD_FOCUS_AREA_TYPE_ID!r}"
+            )
+        if self.options.dry_run:
+            log.info("Would create %s (%s)", key, name)
+            return "created", DRY_RUN_ID.format(external_id=key), key
+        created = operations.create_focus_area(self.client, name=name, focus_area_type_id=type_id, **body)
+        focus_area_id = str(created[model.FIELD_ID])
+        log.debug("Created %s (%s)", focus_area_id, key)
+        return "created", focus_area_id, focus_area_id
+
+    def _log_progress(self) -> None:
+        report = self.report
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        log.info(
+            "Upsert progress: %d records so far (%s), %.1f records/s",
+            report.done,
+            report.counts(),
+            report.done / elapsed,
+        )
