@@ -243,19 +243,19 @@ class FocusEmulator:
 
     # --- Airflow connections ------------------------------------------------------------------------------------
 
-    def connection(
+    def connection_fields(
         self, conn_id: str = "focus_default", *, auth_type: str = AUTH_API_TOKEN, mode: str = "site"
-    ) -> Connection:
+    ) -> dict[str, Any]:
         """
-        Return an Airflow connection that points the provider's hook at this emulator.
+        Return the fields of an Airflow connection that points the provider's hook at this emulator, as plain data.
+
+        Nothing here imports Airflow, so the ``focus-emulator`` command prints its ``export`` line at once.
 
         :param conn_id: the connection id.
         :param auth_type: ``"api_token"``, ``"oauth2_client_credentials"`` or ``"oauth2_token"``; the OAuth
             types force cloud mode.
         :param mode: ``"site"`` (the gateway path on :attr:`url`) or ``"cloud"`` (``base_url`` is the cloud root).
         """
-        from airflow.sdk import Connection
-
         if auth_type not in AUTH_TYPES:
             raise ValueError(f"auth_type must be one of {', '.join(AUTH_TYPES)}")
         if mode not in MODES:
@@ -274,15 +274,26 @@ class FocusEmulator:
             extra["auth_type"] = auth_type
         if mode == "cloud":
             extra.update(cloud_id=self.cloud_id, base_url=self.cloud_api_root)
-        kwargs: dict[str, Any] = {
-            "conn_type": CONN_TYPE,
-            "host": self.url,
-            "login": login,
-            "password": password,
-        }
+        fields: dict[str, Any] = {"conn_id": conn_id, "conn_type": CONN_TYPE, "host": self.url, "login": login}
+        fields["password"] = password
         if extra:
-            kwargs["extra"] = json.dumps(extra)
-        return Connection(conn_id=conn_id, **kwargs)
+            fields["extra"] = json.dumps(extra)
+        return fields
+
+    def connection(
+        self, conn_id: str = "focus_default", *, auth_type: str = AUTH_API_TOKEN, mode: str = "site"
+    ) -> Connection:
+        """
+        Return an Airflow connection that points the provider's hook at this emulator.
+
+        :param conn_id: the connection id.
+        :param auth_type: ``"api_token"``, ``"oauth2_client_credentials"`` or ``"oauth2_token"``; the OAuth
+            types force cloud mode.
+        :param mode: ``"site"`` (the gateway path on :attr:`url`) or ``"cloud"`` (``base_url`` is the cloud root).
+        """
+        from airflow.sdk import Connection
+
+        return Connection(**self.connection_fields(conn_id, auth_type=auth_type, mode=mode))
 
     def conn_uri(self, conn_id: str = "focus_default", *, auth_type: str = AUTH_API_TOKEN, mode: str = "site") -> str:
         """Return :meth:`connection` as an Airflow connection URI."""
@@ -292,5 +303,8 @@ class FocusEmulator:
         self, conn_id: str = "focus_default", *, auth_type: str = AUTH_API_TOKEN, mode: str = "site"
     ) -> dict[str, str]:
         """Return ``{"AIRFLOW_CONN_<CONN_ID>": <connection as JSON>}`` for :meth:`connection`."""
-        connection = self.connection(conn_id, auth_type=auth_type, mode=mode)
-        return {f"AIRFLOW_CONN_{conn_id.upper()}": str(connection.as_json())}
+        fields = self.connection_fields(conn_id, auth_type=auth_type, mode=mode)
+        del fields["conn_id"]  # the variable's name carries it
+        if "extra" in fields:  # as Airflow's Connection.as_json() writes it: an object, not JSON text
+            fields["extra"] = json.loads(fields["extra"])
+        return {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps({k: v for k, v in fields.items() if v is not None})}

@@ -133,3 +133,18 @@ def test_url_before_start_is_an_error() -> None:
     finally:
         emulator.stop()
         emulator.stop()
+
+
+def test_conn_env_imports_no_airflow() -> None:
+    """The ``focus-emulator`` command prints its export line without importing Airflow (slow under load)."""
+    code = (
+        "import sys\n"
+        "from airflow_provider_focus.testing import FocusEmulator\n"
+        "with FocusEmulator() as fe:\n"
+        "    env = fe.conn_env('x', auth_type='oauth2_client_credentials')\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'airflow'], 'airflow imported'\n"
+        "print(env['AIRFLOW_CONN_X'])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["extra"]["auth_type"] == "oauth2_client_credentials"
