@@ -79,8 +79,13 @@ async def amask_secret(secret: str) -> None:
     """
     try:
         from airflow.sdk.log import amask_secret as _amask_secret
-    except ImportError:  # Airflow 3.0 to 3.2 have only the sync call (3.2 uses it in its own async look-up)
-        mask_secret(secret)
+    except ImportError:
+        # Airflow 3.0 to 3.2 have only the sync call. In a triggerer it talks to the supervisor through
+        # async_to_sync, which refuses to run on the event loop's thread (Airflow 3.0: "You cannot use AsyncToSync
+        # in the same thread as an async event loop"), so it runs in a worker thread.
+        from asgiref.sync import sync_to_async
+
+        await sync_to_async(mask_secret)(secret)
         return
     await _amask_secret(secret)
 
@@ -107,7 +112,7 @@ async def aget_connection(hook_class: Any, conn_id: str) -> Connection:
 
 async def aextra_dejson(conn: Connection) -> Mapping[str, Any]:
     """
-    Read a connection's extras from async code: ``aextra_dejson`` on Airflow 3.3+, ``extra_dejson`` before.
+    Read a connection's extras from async code: ``aextra_dejson`` on Airflow 3.3+, ``extra_dejson`` in a thread before.
 
     :param conn: the connection.
     """
@@ -115,4 +120,8 @@ async def aextra_dejson(conn: Connection) -> Mapping[str, Any]:
     if native is not None:
         extra: Mapping[str, Any] = await native()
         return extra
-    return conn.extra_dejson
+    from asgiref.sync import sync_to_async
+
+    # extra_dejson masks sensitive extras through the sync masker: off the event loop's thread (see amask_secret).
+    extra = await sync_to_async(lambda: conn.extra_dejson)()
+    return extra

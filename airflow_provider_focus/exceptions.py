@@ -1,9 +1,18 @@
-"""Exceptions raised by the Focus provider."""
+"""
+Exceptions raised by the Focus provider.
+
+Importing this module never imports Airflow (``api/`` and the services use it without Airflow). The two classes that
+must also be Airflow exceptions, so that Airflow's task runner and sensor handling treat them as such, are built
+on first use by the module's ``__getattr__``: :class:`FocusAreaStatusError` and :class:`FocusWaitError`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
 #: At most this many characters of a non-JSON response body are quoted in an error message.
 BODY_EXCERPT_CHARS = 300
@@ -166,9 +175,60 @@ class FocusServerError(FocusApiError):
         super().__init__(**kwargs)
 
 
+if TYPE_CHECKING:  # built by __getattr__ at run time; see _airflow_errors
+
+    class FocusAreaStatusError(FocusError, AirflowFailException):
+        """The focus area reached a failure status: the task fails without retries."""
+
+    class FocusWaitError(FocusError, AirflowException):
+        """A deferred wait ended on an error no waiting cures."""
+
+
+#: The exception classes with an Airflow base class, by name, once built.
+_AIRFLOW_ERRORS: dict[str, type[FocusError]] = {}
+
+
+def _airflow_errors() -> dict[str, type[FocusError]]:
+    """Define the exception classes that are also Airflow exceptions (importing Airflow), once."""
+    if _AIRFLOW_ERRORS:
+        return _AIRFLOW_ERRORS
+    from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
+
+    class FocusAreaStatusError(FocusError, AirflowFailException):
+        """
+        The focus area reached one of the failure statuses a sensor was given.
+
+        An ``AirflowFailException``: the task fails without retries (Airflow skips it with ``soft_fail`` or
+        ``never_fail``).
+        """
+
+    class FocusWaitError(FocusError, AirflowException):
+        """
+        A deferred wait ended on an error no waiting cures: rejected credentials, a focus area that does not exist.
+
+        An ``AirflowException``, so that Airflow's handling of a resumed sensor applies ``soft_fail`` and
+        ``never_fail`` to it; otherwise the task's retries apply, as for the same error on a worker.
+        """
+
+    for cls in (FocusAreaStatusError, FocusWaitError):
+        cls.__module__, cls.__qualname__ = __name__, cls.__name__
+        _AIRFLOW_ERRORS[cls.__name__] = cls
+    return _AIRFLOW_ERRORS
+
+
+def __getattr__(name: str) -> Any:
+    """Return a class that has an Airflow base class, building it (and importing Airflow) at first use."""
+    if name in ("FocusAreaStatusError", "FocusWaitError"):
+        cls = _airflow_errors()[name]
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "BODY_EXCERPT_CHARS",
     "FocusApiError",
+    "FocusAreaStatusError",
     "FocusAuthError",
     "FocusConfigError",
     "FocusConnectionError",
@@ -180,4 +240,5 @@ __all__ = [
     "FocusServerError",
     "FocusUncertainWriteError",
     "FocusValidationError",
+    "FocusWaitError",
 ]

@@ -55,7 +55,7 @@ def get_provider_info() -> dict[str, Any]:
         "triggers": [
             {
                 "integration-name": "Atlassian Focus",
-                "python-modules": ["airflow_provider_focus.triggers.focus"],
+                "python-modules": ["airflow_provider_focus.triggers.focus", "airflow_provider_focus.triggers.changes"],
             }
         ],
         "connection-types": [

@@ -25,6 +25,8 @@ from airflow_provider_focus.testing import FocusEmulator
 from airflow_provider_focus.testing.seed import TYPE_PROGRAM
 
 RECORDS = int(os.environ.get("BENCH_RECORDS", "1000"))
+#: One write at a time, like the bare baseline: this measures the layers, not concurrency (bench_upsert_concurrency).
+ONE = {"max_in_flight": 1}
 
 
 class _Ti:
@@ -81,14 +83,14 @@ def main() -> None:
         # Upsert N new focus areas vs N bare POSTs (each into its own emulator state of the same size).
         raw_records = _records("RAW")
         raw, _ = _timed(lambda: [session.post(f"{root}/{model.FOCUS_AREAS}", json=r) for r in raw_records])
-        op = FocusUpsertFocusAreasOperator(task_id="bench", records=_records("OP"), focus_conn_id="focus_bench")
+        op = FocusUpsertFocusAreasOperator(task_id="bench", records=_records("OP"), focus_conn_id="focus_bench", **ONE)
         created, report = _timed(lambda: op.execute({"ti": _Ti()}))
         assert len(report["created"]) == RECORDS, report
         _report(f"upsert {RECORDS} new (operator vs bare POSTs)", created, raw, RECORDS, "records")
 
         # The same records again: nothing to change vs one bare scan of everything.
         scan, total = _timed(lambda: _raw_scan(session, root))
-        op = FocusUpsertFocusAreasOperator(task_id="bench", records=_records("OP"), focus_conn_id="focus_bench")
+        op = FocusUpsertFocusAreasOperator(task_id="bench", records=_records("OP"), focus_conn_id="focus_bench", **ONE)
         unchanged, report = _timed(lambda: op.execute({"ti": _Ti()}))
         assert report["unchanged"] == RECORDS, report
         _report(f"upsert {RECORDS} unchanged (operator vs bare scan)", unchanged, scan, RECORDS, "records")

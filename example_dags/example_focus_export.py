@@ -1,10 +1,11 @@
 """
 Export every focus area to JSON Lines each night, one file per day.
 
-The file goes to ``<export_base>/<ds>/focus_areas.jsonl``; ``export_base`` is a DAG param whose default comes from
-the ``FOCUS_EXPORT_BASE`` environment variable (a local path or an object storage URL such as ``s3://bucket/focus``),
-else ``file:///tmp/focus-export``. The export streams page by page and appears under its final name only once
-complete.
+The file goes to ``<export_base>/<date>/focus_areas.jsonl``, the date of the run (``dag_run.run_after``, which every
+run has: a manual run has no logical date, so ``{{ ds }}`` would fail there). ``export_base`` is a DAG param whose
+default comes from the ``FOCUS_EXPORT_BASE`` environment variable (a local path or an object storage URL such as
+``s3://bucket/focus``), else ``file:///tmp/focus-export``. The export streams page by page and appears under its
+final name only once complete.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def example_focus_export() -> None:
     FocusListFocusAreasOperator(
         task_id="export_focus_areas",
         sort="createdAt",
-        output_path="{{ params.export_base }}/{{ ds }}/focus_areas.jsonl",
+        output_path="{{ params.export_base }}/{{ dag_run.run_after.strftime('%Y-%m-%d') }}/focus_areas.jsonl",
     )
     # [END howto_operator_focus_export]
 

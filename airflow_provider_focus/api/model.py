@@ -234,3 +234,16 @@ GATEWAY_SCOPE_MISMATCH_MESSAGE: Final = "Unauthorized; scope does not match"
 #: [DOC] OAuth 2.0 client-credentials exchange (RFC 6749 names).
 OAUTH_GRANT_CLIENT_CREDENTIALS: Final = "client_credentials"
 OAUTH_ACCESS_DENIED: Final = "access_denied"
+
+# --- Change feed [MODEL] -----------------------------------------------------------------------------------------
+# The API publishes no change feed or webhook for focus areas. The provider builds one on the list endpoint sorted
+# by last update, newest first: a walk stops at the first focus area updated before its watermark, so its cost is
+# proportional to what changed. Deletions are not visible this way (no delete of focus areas is published at all).
+
+#: [MODEL] ``sort`` value that lists focus areas newest-updated first.
+CHANGE_FEED_SORT: Final = "-updatedAt"
+#: [MODEL] The opposite order, asked once (``limit=1``) to check that the server honours ``sort`` at all.
+CHANGE_FEED_PROBE_SORT: Final = "updatedAt"
+#: [MODEL] Seconds a walk looks back before its watermark: ``updatedAt`` is stamped by the server when a change
+#: starts, a change may become visible to lists a little later, and several servers' clocks may differ.
+CHANGE_FEED_OVERLAP_SECONDS: Final = 60

@@ -6,14 +6,20 @@ load the whole CA bundle into a new SSL context on the loop (about 25 ms of bloc
 own connections, which expire between two polls. Here the SSL context is built once per process and off the loop,
 users of one configuration share one client (one connection pool) and the client closes when its last user
 releases it.
+
+A shared client sends through :class:`LaneTransport`: ``max_connections`` one-connection lanes, because the work
+httpcore's own pool does per request grows with its connections and queued requests.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 import threading
 import weakref
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,7 +29,8 @@ if TYPE_CHECKING:
     from airflow_provider_focus.api.config import FocusClientConfig
 
 #: Connections one shared client keeps open at most; further requests wait for a free one (within the timeout).
-MAX_CONNECTIONS = 100
+#: Ten connections carry about 65 requests a second at 150 ms each (1,000 triggers polling every 15 s).
+MAX_CONNECTIONS = 10
 #: Seconds an idle keep-alive connection is kept. httpx's default (5 s) drops a connection just before a trigger
 #: polling every 5 s or more would reuse it; servers and load balancers commonly close idle ones after 60 s.
 KEEPALIVE_EXPIRY = 50.0
@@ -61,6 +68,107 @@ async def assl_context(verify: bool | str) -> ssl.SSLContext:
     return await asyncio.to_thread(ssl_context, verify)
 
 
+class _ReleasingStream(httpx.AsyncByteStream):
+    """A response body that gives its lane back once, when it is closed."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, release: Callable[[], None]) -> None:
+        self._stream = stream
+        self._release: Callable[[], None] | None = release
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            release, self._release = self._release, None
+            if release is not None:
+                release()
+
+
+class _Lanes:
+    """
+    Free lanes, lent last-in first-out (the warmest connection first), to waiters served first-come first-served.
+
+    A wait ends by a timer that fails the waiter's future, never by cancelling the waiting task:
+    ``asyncio.wait_for`` (before Python 3.12) and anyio's cancel scopes can swallow a task's cancellation that
+    arrives as the wait ends, and a cancelled trigger would then poll on forever.
+    """
+
+    def __init__(self, lanes: Sequence[httpx.AsyncBaseTransport]) -> None:
+        self.all = list(lanes)
+        self._free = list(reversed(self.all))
+        self._waiters: deque[asyncio.Future[httpx.AsyncBaseTransport]] = deque()
+
+    async def acquire(self, timeout: float | None, request: httpx.Request) -> httpx.AsyncBaseTransport:
+        if self._free and not self._waiters:
+            return self._free.pop()
+        loop = asyncio.get_running_loop()
+        place: asyncio.Future[httpx.AsyncBaseTransport] = loop.create_future()
+        self._waiters.append(place)
+        timer = loop.call_later(timeout, self._expire, place, request) if timeout is not None else None
+        try:
+            return await place
+        except BaseException:
+            if place.done() and not place.cancelled() and place.exception() is None:
+                self.release(place.result())  # granted just as the waiter was cancelled: pass the lane on
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def release(self, lane: httpx.AsyncBaseTransport) -> None:
+        while self._waiters:
+            place = self._waiters.popleft()
+            if not place.done():
+                place.set_result(lane)
+                return
+        self._free.append(lane)
+
+    def _expire(self, place: asyncio.Future[httpx.AsyncBaseTransport], request: httpx.Request) -> None:
+        if not place.done():
+            message = "No connection of the shared pool came free in time."
+            place.set_exception(httpx.PoolTimeout(message, request=request))
+
+
+class LaneTransport(httpx.AsyncBaseTransport):
+    """
+    Send each request through one of several one-connection transports, one request per lane at a time.
+
+    httpcore's pool does work proportional to (queued requests x connections) and (connections squared) each time
+    a request enters or leaves it, which freezes a loop where a thousand triggers poll through one pool. Lanes of
+    one connection each keep that work constant, and the requests that find every lane busy wait in an O(1)
+    queue, at most the request's pool timeout (``httpx.PoolTimeout``, as httpx's own queue).
+
+    :param lanes: the transports, each with a pool of one connection.
+    """
+
+    def __init__(self, lanes: Sequence[httpx.AsyncBaseTransport]) -> None:
+        self._lanes = _Lanes(lanes)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Wait for a free lane, send, and hold the lane until the response body is closed."""
+        lane = await self._lanes.acquire(request.extensions.get("timeout", {}).get("pool"), request)
+        try:
+            response = await lane.handle_async_request(request)
+        except BaseException:
+            self._lanes.release(lane)
+            raise
+        if isinstance(response.stream, httpx.ByteStream):  # already in memory: the connection is free again
+            self._lanes.release(lane)
+        else:
+            release = functools.partial(self._lanes.release, lane)
+            response.stream = _ReleasingStream(response.stream, release)  # type: ignore[arg-type]
+        return response
+
+    async def aclose(self) -> None:
+        """Close every lane's connection."""
+        for lane in self._lanes.all:
+            await lane.aclose()
+
+
 @dataclass
 class _Shared:
     client: httpx.AsyncClient
@@ -79,11 +187,8 @@ class AsyncClientPool:
     """
 
     def __init__(self, *, max_connections: int = MAX_CONNECTIONS, keepalive_expiry: float = KEEPALIVE_EXPIRY) -> None:
-        self.limits = httpx.Limits(
-            max_connections=max_connections,
-            max_keepalive_connections=max_connections,
-            keepalive_expiry=keepalive_expiry,
-        )
+        self.max_connections = max_connections
+        self.keepalive_expiry = keepalive_expiry
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[FocusClientConfig, _Shared]] = (
             weakref.WeakKeyDictionary()
         )
@@ -106,7 +211,11 @@ class AsyncClientPool:
             context = await assl_context(config.verify)
             entry = self._shared().get(config)  # another user may have made it while this one awaited
             if entry is None:
-                client = httpx.AsyncClient(timeout=config.timeout, verify=context, limits=self.limits)
+                lane = httpx.Limits(
+                    max_connections=1, max_keepalive_connections=1, keepalive_expiry=self.keepalive_expiry
+                )
+                lanes = [httpx.AsyncHTTPTransport(verify=context, limits=lane) for _ in range(self.max_connections)]
+                client = httpx.AsyncClient(timeout=config.timeout, verify=context, transport=LaneTransport(lanes))
                 entry = self._shared()[config] = _Shared(client)
         entry.users += 1
         return entry.client

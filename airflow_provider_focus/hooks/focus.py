@@ -7,6 +7,7 @@ import importlib
 import sys
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -24,6 +25,7 @@ from airflow_provider_focus.exceptions import (
 )
 from airflow_provider_focus.hooks.connection_form import connection_form_widgets, ui_field_behaviour
 from airflow_provider_focus.services import operations
+from airflow_provider_focus.services.changes import DEFAULT_OVERLAP, ChangeFeed, FocusAreaChange
 from airflow_provider_focus.services.fund_imports import (
     BENEFIT_ITEMS,
     COST_ITEMS,
@@ -229,6 +231,7 @@ class FocusHook(BaseHook):
         sort: str | None = None,
         page_size: int | None = None,
         max_items: int | None = None,
+        updated_since: Any = None,
     ) -> Iterator[JsonDict]:
         """
         Iterate over focus areas, optionally filtered.
@@ -239,7 +242,21 @@ class FocusHook(BaseHook):
         :param sort: sort order, e.g. ``name``.
         :param page_size: the page size to ask for.
         :param max_items: stop after this many.
+        :param updated_since: only those changed since this time (ISO 8601 or ``datetime``), newest-updated first,
+            through the change feed (:meth:`iter_focus_area_changes`: 60 s overlap, so a focus area changed just
+            before may come again); ``sort`` must then be empty or ``-updatedAt``.
         """
+        if updated_since is not None and updated_since != "":
+            if sort not in (None, "", model.CHANGE_FEED_SORT):
+                raise FocusConfigError(f"updated_since lists newest-updated first; sort={sort!r} cannot apply.")
+            changes = self.iter_focus_area_changes(
+                updated_since,
+                name_contains=name_contains,
+                parent_id=parent_id,
+                external_id=external_id,
+                page_size=page_size,
+            )
+            return _first(max_items, (change.focus_area for change in changes))
         params = {
             model.PARAM_NAME_CONTAINS: name_contains,
             model.PARAM_EXTERNAL_ID: external_id,
@@ -282,6 +299,62 @@ class FocusHook(BaseHook):
         ):
             yield focus_area
 
+    def iter_focus_area_changes(
+        self,
+        since: Any,
+        *,
+        name_contains: str | None = None,
+        parent_id: str | None = None,
+        external_id: str | None = None,
+        overlap: float | timedelta | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[FocusAreaChange]:
+        """
+        Iterate over the focus areas changed since ``since``, newest-updated first; the cost follows what changed.
+
+        Walks ``sort=-updatedAt`` ([MODEL]) and stops at the first focus area updated more than ``overlap`` before
+        ``since``; focus areas inside the overlap window may come again (de-duplicate by ``(id, updated_at)``).
+        Deletions are not visible. A server that ignores ``sort`` is detected and scanned in full, with a warning.
+        Guarantees: ``docs/api-model.md``, "The change feed and what it guarantees".
+
+        :param since: an ISO 8601 time or a ``datetime`` (naive means UTC); ``None`` for every focus area.
+        :param name_contains: only those whose name contains this text.
+        :param parent_id: only the children of this focus area.
+        :param external_id: only those with this external id.
+        :param overlap: seconds (or a ``timedelta``) to look behind ``since``; default 60 s.
+        :param page_size: the page size to ask for.
+        :return: :class:`~airflow_provider_focus.services.changes.FocusAreaChange` items (``focus_area_id``,
+            ``updated_at``, ``focus_area``).
+        """
+        feed = _change_feed(name_contains, parent_id, external_id, overlap, page_size)
+        return feed.changes(self.client, since)
+
+    async def aiter_focus_area_changes(
+        self,
+        since: Any,
+        *,
+        name_contains: str | None = None,
+        parent_id: str | None = None,
+        external_id: str | None = None,
+        overlap: float | timedelta | None = None,
+        page_size: int | None = None,
+    ) -> AsyncIterator[FocusAreaChange]:
+        """
+        Iterate over the focus areas changed since ``since``, from an event loop (twin of
+        :meth:`iter_focus_area_changes`, same arguments and guarantees).
+
+        :param since: an ISO 8601 time or a ``datetime``; ``None`` for every focus area.
+        :param name_contains: only those whose name contains this text.
+        :param parent_id: only the children of this focus area.
+        :param external_id: only those with this external id.
+        :param overlap: seconds (or a ``timedelta``) to look behind ``since``; default 60 s.
+        :param page_size: the page size to ask for.
+        """
+        feed = _change_feed(name_contains, parent_id, external_id, overlap, page_size)
+        client = await self.aget_client()
+        async for change in feed.achanges(client, since):
+            yield change
+
     def get_focus_area(self, focus_area_id: str) -> JsonDict:
         """
         Return one focus area, with its ancestors and status.
@@ -306,6 +379,17 @@ class FocusHook(BaseHook):
         :param external_id: the external id to look for.
         """
         return operations.find_focus_area(self.client, external_id)
+
+    async def afind_focus_area(self, external_id: str) -> JsonDict | None:
+        """
+        Return the focus area with this external id, or ``None``, from an event loop (twin of :meth:`find_focus_area`).
+
+        :param external_id: the external id to look for.
+        """
+        async for focus_area in self.alist_focus_areas(external_id=external_id):
+            if focus_area.get(model.FIELD_EXTERNAL_ID) == external_id:
+                return focus_area
+        return None
 
     def create_focus_area(self, *, name: str, focus_area_type_id: str, **fields: Any) -> JsonDict:
         """
@@ -662,6 +746,35 @@ def resource_path(*segments: str | int) -> str:
     from airflow_provider_focus.api import client
 
     return client.resource_path(*segments)
+
+
+def _first(count: int | None, items: Iterator[JsonDict]) -> Iterator[JsonDict]:
+    for number, item in enumerate(items):
+        if count is not None and number >= count:
+            return
+        yield item
+
+
+def _change_feed(
+    name_contains: str | None,
+    parent_id: str | None,
+    external_id: str | None,
+    overlap: float | timedelta | None,
+    page_size: int | None,
+) -> ChangeFeed:
+    if overlap is None:
+        window = DEFAULT_OVERLAP
+    elif isinstance(overlap, timedelta):
+        window = overlap
+    else:
+        window = timedelta(seconds=float(overlap))
+    return ChangeFeed(
+        name_contains=name_contains,
+        parent_id=parent_id,
+        external_id=external_id,
+        overlap=window,
+        page_size=page_size or model.MAX_PAGE_SIZE,
+    )
 
 
 def _auth_advice(err: FocusAuthError, config: FocusClientConfig) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
-from airflow_provider_focus.exceptions import FocusConfigError
+from airflow_provider_focus.exceptions import FocusConfigError, FocusResponseError
 from airflow_provider_focus.links import FOCUS_AREA_ID_ATTR, FocusAreaLink
 from airflow_provider_focus.operators._creates import made_by_an_earlier_try
 from airflow_provider_focus.operators._listing import FocusListOperatorBase
@@ -18,8 +18,10 @@ from airflow_provider_focus.operators.base import (
     require_mapping,
     require_text,
 )
+from airflow_provider_focus.services.changes import iso, to_datetime, updated_at_of
 
 if TYPE_CHECKING:
+    import pendulum
     from airflow.sdk import Context
 
 
@@ -57,6 +59,12 @@ class FocusListFocusAreasOperator(FocusListOperatorBase):
     final name appears only with complete data, but a leftover temporary object is possible), and the task returns
     ``{"path": ..., "count": ...}``.
 
+    Incremental exports: with ``updated_since`` the task lists only the focus areas changed since then (newest
+    first, through the change feed; a focus area changed within 60 s before it may come again, so load by id), and
+    pushes the new watermark (the newest ``updatedAt`` seen, or ``updated_since`` itself when nothing changed) to
+    XCom under the key ``watermark`` (also in the returned dict with ``output_path``). ``updated_since`` rendering to
+    an empty string or ``None`` means a full load, which also yields a watermark.
+
     :param name_contains: only those whose name contains this text. (templated)
     :param external_id: only the one with this external id. (templated)
     :param parent_id: only the children of this focus area. (templated)
@@ -64,28 +72,66 @@ class FocusListFocusAreasOperator(FocusListOperatorBase):
     :param max_items: stop after this many. (templated)
     :param output_path: a local path or an object storage URL (``file:///...``, ``s3://...``) to write JSON Lines
         to. (templated)
+    :param updated_since: only those changed since this ISO 8601 time, e.g. a stored watermark. (templated)
     :param page_size: the page size to ask the API for.
     :param max_xcom_items: the most focus areas returned through XCom (default 1,000).
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
     """
 
-    template_fields: Sequence[str] = (*FocusListOperatorBase.template_fields, "external_id")
+    template_fields: Sequence[str] = (*FocusListOperatorBase.template_fields, "external_id", "updated_since")
     what = "focus areas"
 
-    def __init__(self, *, external_id: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, *, external_id: str | None = None, updated_since: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.external_id = external_id
+        self.updated_since = updated_since
+        self._watermark: pendulum.DateTime | None = None
 
     def fetch(self, limit: int | None) -> Iterator[dict[str, Any]]:
         """Iterate over the focus areas that match the rendered filters."""
-        return self.hook.list_focus_areas(
+        items = self.hook.list_focus_areas(
             name_contains=self.name_contains or None,
             external_id=self.external_id or None,
             parent_id=self.parent_id or None,
             sort=self.sort or None,
             page_size=self.page_size,
             max_items=limit,
+            updated_since=self._since(),
         )
+        if self.updated_since is None:
+            return items
+        return self._tracking(items)
+
+    def execute(self, context: Context) -> list[dict[str, Any]] | dict[str, Any]:
+        """Return the items (or ``{"path", "count"}``); with ``updated_since``, push the new watermark too."""
+        if self.updated_since is None:
+            return super().execute(context)
+        self._watermark = to_datetime(self._since(), what="updated_since")
+        if self._watermark is None:
+            self.log.info("updated_since is empty: a full load")
+        else:
+            self.log.info("Listing the focus areas changed since %s", iso(self._watermark))
+        result = super().execute(context)
+        watermark = iso(self._watermark) if self._watermark is not None else None
+        context["ti"].xcom_push(key="watermark", value=watermark)
+        self.log.info("New watermark: %s", watermark)
+        if isinstance(result, dict):
+            return {**result, "watermark": watermark}
+        return result
+
+    def _since(self) -> str | None:
+        since = str(self.updated_since).strip() if self.updated_since is not None else ""
+        return None if since in ("", "None", "null") else since
+
+    def _tracking(self, items: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for item in items:
+            try:
+                updated_at = updated_at_of(item)
+            except FocusResponseError:
+                updated_at = None  # a full load exports it anyway; it cannot move the watermark
+            if updated_at is not None and (self._watermark is None or updated_at > self._watermark):
+                self._watermark = updated_at
+            yield item
 
 
 class FocusCreateFocusAreaOperator(FocusBaseOperator):

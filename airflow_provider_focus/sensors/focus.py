@@ -1,32 +1,40 @@
-"""A sensor that waits for a focus area to reach a status, on a worker or deferred to the triggerer."""
+"""Sensors that wait for a focus area (by id or external id) to reach a status, on a worker or in the triggerer."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import (
-    AirflowFailException,
-    AirflowSkipException,
+    AirflowSensorTimeout,
     BaseSensorOperator,
     PokeReturnValue,
     conf,
 )
 
 from airflow_provider_focus.api import model
-from airflow_provider_focus.exceptions import FocusConfigError, FocusError
+from airflow_provider_focus.arguments import is_template, require_text
+from airflow_provider_focus.exceptions import FocusAreaStatusError, FocusConfigError, FocusError, FocusWaitError
 from airflow_provider_focus.hooks.focus import FocusHook
 from airflow_provider_focus.links import FOCUS_AREA_ID_ATTR, FocusAreaLink
-from airflow_provider_focus.operators.base import as_field_names, is_template, require_text
-from airflow_provider_focus.triggers.focus import (
+from airflow_provider_focus.triggers.focus import READ_GRACE_SECONDS, FocusAreaStatusTrigger
+from airflow_provider_focus.waiting import (
+    ANY_STATUS,
     ERROR,
     FAILURE,
     SUCCESS,
-    FocusAreaStatusTrigger,
+    TIMEOUT,
+    ChangeLog,
+    describe_focus_area,
+    error_kind,
     outcome,
+    parse_statuses,
     status_message,
+    unknown_statuses,
+    waiting_can_cure,
 )
 
 if TYPE_CHECKING:
@@ -36,20 +44,29 @@ if TYPE_CHECKING:
 #: Seconds between two reads of the focus area when neither ``poll_interval`` nor ``poke_interval`` is given.
 DEFAULT_POLL_INTERVAL_SECONDS = 60.0
 
+#: How long after the trigger's own deadline Airflow's deferral timeout fires, should the trigger not answer.
+DEFERRAL_BACKSTOP_SECONDS = READ_GRACE_SECONDS + 50.0
 
-class FocusAreaStatusError(FocusError, AirflowFailException):
-    """The focus area reached a failure status: the task fails without retries (and is skipped with soft_fail)."""
+# FocusAreaStatusError used to be defined here; it lives in exceptions.py now and is still importable from here.
+__all__ = ["FocusAreaExistsSensor", "FocusAreaStatusError", "FocusAreaStatusSensor"]
 
 
 class FocusAreaStatusSensor(BaseSensorOperator):
     """
     Wait until a focus area's status is one of ``target_statuses``; fail if it becomes one of ``failure_statuses``.
 
-    With ``deferrable=True`` the sensor checks once on the worker, and if it must wait, hands the polling to the
+    Name the focus area by ``focus_area_id`` or by ``external_id``; by external id, a focus area that does not
+    exist yet is waited for. Statuses are compared ignoring case. Errors that waiting may cure (a 429, a 5xx, a
+    dropped connection, after the client's own retries) do not end the wait; others (401/403, a focus area id that
+    does not exist) do. The wait ends at the lower of ``timeout`` and ``execution_timeout``.
+
+    With ``deferrable=True`` the sensor pokes once on the worker (Airflow's own loop, with its ``soft_fail``,
+    ``never_fail`` and ``silent_fail`` handling), and if it must wait, hands the polling and the deadline to the
     triggerer (:class:`~airflow_provider_focus.triggers.focus.FocusAreaStatusTrigger`) and frees its worker slot.
     Both ways return the final status (it goes to XCom) and fail with the same message.
 
     :param focus_area_id: the focus area's id. (templated)
+    :param external_id: the focus area's external id, instead of ``focus_area_id``. (templated)
     :param target_statuses: statuses that end the wait successfully (default ``COMPLETED``); a template may render
         one status, comma-separated statuses or a JSON list. (templated)
     :param failure_statuses: statuses that fail the task (default ``CANCELLED``); rendered like
@@ -59,14 +76,21 @@ class FocusAreaStatusSensor(BaseSensorOperator):
     :param poll_interval: seconds between two reads, in both modes (it is also the default ``poke_interval``).
     """
 
-    template_fields: Sequence[str] = ("focus_conn_id", "focus_area_id", "target_statuses", "failure_statuses")
+    template_fields: Sequence[str] = (
+        "focus_conn_id",
+        "focus_area_id",
+        "external_id",
+        "target_statuses",
+        "failure_statuses",
+    )
     operator_extra_links = (FocusAreaLink(),)
     ui_color = "#e9f2ff"
 
     def __init__(
         self,
         *,
-        focus_area_id: str,
+        focus_area_id: str | None = None,
+        external_id: str | None = None,
         target_statuses: Sequence[str] = ("COMPLETED",),
         failure_statuses: Sequence[str] = ("CANCELLED",),
         focus_conn_id: str = FocusHook.default_conn_name,
@@ -81,9 +105,15 @@ class FocusAreaStatusSensor(BaseSensorOperator):
             raise FocusConfigError(f"poll_interval must be a positive number of seconds, got {poll_interval!r}.")
         kwargs.setdefault("poke_interval", seconds)
         super().__init__(**kwargs)
-        require_text("focus_area_id", focus_area_id)
-        _check_statuses(target_statuses, failure_statuses)
+        if (focus_area_id is None) == (external_id is None):
+            raise FocusConfigError("Give exactly one of focus_area_id and external_id.")
+        if external_id is None:
+            require_text("focus_area_id", focus_area_id)
+        else:
+            require_text("external_id", external_id)
+        parse_statuses(target_statuses, failure_statuses)
         self.focus_area_id = focus_area_id
+        self.external_id = external_id
         self.target_statuses = target_statuses
         self.failure_statuses = failure_statuses
         self.focus_conn_id = focus_conn_id
@@ -95,136 +125,155 @@ class FocusAreaStatusSensor(BaseSensorOperator):
         """The hook, created at first use (never in ``__init__``)."""
         return FocusHook(focus_conn_id=self.focus_conn_id)
 
+    @cached_property
+    def _changes(self) -> ChangeLog:
+        """Logs what the pokes see when it changes, not on every poke."""
+        return ChangeLog(self.log)
+
+    @property
+    def focus_area(self) -> str:
+        """How messages name the focus area (its id, or its external id)."""
+        return describe_focus_area(self.focus_area_id, self.external_id)
+
     def execute(self, context: Context) -> Any:
-        """Wait on the worker, or check once and defer to the triggerer; return the final status."""
-        setattr(self, FOCUS_AREA_ID_ATTR, self.focus_area_id)
-        targets, failures = _check_statuses(self.target_statuses, self.failure_statuses)
-        if unknown := _unknown_statuses(targets, failures):
+        """Wait with Airflow's sensor loop (in deferrable mode, its first poke defers); return the final value."""
+        self._link_to(self.focus_area_id)
+        targets, failures = parse_statuses(self.target_statuses, self.failure_statuses)
+        if unknown := unknown_statuses(targets, failures):
             self.log.warning(
                 "Waiting on statuses %s that this provider does not know (it knows %s, partly guessed); "
                 "check their spelling against your Focus site",
                 ", ".join(unknown),
                 ", ".join(model.FOCUS_AREA_STATUSES),
             )
-        if not self.deferrable:
-            return super().execute(context)
-        done = self._first_poke(context)
-        if done:
-            return done.xcom_value
-        self._defer(targets, failures)
-
-    def _first_poke(self, context: Context) -> PokeReturnValue:
-        """
-        Poke once before deferring, with the base sensor's soft_fail, never_fail and silent_fail handling.
-
-        :return: the poke's result; not done when ``silent_fail`` swallowed an error.
-        """
-        try:
-            return self.poke(context)
-        except AirflowFailException as error:
-            if self.soft_fail or self.never_fail:
-                raise AirflowSkipException(f"Skipping: {error}") from error
-            raise
-        except AirflowSkipException:
-            raise
-        except Exception as error:
-            if self.never_fail:
-                raise AirflowSkipException(f"Skipping due to never_fail: {error}") from error
-            if not self.silent_fail:
-                raise
-            self.log.error("Sensor poke failed (silent_fail is set, waiting on): %s", error)
-            return PokeReturnValue(is_done=False)
-
-    def _defer(self, targets: list[str], failures: list[str]) -> None:
-        """Hand the wait to the triggerer, bounded like the worker-side wait: the lower of both timeouts."""
-        timeout = timedelta(seconds=self.timeout)
-        if self.execution_timeout is not None:
-            timeout = min(timeout, self.execution_timeout)
-        self.defer(
-            trigger=FocusAreaStatusTrigger(
-                focus_conn_id=self.focus_conn_id,
-                focus_area_id=str(self.focus_area_id),
-                target_statuses=targets,
-                failure_statuses=failures,
-                poll_interval=self.poll_interval,
-            ),
-            method_name="execute_complete",
-            timeout=timeout,
-        )
+        self._started_at = time.time()
+        return super().execute(context)
 
     def poke(self, context: Context) -> PokeReturnValue:
         """
-        Read the focus area once.
+        Read the focus area once; in deferrable mode, hand the rest of the wait to the triggerer if it is not over.
 
-        :return: done with the status as its XCom value, or not done.
+        :return: done with the final value for XCom, or not done.
         :raises FocusAreaStatusError: when the status is a failure status.
+        :raises FocusError: for an error that waiting cannot cure.
         """
-        targets, failures = _check_statuses(self.target_statuses, self.failure_statuses)
-        status = self.hook.get_focus_area(str(self.focus_area_id)).get(model.FIELD_STATUS)
+        result = self._check()
+        if not result and self.deferrable:
+            self._defer()
+        return result
+
+    def _check(self) -> PokeReturnValue:
+        targets, failures = parse_statuses(self.target_statuses, self.failure_statuses)
+        try:
+            if self.focus_area_id is not None:
+                focus_area: dict[str, Any] | None = self.hook.get_focus_area(str(self.focus_area_id))
+            else:
+                focus_area = self.hook.find_focus_area(str(self.external_id))
+        except FocusError as err:
+            if not waiting_can_cure(err):
+                raise
+            self._changes.note(
+                f"error {error_kind(err)}",
+                "Could not read focus area %s (%s); waiting on",
+                self.focus_area,
+                err,
+                warning=True,
+            )
+            return PokeReturnValue(is_done=False)
+        if focus_area is None:
+            self._changes.note("missing", "No focus area %s yet; waiting for it", self.focus_area)
+            return PokeReturnValue(is_done=False)
+        focus_area_id = focus_area.get(model.FIELD_ID, self.focus_area_id)
+        self._link_to(focus_area_id)
+        status = focus_area.get(model.FIELD_STATUS)
         result = outcome(status, targets, failures)
         if result == FAILURE:
-            raise FocusAreaStatusError(status_message(str(self.focus_area_id), status, result, failures))
+            raise FocusAreaStatusError(status_message(self.focus_area, status, result, failures))
         if result == SUCCESS:
-            self.log.info("%s", status_message(str(self.focus_area_id), status, result, targets))
-            return PokeReturnValue(is_done=True, xcom_value=status)
-        self.log.info("Focus area %s is %s; waiting for %s", self.focus_area_id, status, ", ".join(targets))
+            self.log.info("%s", status_message(self.focus_area, status, result, targets))
+            return PokeReturnValue(is_done=True, xcom_value=self._xcom_value(focus_area_id, status))
+        self._changes.note(
+            f"status {status}", "Focus area %s is %s; waiting for %s", self.focus_area, status, ", ".join(targets)
+        )
         return PokeReturnValue(is_done=False)
+
+    def _defer(self) -> None:
+        """Hand the wait to the triggerer with its deadline: the lower of both timeouts after the wait started."""
+        targets, failures = parse_statuses(self.target_statuses, self.failure_statuses)
+        limit = timedelta(seconds=self.timeout)
+        if self.execution_timeout is not None:
+            limit = min(limit, self.execution_timeout)
+        started_at = getattr(self, "_started_at", None) or time.time()
+        self.defer(
+            trigger=FocusAreaStatusTrigger(
+                focus_conn_id=self.focus_conn_id,
+                focus_area_id=None if self.focus_area_id is None else str(self.focus_area_id),
+                external_id=None if self.external_id is None else str(self.external_id),
+                target_statuses=targets,
+                failure_statuses=failures,
+                poll_interval=self.poll_interval,
+                end_time=started_at + limit.total_seconds(),
+            ),
+            method_name="execute_complete",
+            # Airflow's own deferral timeout is a backstop: the trigger yields a timeout event at the deadline.
+            timeout=limit + timedelta(seconds=DEFERRAL_BACKSTOP_SECONDS),
+        )
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
         """
-        Finish after the trigger fired: return the final status, or raise as the worker-side wait would.
+        Finish after the trigger fired: return the final value, or raise as the worker-side wait would.
+
+        Airflow's handling of a resumed sensor turns what this raises into a skip with ``soft_fail`` or
+        ``never_fail``; nothing here defers again.
 
         :param event: the trigger's event.
-        :raises FocusAreaStatusError: for a failure status.
-        :raises FocusError: for an API error or an event this sensor does not know.
+        :raises FocusAreaStatusError: for a failure status (an ``AirflowFailException``: no retries).
+        :raises AirflowSensorTimeout: when the deadline passed (no retries, as on a worker).
+        :raises FocusWaitError: for an error that waiting cannot cure.
+        :raises FocusError: for an event this sensor does not know.
         """
-        setattr(self, FOCUS_AREA_ID_ATTR, self.focus_area_id)
         payload = event if isinstance(event, dict) else {}
         result, message = payload.get("status"), str(payload.get("message"))
+        focus_area_id = payload.get("focus_area_id") or self.focus_area_id
+        self._link_to(focus_area_id)
         if result == SUCCESS:
             self.log.info("%s", message)
-            return payload.get("focus_area_status")
+            return self._xcom_value(focus_area_id, payload.get("focus_area_status"))
         if result == FAILURE:
             raise FocusAreaStatusError(message)
+        if result == TIMEOUT:
+            raise AirflowSensorTimeout(message)
         if result == ERROR:
-            # As on the worker: never_fail skips, silent_fail keeps waiting, anything else fails the task.
-            if self.never_fail:
-                raise AirflowSkipException(f"Skipping due to never_fail: {message}")
-            if self.silent_fail:
-                self.log.error("Sensor poll failed (silent_fail is set, waiting on): %s", message)
-                targets, failures = _check_statuses(self.target_statuses, self.failure_statuses)
-                self._defer(targets, failures)
-            raise FocusError(message)
-        raise FocusError(f"Focus area {self.focus_area_id}: the trigger sent an unexpected event {event!r}.")
+            raise FocusWaitError(message)
+        raise FocusError(f"Focus area {self.focus_area}: the trigger sent an unexpected event {event!r}.")
+
+    def _xcom_value(self, focus_area_id: Any, status: Any) -> Any:
+        """Return what the task returns when the wait succeeds: the final status."""
+        return status
+
+    def _link_to(self, focus_area_id: Any) -> None:
+        """Record the focus area for the "View in Focus" link (once it is known and rendered)."""
+        if focus_area_id is not None and not is_template(focus_area_id):
+            setattr(self, FOCUS_AREA_ID_ATTR, focus_area_id)
 
 
-def _check_statuses(target_statuses: Any, failure_statuses: Any) -> tuple[list[str], list[str]]:
+class FocusAreaExistsSensor(FocusAreaStatusSensor):
     """
-    Validate both status lists (templates pass until they are rendered).
+    Wait until a focus area with this external id exists (a planning team creates it, the DAG waits); return its id.
 
-    Statuses outside ``model.FOCUS_AREA_STATUSES`` are allowed, since only ``PENDING`` is documented; ``execute``
-    warns about them.
+    Any status ends the wait, unless it is one of ``failure_statuses`` (none by default). Everything else is as in
+    :class:`FocusAreaStatusSensor`: deferrable, the same deadline and the same handling of errors.
 
-    :return: the two lists (empty for a list still holding a template).
-    :raises FocusConfigError: for an empty target list or a status in both lists.
+    :param external_id: the external id to wait for. (templated)
+    :param failure_statuses: statuses that fail the task should the focus area have one when it is found.
+        (templated)
     """
-    targets = _statuses("target_statuses", target_statuses)
-    failures = _statuses("failure_statuses", failure_statuses, allow_empty=True)
-    if both := sorted(set(targets) & set(failures)):
-        raise FocusConfigError(f"{', '.join(both)} cannot be both a target and a failure status.")
-    return targets, failures
 
+    def __init__(self, *, external_id: str, failure_statuses: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(
+            external_id=external_id, target_statuses=[ANY_STATUS], failure_statuses=failure_statuses, **kwargs
+        )
 
-def _statuses(name: str, value: Any, *, allow_empty: bool = False) -> list[str]:
-    if is_template(value) or (isinstance(value, (list, tuple)) and any(is_template(status) for status in value)):
-        return []
-    # A rendered template is a string: one status, comma-separated statuses or a JSON list.
-    statuses = as_field_names(name, value) or []
-    if not statuses and not allow_empty:
-        raise FocusConfigError(f"{name} must name at least one status, e.g. ['COMPLETED'].")
-    return list(statuses)
-
-
-def _unknown_statuses(*lists: list[str]) -> list[str]:
-    """Return the statuses outside ``model.FOCUS_AREA_STATUSES`` (a [MODEL] guess, so they are allowed)."""
-    return sorted({status for statuses in lists for status in statuses if status not in model.FOCUS_AREA_STATUSES})
+    def _xcom_value(self, focus_area_id: Any, status: Any) -> Any:
+        """Return the id of the focus area that now exists."""
+        return focus_area_id

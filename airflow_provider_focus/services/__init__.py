@@ -1,5 +1,6 @@
 """
-Domain logic free of Airflow: the focus-area upsert and the fund imports, over an API client passed in.
+Domain logic free of Airflow: the focus-area upsert, the fund imports and the change feed (:mod:`.changes`), over
+an API client passed in.
 
 Nothing in this package imports Airflow, so a script, a test or any scheduler can use it with a
 :class:`~airflow_provider_focus.api.client.FocusClient`; in Airflow, :class:`~airflow_provider_focus.hooks.focus.

@@ -13,6 +13,7 @@ tests in another process). No auth; never logged; faults never apply to it.
 | POST | ``/_emulator/tokens/expire`` | expire every issued bearer token |
 | GET | ``/_emulator/state`` | the whole store state |
 | POST | ``/_emulator/focus-areas/{id}/status`` | set a focus area's status (``{"status": "COMPLETED"}``) |
+| POST | ``/_emulator/clock`` | freeze or shift the clock (``{"frozen_at": "2025-...Z", "offset_seconds": -5}``) |
 """
 
 from __future__ import annotations
@@ -112,6 +113,13 @@ class ControlApi:
             return 200, {"expired": self.auth.expire_tokens()}
         if route == "state" and method == "GET":
             return 200, self.store.state()
+        if route == "clock" and method == "POST":
+            params = body if isinstance(body, dict) else {}
+            try:
+                self.store.set_clock(params.get("frozen_at"), float(params.get("offset_seconds") or 0))
+            except (TypeError, ValueError) as error:
+                raise bad_request(f"Bad clock: {error}") from None
+            return 200, {"now": self.store.clock.stamp()}
         if route.startswith(f"{model.FOCUS_AREAS}/") and route.endswith("/status") and method == "POST":
             focus_area_id = route[len(model.FOCUS_AREAS) + 1 : -len("/status")]
             status = body.get(model.FIELD_STATUS) if isinstance(body, dict) else None

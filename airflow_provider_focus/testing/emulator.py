@@ -89,8 +89,9 @@ class FocusEmulator:
         return self
 
     def stop(self) -> None:
-        """Stop serving and close open connections (idempotent)."""
+        """Stop serving, close open connections and fold the persistence journal into its file (idempotent)."""
         self._server.stop()
+        self.store.close()
 
     def __enter__(self) -> FocusEmulator:
         return self.start()
@@ -228,6 +229,8 @@ class FocusEmulator:
         :param seed: ``"demo"`` or ``"empty"``; default: the current seed.
         """
         self.store.reset(seed)
+        self.store.set_clock()
+        self._app.routes.ignored_parameters.clear()
         self.faults.clear()
         self._log.clear()
 
@@ -240,6 +243,29 @@ class FocusEmulator:
         :raises ApiError: for an unknown focus area or status.
         """
         return self.store.set_focus_area_status(focus_area_id, status)
+
+    def set_clock(self, frozen_at: str | None = None, offset_seconds: float = 0.0) -> None:
+        """
+        Freeze or shift the clock that stamps ``createdAt`` / ``updatedAt``, e.g. to make ties on ``updatedAt``.
+
+        Each record's ``updatedAt`` still strictly increases (by 1 ms when the clock stands still).
+
+        :param frozen_at: an ISO 8601 time every change gets; ``None`` for the real time.
+        :param offset_seconds: seconds added to the real time (negative: a server clock that is behind).
+        """
+        self.store.set_clock(frozen_at, offset_seconds)
+
+    def ignore_query_parameter(self, name: str, ignore: bool = True) -> None:
+        """
+        Make list requests act as if a query parameter had not been sent (e.g. ``"sort"``: a server ignoring it).
+
+        :param name: the parameter.
+        :param ignore: ``False`` to honour it again.
+        """
+        if ignore:
+            self._app.routes.ignored_parameters.add(name)
+        else:
+            self._app.routes.ignored_parameters.discard(name)
 
     # --- Airflow connections ------------------------------------------------------------------------------------
 

@@ -16,8 +16,23 @@ from typing import Any
 from airflow_provider_focus.api import model
 from airflow_provider_focus.testing.auth import Principal
 from airflow_provider_focus.testing.errors import ApiError
-from airflow_provider_focus.testing.pagination import paginate
-from airflow_provider_focus.testing.store import BENEFIT, COST, LOOKUPS, FocusStore, FundKind, parse_update_mask
+from airflow_provider_focus.testing.index import Key, Page, key_shape_ok
+from airflow_provider_focus.testing.pagination import (
+    decode_key_cursor,
+    encode_key_cursor,
+    envelope,
+    paginate,
+    parse_limit,
+)
+from airflow_provider_focus.testing.store import (
+    BENEFIT,
+    COST,
+    LOOKUPS,
+    FocusStore,
+    FundKind,
+    check_sort,
+    parse_update_mask,
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,9 @@ class ApiRoutes:
     def __init__(self, store: FocusStore, page_cap: int = model.MAX_PAGE_SIZE) -> None:
         self.store = store
         self.page_cap = page_cap
+        #: Query parameters of list requests the server acts as if it had not received (e.g. ``sort``, to play a
+        #: server that ignores it); cursors still bind to the query as sent.
+        self.ignored_parameters: set[str] = set()
         one = r"/(?P<id>[^/]+)"
         table: list[tuple[str, dict[str, Handler]]] = [
             (model.FOCUS_AREAS, {"GET": self._list_focus_areas, "POST": self._create_focus_area}),
@@ -97,8 +115,23 @@ class ApiRoutes:
     def _page(self, items: list[dict[str, Any]], request: ApiRequest) -> Result:
         return 200, paginate(items, request.path, request.query, self.page_cap)
 
+    def _keyset_page(
+        self, request: ApiRequest, lister: Callable[[Mapping[str, str], Key | None, int], tuple[list[Any], Page]]
+    ) -> Result:
+        query = {key: value for key, value in request.query.items() if key not in self.ignored_parameters}
+        check_sort(query.get(model.PARAM_SORT))
+        limit = parse_limit(request.query, self.page_cap)
+        raw_cursor = request.query.get(model.PARAM_CURSOR)
+        sort = query.get(model.PARAM_SORT) or None
+        after = None
+        if raw_cursor:
+            after = decode_key_cursor(raw_cursor, request.path, request.query, lambda key: key_shape_ok(sort, key))
+        values, page = lister(query, after, limit)
+        next_cursor = encode_key_cursor(page.next_key, request.path, request.query) if page.next_key else None
+        return 200, envelope(values, encode_key_cursor(after, request.path, request.query), next_cursor, page.total)
+
     def _list_focus_areas(self, request: ApiRequest, match: re.Match[str]) -> Result:
-        return self._page(self.store.list_focus_areas(request.query), request)
+        return self._keyset_page(request, self.store.list_focus_areas)
 
     def _create_focus_area(self, request: ApiRequest, match: re.Match[str]) -> Result:
         return 201, self.store.create_focus_area(request.body, request.principal.account_id)
@@ -111,7 +144,7 @@ class ApiRoutes:
         return 200, self.store.update_focus_area(match["id"], request.body, mask)
 
     def _list_organizations(self, request: ApiRequest, match: re.Match[str]) -> Result:
-        return self._page(self.store.list_organizations(request.query), request)
+        return self._keyset_page(request, self.store.list_organizations)
 
     def _create_organization(self, request: ApiRequest, match: re.Match[str]) -> Result:
         return 201, self.store.create_organization(request.body)

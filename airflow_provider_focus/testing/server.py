@@ -31,9 +31,25 @@ _REASONS = {status.value: status.phrase for status in HTTPStatus}
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
+#: Listen backlog: the stdlib default of 5 drops simultaneous connects (the kernel retries them after 1, 3, 7 s);
+#: the kernel caps it at ``net.core.somaxconn``.
+LISTEN_BACKLOG = 4096
+#: Stack size of connection threads: a keep-alive connection idles in ``recv``, it needs little stack, and 1,000 of
+#: them must fit (the default 8 MiB of virtual memory each adds up).
+THREAD_STACK_BYTES = 512 * 1024
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = LISTEN_BACKLOG
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        previous = threading.stack_size(THREAD_STACK_BYTES)
+        try:
+            super().process_request(request, client_address)
+        finally:
+            threading.stack_size(previous)
 
     def __init__(self, address: tuple[str, int], app: EmulatorApp) -> None:
         self.app = app

@@ -2,7 +2,9 @@
 The emulator's in-memory state and the domain rules of the Focus API.
 
 :class:`FocusStore` is thread-safe (one re-entrant lock around every operation), returns copies, and can persist
-itself to a JSON file after each change (write to a temporary file, then an atomic rename).
+itself (a snapshot plus an append-only journal, see :mod:`.journal`). Focus areas and organizations are indexed
+(:mod:`.index`) so a list page costs what the page holds. ``updatedAt`` moves on every change, status included,
+and strictly increases for each record, even within one millisecond or under a frozen clock.
 Every refusal is an :class:`~airflow_provider_focus.testing.errors.ApiError` carrying the HTTP status and the
 documented error body.
 """
@@ -11,14 +13,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
 import logging
 import os
-import tempfile
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from airflow_provider_focus.api import model
@@ -30,6 +29,8 @@ from airflow_provider_focus.testing.errors import (
     missing_field,
     not_found,
 )
+from airflow_provider_focus.testing.index import CollectionIndex, Key, Page
+from airflow_provider_focus.testing.journal import StateFile, delete, put, set_key
 from airflow_provider_focus.testing.seed import seed_state
 
 log = logging.getLogger(__name__)
@@ -46,11 +47,9 @@ _ORGANIZATION_CREATE_FIELDS = frozenset(
         model.FIELD_DESCRIPTION,
     }
 )
-_SORT_KEYS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
-    model.FIELD_NAME: lambda record: str(record.get(model.FIELD_NAME) or "").casefold(),
-    model.FIELD_CREATED_AT: lambda record: record.get(model.FIELD_CREATED_AT) or "",
-    model.FIELD_UPDATED_AT: lambda record: record.get(model.FIELD_UPDATED_AT) or "",
-}
+_FOCUS_AREAS = "focusAreas"
+_ORGANIZATIONS = "organizations"
+_COUNTERS = "counters"
 
 
 @dataclass(frozen=True)
@@ -133,7 +132,52 @@ LOOKUPS: dict[str, str] = {
 
 def now_iso() -> str:
     """Return the current UTC time as ISO 8601 with milliseconds and a ``Z``."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return format_iso(dt.datetime.now(dt.timezone.utc))
+
+
+def format_iso(moment: dt.datetime) -> str:
+    """Return a UTC time as ISO 8601 with milliseconds and a ``Z`` (the emulator's timestamp format)."""
+    return moment.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso(text: str) -> dt.datetime:
+    """Parse a timestamp written by :func:`format_iso` (or any ISO 8601 time with an offset or ``Z``)."""
+    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+class StoreClock:
+    """
+    The emulator's clock: real UTC time, optionally frozen or shifted (to make ties and clock skew on purpose).
+
+    :param frozen_at: a fixed time every change is stamped with (a record changed twice still moves by 1 ms).
+    :param offset_seconds: added to the real time (negative: a server clock that is behind).
+    """
+
+    def __init__(self, frozen_at: dt.datetime | None = None, offset_seconds: float = 0.0) -> None:
+        self.frozen_at = frozen_at
+        self.offset = dt.timedelta(seconds=offset_seconds)
+
+    def now(self) -> dt.datetime:
+        """Return the time to stamp a change with."""
+        if self.frozen_at is not None:
+            return self.frozen_at
+        return dt.datetime.now(dt.timezone.utc) + self.offset
+
+    def stamp(self, previous: str | None = None) -> str:
+        """
+        Return the ``updatedAt`` of a change: now, but always later than ``previous`` (by 1 ms at least).
+
+        :param previous: the record's ``updatedAt`` before the change.
+        """
+        moment = self.now()
+        if previous:
+            try:
+                earliest = parse_iso(previous) + dt.timedelta(milliseconds=1)
+            except ValueError:
+                earliest = moment
+            moment = max(moment, earliest)
+        return format_iso(moment)
 
 
 def parse_update_mask(raw: str | None) -> list[str] | None:
@@ -216,24 +260,39 @@ def _check_period_values(field: str, value: Any) -> list[dict[str, Any]]:
     return copy.deepcopy(value)
 
 
+def check_sort(sort: str | None) -> None:
+    """
+    Refuse a ``sort`` value outside :data:`model.SORT_VALUES`.
+
+    :raises ApiError: 400 ``FORMAT_INVALID``.
+    """
+    if sort and sort not in model.SORT_VALUES:
+        raise invalid_field(model.PARAM_SORT, f"must be one of {', '.join(model.SORT_VALUES)}")
+
+
 class FocusStore:
     """
     Thread-safe state of one emulated Focus site.
 
     :param seed: ``"demo"`` or ``"empty"``; used when there is no persisted state to load.
-    :param persist_path: a JSON file; loaded at start if it exists, rewritten atomically after each change.
+    :param persist_path: a JSON file; loaded at start if it exists (with its journal replayed), kept up to date by
+        journal appends (see :mod:`.journal`).
     """
 
     def __init__(self, seed: str = SEED_DEMO, persist_path: str | os.PathLike[str] | None = None) -> None:
         self._lock = threading.RLock()
-        self._persist_path = Path(persist_path) if persist_path is not None else None
-        if self._persist_path is not None and self._persist_path.exists():
-            with self._persist_path.open(encoding="utf-8") as handle:
-                self._state: dict[str, Any] = json.load(handle)
-            log.info("Loaded emulator state from %s", self._persist_path)
+        self.clock = StoreClock()
+        self._focus_index = CollectionIndex((model.FIELD_PARENT_ID, model.FIELD_EXTERNAL_ID))
+        self._organization_index = CollectionIndex((model.FIELD_PARENT_ID,))
+        self._indexes = {_FOCUS_AREAS: self._focus_index, _ORGANIZATIONS: self._organization_index}
+        self._file = StateFile(persist_path) if persist_path is not None else None
+        loaded = self._file.load() if self._file is not None else None
+        if loaded is not None:
+            self._state: dict[str, Any] = loaded
         else:
             self._state = seed_state(seed)
-            self._persist()
+            self._compact()
+        self._reindex()
 
     # --- Housekeeping -----------------------------------------------------------------------------------------
 
@@ -250,26 +309,97 @@ class FocusStore:
         """
         with self._lock:
             self._state = seed_state(seed or self.seed)
-            self._persist()
+            self._reindex()
+            self._compact()
 
     def state(self) -> dict[str, Any]:
         """Return a deep copy of the whole state (what the persistence file holds)."""
         with self._lock:
             return copy.deepcopy(self._state)
 
-    def _persist(self) -> None:
-        if self._persist_path is None:
-            return
-        directory = self._persist_path.parent
-        directory.mkdir(parents=True, exist_ok=True)
-        descriptor, temp_name = tempfile.mkstemp(dir=directory, prefix=f".{self._persist_path.name}.")
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                json.dump(self._state, handle, indent=1, sort_keys=True)
-            os.replace(temp_name, self._persist_path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+    def close(self) -> None:
+        """Write the state as one snapshot file and remove the journal (when persisting)."""
+        with self._lock:
+            if self._file is not None:
+                self._file.close(self._state)
+
+    def set_clock(self, frozen_at: str | None = None, offset_seconds: float = 0.0) -> None:
+        """
+        Freeze or shift the clock that stamps ``createdAt`` and ``updatedAt`` (to make ties or clock skew).
+
+        :param frozen_at: an ISO 8601 time every change is stamped with; ``None`` for the real time.
+        :param offset_seconds: seconds added to the real time (negative: a server clock that is behind).
+        :raises ValueError: for a time that is not ISO 8601.
+        """
+        frozen = parse_iso(frozen_at) if frozen_at is not None else None
+        with self._lock:
+            self.clock = StoreClock(frozen, offset_seconds)
+
+    def add_focus_areas(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """
+        Insert ready-made focus areas in one go, without checks (for benchmarks and scale tests).
+
+        :param records: stored shapes with at least ``id`` and ``name``; missing fields get defaults.
+        :return: how many were added.
+        """
+        added = 0
+        with self._lock:
+            focus_areas = self._state[_FOCUS_AREAS]
+            entries = []
+            for given in records:
+                stamp = self.clock.stamp()
+                record = {
+                    model.FIELD_EXTERNAL_ID: None,
+                    model.FIELD_PARENT_ID: None,
+                    model.FIELD_OWNER_ACCOUNT_ID: None,
+                    model.FIELD_DESCRIPTION: None,
+                    model.FIELD_STATUS: model.INITIAL_FOCUS_AREA_STATUS,
+                    model.FIELD_DRAFT: False,
+                    model.FIELD_TARGET_DATE: None,
+                    model.FIELD_CREATED_AT: stamp,
+                    model.FIELD_UPDATED_AT: stamp,
+                    **given,
+                }
+                focus_areas[record[model.FIELD_ID]] = record
+                self._focus_index.put(record)
+                entries.append(put(_FOCUS_AREAS, record[model.FIELD_ID], record))
+                added += 1
+            if self._file is not None:
+                self._file.append(entries, self._state)
+        return added
+
+    def _reindex(self) -> None:
+        for collection, index in self._indexes.items():
+            index.rebuild(self._state[collection].values())
+
+    def compact(self) -> None:
+        """Fold the persistence journal into a new snapshot now (it happens by itself as the journal grows)."""
+        with self._lock:
+            self._compact()
+
+    def _compact(self) -> None:
+        if self._file is not None:
+            self._file.compact(self._state)
+
+    def _changed(self, collection: str, *ids: str, counters: bool = False) -> None:
+        """Re-index and journal records of ``collection`` that were written (or deleted, when gone)."""
+        records = self._state[collection]
+        index = self._indexes.get(collection)
+        entries = []
+        for record_id in ids:
+            record = records.get(record_id)
+            if record is None:
+                entries.append(delete(collection, record_id))
+                if index is not None:
+                    index.remove(record_id)
+            else:
+                entries.append(put(collection, record_id, record))
+                if index is not None:
+                    index.put(record)
+        if counters:
+            entries.append(set_key(_COUNTERS, self._state[_COUNTERS]))
+        if self._file is not None:
+            self._file.append(entries, self._state)
 
     def _next_id(self, counter: str) -> str:
         counters = self._state["counters"]
@@ -322,15 +452,18 @@ class FocusStore:
 
     # --- Focus areas ------------------------------------------------------------------------------------------
 
-    def list_focus_areas(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
+    def list_focus_areas(
+        self, query: Mapping[str, str], after: Key | None = None, limit: int = model.MAX_PAGE_SIZE
+    ) -> tuple[list[dict[str, Any]], Page]:
         """
-        Return the focus areas matching the filters of a list request, sorted.
+        Return one page of the focus areas matching the filters of a list request, in the asked order.
 
         :param query: ``nameContains`` (case-insensitive), ``externalId`` (exact), ``parentId``, ``sort``.
+        :param after: the keyset position of the previous page's last item (see :mod:`.index`).
+        :param limit: the page size.
+        :return: copies of the records and the page (ids, next key, total).
         """
-        with self._lock:
-            records: Iterable[dict[str, Any]] = self._state["focusAreas"].values()
-            return [dict(record) for record in self._filter_and_sort(records, query, with_external_id=True)]
+        return self._list(_FOCUS_AREAS, query, after, limit, (model.PARAM_EXTERNAL_ID, model.PARAM_PARENT_ID))
 
     def get_focus_area(self, focus_area_id: str) -> dict[str, Any]:
         """
@@ -369,7 +502,7 @@ class FocusStore:
             _check_date(model.FIELD_TARGET_DATE, body.get(model.FIELD_TARGET_DATE))
             parent_id = body.get(model.FIELD_PARENT_ID)
             self._check_parent(parent_id, type_id, None)
-            stamp = now_iso()
+            stamp = self.clock.stamp()
             focus_area_id = self._next_id("fa")
             self._state["focusAreas"][focus_area_id] = {
                 model.FIELD_ID: focus_area_id,
@@ -385,7 +518,7 @@ class FocusStore:
                 model.FIELD_CREATED_AT: stamp,
                 model.FIELD_UPDATED_AT: stamp,
             }
-            self._persist()
+            self._changed(_FOCUS_AREAS, focus_area_id, counters=True)
             log.debug("Created focus area %s", focus_area_id)
             return self.get_focus_area(focus_area_id)
 
@@ -424,8 +557,8 @@ class FocusStore:
                 )
             if changes:
                 record.update(changes)
-                record[model.FIELD_UPDATED_AT] = now_iso()
-                self._persist()
+                record[model.FIELD_UPDATED_AT] = self.clock.stamp(record.get(model.FIELD_UPDATED_AT))
+                self._changed(_FOCUS_AREAS, focus_area_id)
             return self.get_focus_area(focus_area_id)
 
     def set_focus_area_status(self, focus_area_id: str, status: Any) -> dict[str, Any]:
@@ -443,8 +576,8 @@ class FocusStore:
             if record is None:
                 raise not_found("Focus area", focus_area_id)
             record[model.FIELD_STATUS] = status
-            record[model.FIELD_UPDATED_AT] = now_iso()
-            self._persist()
+            record[model.FIELD_UPDATED_AT] = self.clock.stamp(record.get(model.FIELD_UPDATED_AT))
+            self._changed(_FOCUS_AREAS, focus_area_id)
             return self.get_focus_area(focus_area_id)
 
     def _check_parent(self, parent_id: Any, type_id: str, own_id: str | None) -> None:
@@ -476,39 +609,35 @@ class FocusStore:
         ancestors.reverse()
         return ancestors
 
-    @staticmethod
-    def _filter_and_sort(
-        records: Iterable[dict[str, Any]], query: Mapping[str, str], *, with_external_id: bool
-    ) -> list[dict[str, Any]]:
-        name_contains = query.get(model.PARAM_NAME_CONTAINS)
-        external_id = query.get(model.PARAM_EXTERNAL_ID) if with_external_id else None
-        parent_id = query.get(model.PARAM_PARENT_ID)
-        sort = query.get(model.PARAM_SORT)
-        if sort and sort not in model.SORT_VALUES:
-            raise invalid_field(model.PARAM_SORT, f"must be one of {', '.join(model.SORT_VALUES)}")
-        needle = name_contains.casefold() if name_contains else None
-        selected = [
-            record
-            for record in records
-            if (needle is None or needle in str(record.get(model.FIELD_NAME) or "").casefold())
-            and (external_id is None or record.get(model.FIELD_EXTERNAL_ID) == external_id)
-            and (parent_id is None or record.get(model.FIELD_PARENT_ID) == parent_id)
-        ]
-        if sort:
-            selected.sort(key=_SORT_KEYS[sort.lstrip("-")], reverse=sort.startswith("-"))
-        return selected
+    def _list(
+        self, collection: str, query: Mapping[str, str], after: Key | None, limit: int, exact_params: tuple[str, ...]
+    ) -> tuple[list[dict[str, Any]], Page]:
+        check_sort(query.get(model.PARAM_SORT))
+        exact = {name: query[name] for name in exact_params if query.get(name) is not None}
+        with self._lock:
+            page = self._indexes[collection].page(
+                exact=exact,
+                name_contains=query.get(model.PARAM_NAME_CONTAINS) or None,
+                sort=query.get(model.PARAM_SORT) or None,
+                after=after,
+                limit=limit,
+            )
+            records = self._state[collection]
+            return [dict(records[record_id]) for record_id in page.ids], page
 
     # --- Organizations ----------------------------------------------------------------------------------------
 
-    def list_organizations(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
+    def list_organizations(
+        self, query: Mapping[str, str], after: Key | None = None, limit: int = model.MAX_PAGE_SIZE
+    ) -> tuple[list[dict[str, Any]], Page]:
         """
-        Return the organizations matching ``nameContains`` / ``parentId``, sorted by ``sort``.
+        Return one page of the organizations matching ``nameContains`` / ``parentId``, sorted by ``sort``.
 
         :param query: the query parameters.
+        :param after: the keyset position of the previous page's last item.
+        :param limit: the page size.
         """
-        with self._lock:
-            records: Iterable[dict[str, Any]] = self._state["organizations"].values()
-            return [dict(record) for record in self._filter_and_sort(records, query, with_external_id=False)]
+        return self._list(_ORGANIZATIONS, query, after, limit, (model.PARAM_PARENT_ID,))
 
     def create_organization(self, body: Any) -> dict[str, Any]:
         """
@@ -532,7 +661,7 @@ class FocusStore:
             parent_id = body.get(model.FIELD_PARENT_ID)
             if parent_id is not None and parent_id not in self._state["organizations"]:
                 raise invalid_field(model.FIELD_PARENT_ID, f"names no organization: {parent_id!r}")
-            stamp = now_iso()
+            stamp = self.clock.stamp()
             org_id = self._next_id("org")
             record = {
                 model.FIELD_ID: org_id,
@@ -546,7 +675,7 @@ class FocusStore:
             if model.FIELD_DESCRIPTION in body:
                 record[model.FIELD_DESCRIPTION] = body[model.FIELD_DESCRIPTION]
             self._state["organizations"][org_id] = record
-            self._persist()
+            self._changed(_ORGANIZATIONS, org_id, counters=True)
             return dict(record)
 
     # --- Funds ------------------------------------------------------------------------------------------------
@@ -602,7 +731,7 @@ class FocusStore:
                     }
                 )
             if results:
-                self._persist()
+                self._changed(kind.collection, *(entry[kind.id_field] for entry in results), counters=True)
         return {model.BULK_RESULTS: results, model.BULK_ERRORS: errors}
 
     def get_fund_item(self, kind: FundKind, item_id: str) -> dict[str, Any]:
@@ -635,9 +764,9 @@ class FocusStore:
             _check_fields(changes, kind.writable_fields, kind.read_only_fields, kind.label.lower())
             updated = self._apply_fund_changes(kind, dict(record), changes, creating=False)
             if changes:
-                updated[model.FIELD_UPDATED_AT] = now_iso()
+                updated[model.FIELD_UPDATED_AT] = self.clock.stamp(record.get(model.FIELD_UPDATED_AT))
                 self._state[kind.collection][item_id] = updated
-                self._persist()
+                self._changed(kind.collection, item_id)
             return self._fund_view(kind, self._state[kind.collection][item_id])
 
     def delete_fund_item(self, kind: FundKind, item_id: str) -> None:
@@ -649,7 +778,7 @@ class FocusStore:
         with self._lock:
             if self._state[kind.collection].pop(item_id, None) is None:
                 raise not_found(kind.label, item_id)
-            self._persist()
+            self._changed(kind.collection, item_id)
 
     def _fund_view(self, kind: FundKind, record: Mapping[str, Any]) -> dict[str, Any]:
         view = copy.deepcopy(dict(record))
@@ -673,12 +802,12 @@ class FocusStore:
         changes = {field: value for field, value in item.items() if field != kind.id_field}
         if existing is not None:
             updated = self._apply_fund_changes(kind, dict(existing), changes, creating=False)
-            updated[model.FIELD_UPDATED_AT] = now_iso()
+            updated[model.FIELD_UPDATED_AT] = self.clock.stamp(existing.get(model.FIELD_UPDATED_AT))
             collection[existing[kind.id_field]] = updated
             return existing[kind.id_field], False
         record = self._apply_fund_changes(kind, {}, changes, creating=True)
         new_id = self._next_id(kind.counter)
-        stamp = now_iso()
+        stamp = self.clock.stamp()
         record.update({kind.id_field: new_id, model.FIELD_CREATED_AT: stamp, model.FIELD_UPDATED_AT: stamp})
         collection[new_id] = record
         return new_id, True

@@ -1,83 +1,77 @@
-"""A trigger that polls a focus area until its status is one of the statuses a sensor waits for."""
+"""A trigger that polls a focus area until its status is one a sensor waits for, or until the sensor's deadline."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_focus.api import model
-from airflow_provider_focus.exceptions import FocusError
+from airflow_provider_focus.exceptions import FocusConfigError
 from airflow_provider_focus.hooks.focus import FocusHook
+from airflow_provider_focus.waiting import (
+    ANY_STATUS,
+    ERROR,
+    SUCCESS,
+    TIMEOUT,
+    ChangeLog,
+    describe_error,
+    describe_focus_area,
+    error_kind,
+    outcome,
+    status_message,
+    waiting_can_cure,
+)
 
-#: ``status`` values of the one event the trigger yields.
-SUCCESS = "success"
-FAILURE = "failure"
-ERROR = "error"
-EVENT_STATUSES = (SUCCESS, FAILURE, ERROR)
-
-
-def outcome(status: Any, target_statuses: Sequence[str], failure_statuses: Sequence[str]) -> str | None:
-    """
-    Say what a focus area's status means to a waiting task: :data:`SUCCESS`, :data:`FAILURE` or ``None`` (wait on).
-
-    :param status: the focus area's ``status``.
-    :param target_statuses: the statuses that end the wait successfully.
-    :param failure_statuses: the statuses that end it with a failure.
-    """
-    if status in target_statuses:
-        return SUCCESS
-    if status in failure_statuses:
-        return FAILURE
-    return None
-
-
-def status_message(focus_area_id: str, status: Any, result: str, statuses: Sequence[str]) -> str:
-    """
-    Describe the end of a wait in one sentence (the sensor raises or logs exactly this, deferred or not).
-
-    :param focus_area_id: the focus area.
-    :param status: its final status.
-    :param result: :data:`SUCCESS` or :data:`FAILURE`.
-    :param statuses: the target or failure statuses that matched.
-    """
-    if result == SUCCESS:
-        return f"Focus area {focus_area_id} reached status {status}."
-    return f"Focus area {focus_area_id} has status {status}, one of the failure statuses {', '.join(statuses)}."
+#: A read in flight when the deadline passes gets this many seconds more before it is cut short.
+READ_GRACE_SECONDS = 10.0
 
 
 class FocusAreaStatusTrigger(BaseTrigger):
     """
-    Poll a focus area until its status is a target or a failure status, then yield one event.
+    Poll a focus area until its status is a target or a failure status, or until ``end_time``; yield one event.
 
-    The event is ``{"status": "success" | "failure" | "error", "focus_area_id", "focus_area_status", "message"}``:
-    ``error`` when the API still fails after the client's retries. The trigger only reads; how long to wait in
-    all is the deferring task's ``timeout``.
+    The event is ``{"status": "success" | "failure" | "timeout" | "error", "focus_area_id", "focus_area_status",
+    "message"}``. Errors that waiting may cure (a 429, a 5xx, a dropped connection: after the client's own
+    retries) keep the trigger polling until ``end_time``; an error no waiting cures (401/403, a focus area id that
+    does not exist, a bad connection) ends the wait with ``error``. By external id, a focus area that does not
+    exist yet is waited for. The trigger only reads, and logs a line when what it sees changes, not on every poll.
 
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``.
-    :param focus_area_id: the focus area's id.
-    :param target_statuses: statuses that end the wait successfully.
-    :param failure_statuses: statuses that end the wait with a failure.
+    :param target_statuses: statuses that end the wait successfully, compared ignoring case (``"*"``: any).
+    :param failure_statuses: statuses that end the wait with a failure, compared ignoring case.
     :param poll_interval: seconds between two reads.
+    :param focus_area_id: the focus area's id (this or ``external_id``).
+    :param external_id: the focus area's external id (this or ``focus_area_id``).
+    :param end_time: the deadline, in seconds since the epoch: the trigger yields ``timeout`` after it. ``None``
+        (triggers deferred by earlier versions) waits until the task's own deferral timeout.
     """
 
     def __init__(
         self,
         *,
         focus_conn_id: str,
-        focus_area_id: str,
         target_statuses: Sequence[str],
         failure_statuses: Sequence[str],
         poll_interval: float,
+        focus_area_id: str | None = None,
+        external_id: str | None = None,
+        end_time: float | None = None,
     ) -> None:
         super().__init__()
+        if (focus_area_id is None) == (external_id is None):
+            raise FocusConfigError("Give the trigger exactly one of focus_area_id and external_id.")
         self.focus_conn_id = focus_conn_id
         self.focus_area_id = focus_area_id
+        self.external_id = external_id
         self.target_statuses = list(target_statuses)
         self.failure_statuses = list(failure_statuses)
         self.poll_interval = float(poll_interval)
+        self.end_time = None if end_time is None else float(end_time)
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return the classpath and the keyword arguments, all plain JSON."""
@@ -85,43 +79,98 @@ class FocusAreaStatusTrigger(BaseTrigger):
             f"{type(self).__module__}.{type(self).__qualname__}",
             {
                 "focus_conn_id": self.focus_conn_id,
-                "focus_area_id": self.focus_area_id,
                 "target_statuses": self.target_statuses,
                 "failure_statuses": self.failure_statuses,
                 "poll_interval": self.poll_interval,
+                "focus_area_id": self.focus_area_id,
+                "external_id": self.external_id,
+                "end_time": self.end_time,
             },
         )
 
+    @property
+    def focus_area(self) -> str:
+        """How messages name the focus area."""
+        return describe_focus_area(self.focus_area_id, self.external_id)
+
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Read the focus area every ``poll_interval`` seconds until its status settles the wait."""
+        """Read the focus area every ``poll_interval`` seconds until its status settles the wait or time is up."""
         hook = FocusHook(focus_conn_id=self.focus_conn_id)
+        focus_area_id, status = self.focus_area_id, None
+        changes = ChangeLog(self.log)
         try:
             while True:
                 try:
-                    focus_area = await hook.aget_focus_area(self.focus_area_id)
-                except Exception as err:  # one "error" event, never a crashed trigger (dbt's model too)
-                    detail = str(err) if isinstance(err, FocusError) else f"{type(err).__name__}: {err}"
-                    message = f"Could not read focus area {self.focus_area_id}: {detail}"
-                    yield TriggerEvent(self._event(ERROR, None, message))
+                    focus_area = await self._read(hook)
+                except Exception as err:  # an event, never a crashed trigger
+                    if not waiting_can_cure(err):
+                        message = f"Could not read focus area {self.focus_area}: {describe_error(err)}"
+                        yield TriggerEvent(self._event(ERROR, focus_area_id, None, message))
+                        return
+                    changes.note(
+                        f"error {error_kind(err)}",
+                        "Could not read focus area %s (%s); polling on until the deadline",
+                        self.focus_area,
+                        describe_error(err),
+                        warning=True,
+                    )
+                else:
+                    if focus_area is None:
+                        changes.note("missing", "No focus area %s yet; waiting for it", self.focus_area)
+                    else:
+                        focus_area_id = focus_area.get(model.FIELD_ID, focus_area_id)
+                        status = focus_area.get(model.FIELD_STATUS)
+                        result = outcome(status, self.target_statuses, self.failure_statuses)
+                        if result is not None:
+                            matched = self.target_statuses if result == SUCCESS else self.failure_statuses
+                            message = status_message(self.focus_area, status, result, matched)
+                            yield TriggerEvent(self._event(result, focus_area_id, status, message))
+                            return
+                        changes.note(
+                            f"status {status}",
+                            "Focus area %s is %s; waiting for %s",
+                            self.focus_area,
+                            status,
+                            ", ".join(self.target_statuses),
+                        )
+                remaining = self._remaining()
+                if remaining is not None and remaining <= 0:
+                    yield TriggerEvent(self._event(TIMEOUT, focus_area_id, status, self._timeout_message(status)))
                     return
-                status = focus_area.get(model.FIELD_STATUS)
-                result = outcome(status, self.target_statuses, self.failure_statuses)
-                if result is not None:
-                    matched = self.target_statuses if result == SUCCESS else self.failure_statuses
-                    message = status_message(self.focus_area_id, status, result, matched)
-                    yield TriggerEvent(self._event(result, status, message))
-                    return
-                self.log.info(
-                    "Focus area %s is %s; waiting for %s", self.focus_area_id, status, ", ".join(self.target_statuses)
-                )
-                await asyncio.sleep(self.poll_interval)
+                await asyncio.sleep(self.poll_interval if remaining is None else min(self.poll_interval, remaining))
         finally:
             await hook.aclose()
 
-    def _event(self, result: str, status: Any, message: str) -> dict[str, Any]:
+    async def _read(self, hook: FocusHook) -> dict[str, Any] | None:
+        """Read the focus area once (``None``: no focus area has the external id), cut short after the deadline."""
+        read = (
+            hook.aget_focus_area(self.focus_area_id)
+            if self.focus_area_id is not None
+            else hook.afind_focus_area(str(self.external_id))
+        )
+        remaining = self._remaining()
+        if remaining is None:
+            return await read
+        return await asyncio.wait_for(read, timeout=max(remaining, 0.0) + READ_GRACE_SECONDS)
+
+    def _remaining(self) -> float | None:
+        return None if self.end_time is None else self.end_time - time.time()
+
+    def _timeout_message(self, status: Any) -> str:
+        deadline = datetime.fromtimestamp(self.end_time or 0, tz=timezone.utc).isoformat(timespec="seconds")
+        wanted = "to exist" if ANY_STATUS in self.target_statuses else f"for {', '.join(self.target_statuses)}"
+        if status is not None:
+            seen = f"its last status was {status}"
+        elif self.external_id is not None:
+            seen = "no focus area had that external id"
+        else:
+            seen = "it could not be read"
+        return f"Timed out waiting for focus area {self.focus_area} {wanted} at {deadline}; {seen}."
+
+    def _event(self, result: str, focus_area_id: Any, status: Any, message: str) -> dict[str, Any]:
         return {
             "status": result,
-            "focus_area_id": self.focus_area_id,
+            "focus_area_id": focus_area_id,
             "focus_area_status": status,
             "message": message,
         }

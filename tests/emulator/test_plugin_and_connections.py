@@ -135,6 +135,16 @@ def test_url_before_start_is_an_error() -> None:
         emulator.stop()
 
 
+@pytest.mark.parametrize("auth_type", ["api_token", "oauth2_client_credentials"])
+def test_conn_env_is_what_airflow_s_own_as_json_gives(focus_emulator: FocusEmulator, auth_type: str) -> None:
+    # conn_env builds the JSON itself because Airflow 3.0's task SDK Connection has no as_json().
+    connection = focus_emulator.connection("focus_default", auth_type=auth_type)
+
+    assert focus_emulator.conn_env("focus_default", auth_type=auth_type) == {
+        "AIRFLOW_CONN_FOCUS_DEFAULT": connection.as_json()
+    }
+
+
 def test_conn_env_imports_no_airflow() -> None:
     """The ``focus-emulator`` command prints its export line without importing Airflow (slow under load)."""
     code = (

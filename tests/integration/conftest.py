@@ -41,7 +41,10 @@ def airflow_db() -> Path:
 @pytest.fixture(scope="session")
 def dagbag(airflow_db: Path) -> Any:
     """The example DAGs, parsed once."""
-    from airflow.dag_processing.dagbag import DagBag
+    try:
+        from airflow.dag_processing.dagbag import DagBag
+    except ImportError:  # Airflow 3.0, 3.1
+        from airflow.models.dagbag import DagBag  # type: ignore[no-redef]
 
     return DagBag(dag_folder=str(DAGS))
 

@@ -10,7 +10,13 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-EXAMPLES = {"example_focus_import", "example_focus_export", "example_focus_lifecycle"}
+EXAMPLES = {
+    "example_focus_import",
+    "example_focus_export",
+    "example_focus_lifecycle",
+    "example_focus_incremental_export",
+    "example_focus_react",
+}
 
 
 def writes(emulator: Any, prefix: str) -> list[tuple[str, str]]:
@@ -78,7 +84,7 @@ def test_example_focus_import_is_idempotent(dagbag, focus_env):
 def test_example_focus_export_writes_json_lines(dagbag, focus_env, tmp_path):
     dag_run = run(dagbag, "example_focus_export", export_base=f"file://{tmp_path / 'export'}")
     result = xcom(dag_run, "export_focus_areas")
-    ds = dag_run.logical_date.strftime("%Y-%m-%d")
+    ds = dag_run.run_after.strftime("%Y-%m-%d")  # the date of the run: manual runs have no logical date
     path = tmp_path / "export" / ds / "focus_areas.jsonl"
     assert result == {"path": f"file://{path}", "count": 6}
     lines = [json.loads(line) for line in path.read_text().splitlines()]

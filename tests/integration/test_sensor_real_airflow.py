@@ -4,7 +4,8 @@ processes (LocalExecutor on SQLite), the example DAG ``example_focus_wait``, and
 
 Two runs at once: one focus area becomes COMPLETED (the run succeeds, XCom holds the status), the other CANCELLED
 (the task fails). Both must first be ``deferred`` with a trigger row, that is, waiting in the triggerer and not
-on a worker slot.
+on a worker slot. Then a third DAG waits, deferred, for a status that never comes: its trigger ends the wait at the
+sensor's timeout with a timeout event (the task fails with the trigger's message, not Airflow's deferral timeout).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,27 @@ TASK_ID = "wait_for_focus_area"
 TRIGGER_CLASSPATH = "airflow_provider_focus.triggers.focus.FocusAreaStatusTrigger"
 PROCESSES = ("api-server", "scheduler", "dag-processor", "triggerer")
 WAIT_SECONDS = 120
+
+DEADLINE_DAG_ID = "focus_wait_deadline"
+DEADLINE_TIMEOUT_SECONDS = 30
+#: A DAG whose deferred sensor waits for a status that never comes, with a short timeout.
+DEADLINE_DAG = f"""
+from datetime import datetime
+
+from airflow.sdk import DAG
+
+from airflow_provider_focus.sensors.focus import FocusAreaStatusSensor
+
+with DAG("{DEADLINE_DAG_ID}", schedule=None, start_date=datetime(2025, 1, 1), catchup=False):
+    FocusAreaStatusSensor(
+        task_id="{TASK_ID}",
+        focus_area_id="fa-0005",
+        target_statuses=["completed"],
+        deferrable=True,
+        poll_interval=2,
+        timeout={DEADLINE_TIMEOUT_SECONDS},
+    )
+"""
 
 
 def free_port() -> int:
@@ -53,6 +76,7 @@ class Deployment:
         dags = home / "dags"
         dags.mkdir(parents=True)
         shutil.copy(DAGS / f"{DAG_ID}.py", dags)
+        (dags / f"{DEADLINE_DAG_ID}.py").write_text(DEADLINE_DAG)
         port = free_port()
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")},
@@ -62,15 +86,21 @@ class Deployment:
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+            # On a loaded machine the api-server's first answers take tens of seconds; the default 5 s timeout made
+            # workers give up before their task started ("finished with state failed ... state attribute is queued").
+            "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.db}",
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__PORT": str(port),
+            # One worker: Airflow 3.0.6's four uvicorn workers died at start here, and one is plenty for a test.
+            "AIRFLOW__API__WORKERS": "1",
             "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(16),
             "AIRFLOW__API__SECRET_KEY": secrets.token_hex(16),
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
         }
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.execution_api = f"http://127.0.0.1:{port}/execution/"
 
     def cli(self, *args: str) -> str:
         result = subprocess.run(
@@ -135,17 +165,25 @@ class Deployment:
             time.sleep(0.5)
         raise AssertionError(f"Timed out after {WAIT_SECONDS} s waiting for {what}")
 
-    def task_state(self, run_id: str) -> tuple[str | None, int | None]:
+    def execution_api_answers(self) -> bool:
+        """Return whether the Execution API answers its health check (its first answer warms the api-server up)."""
+        try:
+            with urllib.request.urlopen(self.execution_api + "health", timeout=60) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    def task_state(self, run_id: str, dag_id: str = DAG_ID) -> tuple[str | None, int | None]:
         rows = self.query(
             "SELECT state, trigger_id FROM task_instance WHERE dag_id = ? AND run_id = ? AND task_id = ?",
-            DAG_ID,
+            dag_id,
             run_id,
             TASK_ID,
         )
         return rows[0] if rows else (None, None)
 
-    def run_state(self, run_id: str) -> str | None:
-        rows = self.query("SELECT state FROM dag_run WHERE dag_id = ? AND run_id = ?", DAG_ID, run_id)
+    def run_state(self, run_id: str, dag_id: str = DAG_ID) -> str | None:
+        rows = self.query("SELECT state FROM dag_run WHERE dag_id = ? AND run_id = ?", dag_id, run_id)
         return rows[0][0] if rows else None
 
 
@@ -168,10 +206,12 @@ def test_sensor_defers_to_the_triggerer_and_ends_with_the_focus_area_status(
     started = time.monotonic()
     deferred_at: float | None = None
     try:
-        deployment.wait_for(
-            "the DAG to be parsed", lambda: deployment.query("SELECT 1 FROM dag WHERE dag_id = ?", DAG_ID)
-        )
-        deployment.cli("dags", "unpause", DAG_ID)
+        for dag_id in (DAG_ID, DEADLINE_DAG_ID):
+            deployment.wait_for(
+                f"{dag_id} to be parsed", lambda d=dag_id: deployment.query("SELECT 1 FROM dag WHERE dag_id = ?", d)
+            )
+            deployment.cli("dags", "unpause", dag_id)
+        deployment.wait_for("the Execution API to answer", deployment.execution_api_answers)
         runs = {"completes": ("fa-0004", "COMPLETED"), "is_cancelled": ("fa-0006", "CANCELLED")}
         for run_id, (focus_area_id, _) in runs.items():
             deployment.cli(
@@ -217,6 +257,28 @@ def test_sensor_defers_to_the_triggerer_and_ends_with_the_focus_area_status(
         task_logs = (deployment.home / "logs").rglob(f"dag_id={DAG_ID}/run_id=is_cancelled/**/*.log")
         assert any("fa-0006 has status CANCELLED" in path.read_text() for path in task_logs)
         assert not {r.method for r in focus_emulator.requests} - {"GET"}
+
+        # Then a third run (not at the same time: the deployment shares 2 cores with other work): its trigger ends
+        # the wait itself at the sensor's timeout.
+        deployment.cli("dags", "trigger", DEADLINE_DAG_ID, "--run-id", "times_out")
+        deadline_trigger = deployment.wait_for(
+            "times_out to be deferred",
+            lambda: (
+                deployment.task_state("times_out", DEADLINE_DAG_ID)[0] == "deferred"
+                and deployment.task_state("times_out", DEADLINE_DAG_ID)[1]
+            ),
+        )
+        deployment.wait_for(
+            "times_out to finish", lambda: deployment.run_state("times_out", DEADLINE_DAG_ID) in ("success", "failed")
+        )
+        assert deadline_trigger
+        assert deployment.task_state("times_out", DEADLINE_DAG_ID)[0] == "failed"
+        deadline_logs = (deployment.home / "logs").rglob(f"dag_id={DEADLINE_DAG_ID}/run_id=times_out/**/*.log")
+        message = "Timed out waiting for focus area fa-0005 for completed at "
+        assert any(
+            message in text and "its last status was ON_TRACK" in text
+            for text in (path.read_text() for path in deadline_logs)
+        )
     except BaseException:
         print(deployment.log_tails())  # the processes' logs are the only clue when a run hangs
         raise

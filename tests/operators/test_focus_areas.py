@@ -52,6 +52,7 @@ def test_every_user_facing_argument_is_templated():
         "sort",
         "max_items",
         "output_path",
+        "updated_since",
     }
     assert set(FocusCreateFocusAreaOperator.template_fields) == {
         "focus_conn_id",

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
+import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import structlog
-from airflow.providers.common.compat.sdk import AirflowFailException, TaskDeferred
+from airflow.providers.common.compat.sdk import (
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    TaskDeferred,
+)
 
-from airflow_provider_focus.exceptions import FocusConfigError, FocusError
+from airflow_provider_focus.exceptions import FocusConfigError, FocusError, FocusWaitError
 from airflow_provider_focus.links import FOCUS_AREA_ID_ATTR
-from airflow_provider_focus.sensors.focus import FocusAreaStatusError, FocusAreaStatusSensor
+from airflow_provider_focus.sensors.focus import (
+    DEFERRAL_BACKSTOP_SECONDS,
+    FocusAreaExistsSensor,
+    FocusAreaStatusError,
+    FocusAreaStatusSensor,
+)
 from airflow_provider_focus.triggers.focus import FocusAreaStatusTrigger
+
+BACKSTOP = timedelta(seconds=DEFERRAL_BACKSTOP_SECONDS)
 
 
 def sensor(**kwargs) -> FocusAreaStatusSensor:
@@ -164,19 +178,26 @@ def test_deferrable_fails_at_once_on_a_failure_status(focus_emulator, focus_conn
 
 def test_deferrable_defers_to_the_trigger_with_the_sensor_timeout(focus_emulator, focus_conn):
     task = sensor(deferrable=True, poll_interval=15, timeout=600, target_statuses=["COMPLETED", "PAUSED"])
+    before = time.time()
     with pytest.raises(TaskDeferred) as deferred:
         task.execute({})
+    after = time.time()
     trigger = deferred.value.trigger
     assert isinstance(trigger, FocusAreaStatusTrigger)
-    assert trigger.serialize()[1] == {
+    kwargs = trigger.serialize()[1]
+    end_time = kwargs.pop("end_time")
+    assert kwargs == {
         "focus_conn_id": "focus_default",
         "focus_area_id": "fa-0004",
+        "external_id": None,
         "target_statuses": ["COMPLETED", "PAUSED"],
         "failure_statuses": ["CANCELLED"],
         "poll_interval": 15.0,
     }
+    # The trigger carries the sensor's deadline; Airflow's deferral timeout only backs it up.
+    assert before + 600 <= end_time <= after + 600
     assert deferred.value.method_name == "execute_complete"
-    assert deferred.value.timeout == timedelta(seconds=600)
+    assert deferred.value.timeout == timedelta(seconds=600) + BACKSTOP
     assert getattr(task, FOCUS_AREA_ID_ATTR) == "fa-0004"
 
 
@@ -187,9 +208,12 @@ def test_deferrable_defers_to_the_trigger_with_the_sensor_timeout(focus_emulator
 def test_deferral_timeout_is_the_lower_of_both_limits_as_on_the_worker(
     focus_emulator, focus_conn, execution_timeout, timeout, expected
 ):
+    before = time.time()
     with pytest.raises(TaskDeferred) as deferred:
         sensor(deferrable=True, execution_timeout=execution_timeout, timeout=timeout).execute({})
-    assert deferred.value.timeout == expected
+    end_time = deferred.value.trigger.end_time
+    assert before + expected.total_seconds() <= end_time <= time.time() + expected.total_seconds()
+    assert deferred.value.timeout == expected + BACKSTOP
 
 
 def test_deferred_and_poke_mode_end_with_the_same_value_and_message(focus_emulator, focus_conn):
@@ -231,6 +255,7 @@ def test_execute_complete_error_raises_the_events_message():
     with pytest.raises(FocusError, match="HTTP 429") as caught:
         sensor().execute_complete({}, event("error", message="Focus API GET x failed with HTTP 429."))
     assert not isinstance(caught.value, FocusAreaStatusError)
+    assert isinstance(caught.value, FocusWaitError)
 
 
 @pytest.mark.parametrize("bad", [None, {}, {"status": "bogus"}, "success"])
@@ -278,21 +303,48 @@ def test_api_error_is_skipped_with_never_fail_in_both_modes(focus_emulator, focu
         sensor(focus_area_id="fa-9999", deferrable=deferrable, never_fail=True).execute({})
 
 
-def test_api_error_with_silent_fail_keeps_waiting_when_deferred(focus_emulator, focus_conn):
-    with pytest.raises(TaskDeferred):
-        sensor(focus_area_id="fa-9999", deferrable=True, silent_fail=True).execute({})
+def test_api_error_with_silent_fail_keeps_poking_until_the_timeout(focus_emulator, focus_conn):
+    # Airflow's own loop runs the first poke: silent_fail logs the 404 and pokes again, until the sensor's timeout.
+    task = sensor(focus_area_id="fa-9999", deferrable=True, silent_fail=True, poll_interval=0.05, timeout=0.5)
+    with pytest.raises(AirflowSensorTimeout):
+        task.execute({})
+    assert len([r for r in focus_emulator.requests if r.path == "focus-areas/fa-9999"]) >= 3
 
 
-def test_error_event_follows_never_fail_and_silent_fail(focus_emulator, focus_conn):
-    from airflow.providers.common.compat.sdk import AirflowSkipException
+def resume(task: FocusAreaStatusSensor, event: dict[str, Any]) -> Any:
+    """Resume a deferred sensor as Airflow's task runner does (with its soft_fail/never_fail handling)."""
+    return task.resume_execution("execute_complete", {"event": event}, {})
 
-    event = {"status": "error", "focus_area_id": "fa-0004", "message": "Could not read: HTTP 500"}
+
+def test_error_event_follows_never_fail_and_soft_fail_and_never_defers_again(focus_emulator, focus_conn):
+    event = {"status": "error", "focus_area_id": "fa-0004", "message": "Could not read: HTTP 401"}
     with pytest.raises(AirflowSkipException):
-        sensor(deferrable=True, never_fail=True).execute_complete({}, event)
-    with pytest.raises(TaskDeferred):
-        sensor(deferrable=True, silent_fail=True).execute_complete({}, event)
-    with pytest.raises(FocusError, match="HTTP 500"):
-        sensor(deferrable=True).execute_complete({}, event)
+        resume(sensor(deferrable=True, never_fail=True), event)
+    with pytest.raises(AirflowSkipException):
+        resume(sensor(deferrable=True, soft_fail=True), event)
+    # silent_fail used to defer again with a fresh full timeout after every error event: the wait never ended.
+    with pytest.raises(FocusWaitError, match="HTTP 401"):
+        resume(sensor(deferrable=True, silent_fail=True), event)
+    with pytest.raises(FocusError, match="HTTP 401"):
+        resume(sensor(deferrable=True), event)
+    assert focus_emulator.requests == []
+
+
+def test_timeout_event_fails_without_retries_or_skips_with_soft_fail():
+    event = {"status": "timeout", "focus_area_id": "fa-0004", "focus_area_status": "PENDING", "message": "late"}
+    with pytest.raises(AirflowSensorTimeout, match=r"^late$"):
+        resume(sensor(deferrable=True), event)
+    with pytest.raises(AirflowSkipException):
+        resume(sensor(deferrable=True, soft_fail=True), event)
+    with pytest.raises(AirflowSkipException):
+        resume(sensor(deferrable=True, never_fail=True), event)
+
+
+def test_failure_event_is_skipped_with_soft_fail_when_resumed():
+    with pytest.raises(FocusAreaStatusError):
+        resume(sensor(deferrable=True), event("failure", "CANCELLED", "gone"))
+    with pytest.raises(AirflowSkipException):
+        resume(sensor(deferrable=True, soft_fail=True), event("failure", "CANCELLED", "gone"))
 
 
 def test_poll_interval_as_timedelta_or_from_poke_interval(focus_emulator, focus_conn):
@@ -303,3 +355,91 @@ def test_poll_interval_as_timedelta_or_from_poke_interval(focus_emulator, focus_
     assert deferred.value.trigger.serialize()[1]["poll_interval"] == 30.0
     with pytest.raises(FocusConfigError, match="poll_interval must be a positive number"):
         sensor(poll_interval=0)
+
+
+# --- by external id, case-insensitive statuses, transient errors ----------------------------------------------
+
+
+def create_focus_area(emulator: Any, external_id: str) -> str:
+    """Create a focus area on the emulator as a planning team would; return its id."""
+    body = {"name": f"Planned {external_id}", "focusAreaTypeId": "fat-project", "externalId": external_id}
+    return str(emulator.store.create_focus_area(body, "planner")["id"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"focus_area_id": None}, "exactly one of focus_area_id and external_id"),
+        ({"external_id": "PRJ-002"}, "exactly one of focus_area_id and external_id"),
+        ({"focus_area_id": None, "external_id": " "}, "external_id must be a non-empty string"),
+        ({"target_statuses": ["completed"], "failure_statuses": ["COMPLETED"]}, "both a target and a failure"),
+    ],
+)
+def test_bad_focus_area_arguments_are_refused_at_parse_time(kwargs, message):
+    with pytest.raises(FocusConfigError, match=message):
+        sensor(**kwargs)
+
+
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_statuses_are_compared_ignoring_case(focus_emulator, focus_conn, sensor_log, deferrable):
+    # ["completed"] used to wait forever on COMPLETED.
+    focus_emulator.set_status("fa-0004", "COMPLETED")
+    assert sensor(target_statuses=["completed"], deferrable=deferrable).execute({}) == "COMPLETED"
+    focus_emulator.set_status("fa-0004", "CANCELLED")
+    with pytest.raises(FocusAreaStatusError, match="has status CANCELLED"):
+        sensor(failure_statuses=["Cancelled"], deferrable=deferrable).execute({})
+    assert [message for message in sensor_log.messages("warning") if "Waiting on statuses" in message] == []
+
+
+def test_waits_by_external_id_and_links_the_focus_area_it_found(focus_emulator, focus_conn):
+    focus_emulator.set_status("fa-0004", "COMPLETED")
+    task = sensor(focus_area_id=None, external_id="PRJ-002")
+    assert task.execute({}) == "COMPLETED"
+    assert getattr(task, FOCUS_AREA_ID_ATTR) == "fa-0004"
+
+
+def test_external_id_that_does_not_exist_yet_is_waited_for(focus_emulator, focus_conn, sensor_log):
+    task = FocusAreaExistsSensor(task_id="wait", external_id="NEW-1", poll_interval=0.01)
+    assert not task.poke({})
+    assert not task.poke({})
+    new_id = create_focus_area(focus_emulator, "NEW-1")
+    result = task.poke({})
+    assert result.is_done
+    assert result.xcom_value == new_id  # the exists sensor returns the id a downstream task needs
+    assert getattr(task, FOCUS_AREA_ID_ATTR) == new_id
+    assert sensor_log.messages("info") == [
+        "No focus area with external id 'NEW-1' yet; waiting for it",  # once, not per poke
+        "Focus area with external id 'NEW-1' exists (status PENDING).",
+    ]
+
+
+def test_exists_sensor_defers_by_external_id_with_any_status(focus_emulator, focus_conn):
+    with pytest.raises(TaskDeferred) as deferred:
+        FocusAreaExistsSensor(task_id="wait", external_id="NEW-1", deferrable=True, timeout=60).execute({})
+    kwargs = deferred.value.trigger.serialize()[1]
+    assert (kwargs["focus_area_id"], kwargs["external_id"], kwargs["target_statuses"]) == (None, "NEW-1", ["*"])
+    assert kwargs["failure_statuses"] == []
+    new_id = create_focus_area(focus_emulator, "NEW-1")
+
+    async def run():
+        return [event async for event in deferred.value.trigger.run()]
+
+    (event,) = asyncio.run(run())
+    task = FocusAreaExistsSensor(task_id="wait", external_id="NEW-1", deferrable=True)
+    assert task.execute_complete({}, event.payload) == new_id
+    assert getattr(task, FOCUS_AREA_ID_ATTR) == new_id
+
+
+def test_transient_errors_after_the_clients_retries_do_not_end_a_poke_wait(focus_emulator, monkeypatch, sensor_log):
+    for name, value in focus_emulator.conn_env("focus_default").items():
+        monkeypatch.setenv(name, json.dumps({**json.loads(value), "extra": {"max_retries": 0}}))
+    focus_emulator.faults.server_error(count=2, status=502)
+    task = sensor(poll_interval=0.01)
+    assert not task.poke({})
+    assert not task.poke({})
+    focus_emulator.set_status("fa-0004", "COMPLETED")
+    assert task.poke({}).xcom_value == "COMPLETED"
+    (warning,) = sensor_log.messages("warning")  # two failed pokes, one line
+    assert warning.startswith(
+        "Could not read focus area fa-0004 (Focus API GET focus-areas/fa-0004 failed with HTTP 502"
+    )

@@ -102,3 +102,44 @@ def test_aextra_dejson_falls_back_to_the_sync_property() -> None:
             return {"from": "async"}
 
     assert asyncio.run(aextra_dejson(AsyncConn())) == {"from": "async"}  # type: ignore[arg-type]
+
+
+def test_amask_secret_runs_the_sync_masker_off_the_event_loop_where_airflow_has_no_async_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Airflow 3.0's sync masker refuses to run on the event loop's thread inside a triggerer (AsyncToSync).
+    import threading
+
+    import airflow.sdk.log
+
+    monkeypatch.delattr(airflow.sdk.log, "amask_secret", raising=False)
+    calls: list[tuple[str, int]] = []
+    monkeypatch.setattr(_compat, "mask_secret", lambda secret: calls.append((secret, threading.get_ident())))
+
+    async def run() -> int:
+        await _compat.amask_secret("s3cret")
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(run())
+    assert [secret for secret, _ in calls] == ["s3cret"]
+    assert calls[0][1] != loop_thread
+
+
+def test_aextra_dejson_reads_the_sync_property_off_the_event_loop() -> None:
+    import threading
+
+    seen: list[int] = []
+
+    class Conn:
+        @property
+        def extra_dejson(self) -> dict[str, str]:
+            seen.append(threading.get_ident())
+            return {"cloud_id": "c1"}
+
+    async def run() -> tuple[Any, int]:
+        return await aextra_dejson(Conn()), threading.get_ident()  # type: ignore[arg-type]
+
+    extra, loop_thread = asyncio.run(run())
+    assert extra == {"cloud_id": "c1"}
+    assert seen
+    assert seen[0] != loop_thread

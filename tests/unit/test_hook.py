@@ -219,3 +219,26 @@ def test_password_and_derived_header_are_registered_with_the_secrets_masker(set_
     _ = hook.client  # building the client registers the password and the derived Basic credential
     assert token not in redact(f"token {token}")
     assert basic not in redact(f"Authorization: Basic {basic}")
+
+
+def test_upsert_focus_areas_is_on_the_hook_with_the_operator_arguments(hook, requests_mock):
+    requests_mock.get(
+        f"{API}/focus-areas",
+        json=page([{"id": "fa-1", "externalId": "P", "name": "P", "focusAreaTypeId": "fat-program"}]),
+    )
+    records = [
+        {"code": "K", "up": "P", "name": "Kid", "focusAreaTypeId": "fat-project"},
+        {"code": "P", "name": "P", "focusAreaTypeId": "fat-program"},
+        {"name": "no code"},
+    ]
+    report = hook.upsert_focus_areas(records, key="code", parent_key="up", dry_run=True, max_in_flight=2)
+    assert report.as_dict() == {
+        "created": ["K"],
+        "updated": [],
+        "unchanged": 1,
+        "failed": [
+            {"externalId": None, "index": 2, "error": "record 2 has no 'code' (key='code' names the external id)"}
+        ],
+        "dry_run": True,
+    }
+    assert all(r.method == "GET" for r in requests_mock.request_history)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -72,8 +73,10 @@ def test_concurrent_first_users_get_one_client_and_the_limits_keep_connections_b
     clients = asyncio.run(go())
     assert len({id(client) for client in clients}) == 1
     assert clients[0].is_closed
-    assert lender.limits.max_connections == lender.limits.max_keepalive_connections == 7
-    assert lender.limits.keepalive_expiry == 42.0
+    lanes = clients[0]._transport._lanes.all  # type: ignore[attr-defined]
+    assert len(lanes) == 7
+    assert all(lane._pool._max_connections == 1 for lane in lanes)
+    assert all(lane._pool._keepalive_expiry == 42.0 for lane in lanes)
     assert pool.KEEPALIVE_EXPIRY > 5.0  # httpx's default would drop a connection before a 5 s poll reuses it
 
 
@@ -147,3 +150,108 @@ def test_hooks_of_one_connection_share_one_client_and_one_connection_against_the
         reads = [r for r in emulator.requests if r.path == "focus-areas/fa-0001"]
         assert len(reads) == 15
         assert len({r.client_port for r in reads}) == 1
+
+
+class _Body(httpx.AsyncByteStream):
+    """A body read from the network, like httpcore's: the connection is busy until it is closed."""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b'{"id": "fa-1"}'
+
+
+class _SlowServer(httpx.AsyncBaseTransport):
+    """Answers after ``release`` is set, counting how many requests are inside at once."""
+
+    def __init__(self) -> None:
+        self.inside = 0
+        self.most_inside = 0
+        self.release = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.inside += 1
+        self.most_inside = max(self.most_inside, self.inside)
+        try:
+            await self.release.wait()
+        finally:
+            self.inside -= 1
+        return httpx.Response(200, stream=_Body())
+
+
+def test_the_bounded_transport_lets_at_most_its_limit_into_the_pool_and_serves_the_rest_in_turn():
+    async def go() -> tuple[int, list[int]]:
+        server = _SlowServer()
+        async with httpx.AsyncClient(transport=pool.LaneTransport([server] * 3)) as client:
+            calls = [asyncio.ensure_future(client.get("http://focus.test/x")) for _ in range(20)]
+            while server.inside < 3:
+                await asyncio.sleep(0)
+            for _ in range(20):
+                await asyncio.sleep(0)
+            assert server.inside == 3  # the other 17 wait outside the pool
+            server.release.set()
+            statuses = [response.status_code for response in await asyncio.gather(*calls)]
+            return server.most_inside, statuses
+
+    most_inside, statuses = asyncio.run(go())
+    assert most_inside == 3
+    assert statuses == [200] * 20
+
+
+def test_a_wait_for_a_free_connection_ends_with_httpx_pool_timeout():
+    async def go() -> None:
+        server = _SlowServer()
+        transport = pool.LaneTransport([server])
+        async with httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(5.0, pool=0.05)) as client:
+            holder = asyncio.ensure_future(client.get("http://focus.test/x"))
+            while server.inside < 1:
+                await asyncio.sleep(0)
+            with pytest.raises(httpx.PoolTimeout):
+                await client.get("http://focus.test/x")
+            server.release.set()
+            assert (await holder).status_code == 200
+            assert (await client.get("http://focus.test/x")).status_code == 200  # the timed-out wait kept no slot
+
+    asyncio.run(go())
+
+
+def test_cancelling_a_waiter_as_its_slot_comes_free_cancels_it_and_passes_the_slot_on():
+    # The race that made asyncio.wait_for (before 3.12) and anyio's fail_after swallow a trigger's cancellation.
+    async def go() -> None:
+        only = httpx.MockTransport(lambda request: httpx.Response(200))
+        slots = pool._Lanes([only])
+        request = httpx.Request("GET", "http://focus.test/x")
+        lane = await slots.acquire(5.0, request)
+        waiter = asyncio.ensure_future(slots.acquire(5.0, request))
+        await asyncio.sleep(0)
+        slots.release(lane)  # grants the lane to the waiter ...
+        waiter.cancel()  # ... which is cancelled before it runs
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        assert await asyncio.wait_for(slots.acquire(5.0, request), 1.0) is only  # the lane was passed on, not lost
+
+    asyncio.run(go())
+
+
+def test_a_cancelled_request_gives_its_slot_back():
+    async def go() -> None:
+        server = _SlowServer()
+        async with httpx.AsyncClient(transport=pool.LaneTransport([server])) as client:
+            first = asyncio.ensure_future(client.get("http://focus.test/x"))
+            while server.inside < 1:
+                await asyncio.sleep(0)
+            first.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await first
+            server.release.set()
+            assert (await asyncio.wait_for(client.get("http://focus.test/x"), 1.0)).status_code == 200
+
+    asyncio.run(go())
+
+
+def test_an_answer_already_in_memory_holds_no_slot():
+    async def go() -> None:
+        answer = httpx.MockTransport(lambda request: httpx.Response(200, json={"id": "fa-1"}))
+        async with httpx.AsyncClient(transport=pool.LaneTransport([answer])) as client:
+            for _ in range(3):
+                assert (await asyncio.wait_for(client.get("http://focus.test/x"), 1.0)).status_code == 200
+
+    asyncio.run(go())

@@ -1,0 +1,305 @@
+"""
+A watcher trigger for event-driven scheduling: one event per change of a focus area.
+
+Use it in an ``AssetWatcher``::
+
+    Asset(
+        "focus://acme.atlassian.net/focus-areas",
+        watchers=[AssetWatcher(name="focus_status", trigger=FocusAreaChangesTrigger(fields=["status"]))],
+    )
+
+Each event is ``{"focus_area_id", "updated_at", "changes", "focus_area"}`` (Airflow stores it in the asset event's
+``extra`` as ``{"from_trigger": true, "payload": <event>}``);
+``changes`` is ``{field: {"old": ..., "new": ...}}`` for the watched fields that changed, or ``None`` when no
+fields are watched (then every change fires and which fields changed is unknown).
+
+What it keeps: a watermark, the ``(id, updatedAt)`` keys inside the overlap window and, with ``fields``, the last
+value of those fields per focus area (:class:`~airflow_provider_focus.services.changes.ChangeTracker`). On Airflow
+3.3+ that state is saved in the watched asset's state store after each poll, so after a triggerer restart the
+trigger catches up from its watermark (up to ``catch_up_seconds`` back) without replaying what it fired before.
+Before 3.3, or with no state store, a restarted trigger starts afresh: changes made while it was down are not fired.
+
+Cost: on Airflow 3.3+ triggers with the same connection, server-side filters, poll interval and overlap share one
+list sweep per poll interval in a triggerer process (``shared_stream_key``); each applies its own external ids and
+fields to the shared sweep. Before 3.3 each trigger sweeps on its own. A 429 is retried by the client honouring
+``Retry-After``; if it persists, the sweep waits at least ``Retry-After`` before the next try.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Hashable, Sequence
+from typing import Any
+
+from airflow_provider_focus._compat import require_airflow
+from airflow_provider_focus.api import model
+from airflow_provider_focus.exceptions import FocusError, FocusRateLimitError, FocusServerError
+from airflow_provider_focus.hooks.focus import FocusHook
+from airflow_provider_focus.services.changes import ChangeFeed, ChangeTracker, FocusAreaChange
+
+try:  # Airflow 3.0+
+    from airflow.triggers.base import BaseEventTrigger as _EventTriggerBase
+    from airflow.triggers.base import TriggerEvent
+
+    _HAS_EVENT_TRIGGER = True
+except ImportError:  # pragma: no cover - older Airflow: refuse at construction, not at import
+    from airflow.triggers.base import BaseTrigger as _EventTriggerBase  # type: ignore[assignment]
+    from airflow.triggers.base import TriggerEvent
+
+    _HAS_EVENT_TRIGGER = False
+
+log = logging.getLogger(__name__)
+
+#: Key of the trigger's state in the watched asset's state store (Airflow 3.3+).
+STATE_KEY = "focus_area_changes"
+#: The Airflow release that has ``BaseEventTrigger`` (event-driven scheduling with ``AssetWatcher``).
+EVENT_TRIGGER_AIRFLOW = "3.0"
+
+
+class FocusAreaChangesTrigger(_EventTriggerBase):
+    """
+    Watch focus areas and yield one event per change (for ``AssetWatcher``; never for deferring tasks).
+
+    :param focus_conn_id: the Airflow connection of type ``atlassian_focus``.
+    :param parent_id: only the children of this focus area.
+    :param name_contains: only focus areas whose name contains this text.
+    :param external_ids: only focus areas with one of these external ids.
+    :param fields: fire only when one of these fields changes (e.g. ``["status"]``); empty or ``None``: any change.
+    :param poll_interval: seconds between two sweeps.
+    :param overlap_seconds: how far behind its watermark a sweep looks (clock skew, late visibility).
+    :param catch_up_seconds: after a restart, how far back the trigger catches up from its saved watermark.
+    """
+
+    def __init__(
+        self,
+        *,
+        focus_conn_id: str = FocusHook.default_conn_name,
+        parent_id: str | None = None,
+        name_contains: str | None = None,
+        external_ids: Sequence[str] | None = None,
+        fields: Sequence[str] | None = None,
+        poll_interval: float = 60.0,
+        overlap_seconds: float = float(model.CHANGE_FEED_OVERLAP_SECONDS),
+        catch_up_seconds: float = 24 * 3600.0,
+    ) -> None:
+        if not _HAS_EVENT_TRIGGER:
+            require_airflow(EVENT_TRIGGER_AIRFLOW, feature="FocusAreaChangesTrigger (BaseEventTrigger, AssetWatcher)")
+        super().__init__()
+        if isinstance(external_ids, str) or isinstance(fields, str):
+            raise FocusError("external_ids and fields are lists of names, not one string.")
+        if float(poll_interval) <= 0 or float(overlap_seconds) < 0 or float(catch_up_seconds) < 0:
+            raise FocusError("poll_interval must be positive; overlap_seconds and catch_up_seconds not negative.")
+        self.focus_conn_id = focus_conn_id
+        self.parent_id = parent_id
+        self.name_contains = name_contains
+        self.external_ids = sorted(external_ids) if external_ids else None
+        self.fields = list(fields) if fields else None
+        self.poll_interval = float(poll_interval)
+        self.overlap_seconds = float(overlap_seconds)
+        self.catch_up_seconds = float(catch_up_seconds)
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        """Return the classpath and the keyword arguments, all plain JSON."""
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "focus_conn_id": self.focus_conn_id,
+                "parent_id": self.parent_id,
+                "name_contains": self.name_contains,
+                "external_ids": self.external_ids,
+                "fields": self.fields,
+                "poll_interval": self.poll_interval,
+                "overlap_seconds": self.overlap_seconds,
+                "catch_up_seconds": self.catch_up_seconds,
+            },
+        )
+
+    # --- one sweep loop, shared (Airflow 3.3+) or not ---------------------------------------------------------
+
+    def shared_stream_key(self) -> Hashable | None:
+        """Share one sweep among triggers with the same connection, server-side filters and timing."""
+        return (
+            "focus-area-changes",
+            self.focus_conn_id,
+            self.parent_id or "",
+            self.name_contains or "",
+            _server_external_id(self.external_ids) or "",
+            str(self.poll_interval),
+            str(self.overlap_seconds),
+        )
+
+    @classmethod
+    async def open_shared_stream(cls, kwargs: dict[str, Any]) -> AsyncIterator[Any]:
+        """Sweep forever; yield the list of changes each sweep saw (shared by every trigger of the group)."""
+        trigger = cls(**kwargs)
+        hook = FocusHook(focus_conn_id=trigger.focus_conn_id)
+        try:
+            feed = trigger._feed()
+            await trigger._start_feed(hook, feed)
+            while True:
+                await asyncio.sleep(trigger.poll_interval)
+                changes = await trigger._sweep(hook, feed)
+                if changes:
+                    yield changes
+        finally:
+            await hook.aclose()
+
+    async def filter_shared_stream(self, shared_stream: AsyncIterator[Any]) -> AsyncIterator[TriggerEvent]:
+        """Start from the saved state (catching up), then turn each shared sweep into this trigger's events."""
+        hook = FocusHook(focus_conn_id=self.focus_conn_id)
+        try:
+            tracker, events = await self._resume(hook)
+            for event in events:
+                yield TriggerEvent(event)
+            await self._save(tracker)
+        finally:
+            await hook.aclose()
+        async for changes in shared_stream:
+            for event in tracker.observe(changes):
+                yield TriggerEvent(event)
+            await self._save(tracker)
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Start from the saved state (catching up), then sweep every ``poll_interval`` seconds, forever."""
+        hook = FocusHook(focus_conn_id=self.focus_conn_id)
+        try:
+            tracker, events = await self._resume(hook)
+            for event in events:
+                yield TriggerEvent(event)
+            await self._save(tracker)
+            feed = self._feed()
+            feed.watermark = tracker.watermark
+            while True:
+                await asyncio.sleep(self.poll_interval)
+                changes = await self._sweep(hook, feed)
+                if not changes:
+                    continue
+                for event in tracker.observe(changes):
+                    yield TriggerEvent(event)
+                await self._save(tracker)
+        finally:
+            await hook.aclose()
+
+    # --- internals ------------------------------------------------------------------------------------------
+
+    def _feed(self) -> ChangeFeed:
+        return ChangeFeed(
+            name_contains=self.name_contains,
+            parent_id=self.parent_id,
+            external_id=_server_external_id(self.external_ids),
+            overlap=dt.timedelta(seconds=self.overlap_seconds),
+        )
+
+    def _tracker(self) -> ChangeTracker:
+        return ChangeTracker(
+            fields=self.fields, external_ids=self.external_ids, overlap=dt.timedelta(seconds=self.overlap_seconds)
+        )
+
+    async def _start_feed(self, hook: FocusHook, feed: ChangeFeed) -> None:
+        """Point a fresh feed at the newest ``updatedAt`` on the server (retrying until the API answers)."""
+        while True:
+            try:
+                async for newest in hook.alist_focus_areas(
+                    name_contains=self.name_contains,
+                    parent_id=self.parent_id,
+                    external_id=_server_external_id(self.external_ids),
+                    sort=model.CHANGE_FEED_SORT,
+                    max_items=1,
+                ):
+                    feed.watermark = FocusAreaChange.of(newest).updated_at
+                return
+            except FocusError as err:
+                await asyncio.sleep(self._wait_after(err))
+
+    async def _resume(self, hook: FocusHook) -> tuple[ChangeTracker, list[dict[str, Any]]]:
+        """Return the tracker to go on with and the events of the catch-up since the saved watermark."""
+        tracker = self._tracker()
+        saved = await self._load()
+        feed = self._feed()
+        while True:
+            try:
+                if saved is not None and tracker.load(saved) and tracker.watermark is not None:
+                    horizon = _utcnow() - dt.timedelta(seconds=self.catch_up_seconds)
+                    since = max(tracker.watermark, horizon)
+                    changes = [change async for change in feed.achanges(await hook.aget_client(), since)]
+                    events = tracker.observe(changes)
+                    self.log.info("Caught up from %s: %d change(s), %d event(s)", since, len(changes), len(events))
+                    return tracker, events
+                if self.fields:
+                    # Watched fields need their current values first: one full sweep, firing nothing.
+                    everything = [change async for change in feed.achanges(await hook.aget_client(), None)]
+                    count = tracker.baseline(everything)
+                    self.log.info("Watching %s of %d focus area(s)", ", ".join(self.fields), count)
+                else:
+                    await self._start_feed(hook, feed)
+                    if feed.watermark is not None:
+                        client = await hook.aget_client()
+                        recent = [change async for change in feed.achanges(client, feed.watermark)]
+                        tracker.baseline(recent)
+                return tracker, []
+            except FocusError as err:
+                await asyncio.sleep(self._wait_after(err))
+                tracker = self._tracker()
+
+    async def _sweep(self, hook: FocusHook, feed: ChangeFeed) -> list[FocusAreaChange]:
+        """Return what changed since the feed's watermark; on an API failure, log, wait and return nothing."""
+        try:
+            client = await hook.aget_client()
+            return [change async for change in feed.achanges(client)]
+        except FocusError as err:
+            await asyncio.sleep(max(0.0, self._wait_after(err) - self.poll_interval))
+            return []
+
+    def _wait_after(self, err: FocusError) -> float:
+        retry_after = (
+            getattr(err, "retry_after", None) if isinstance(err, (FocusRateLimitError, FocusServerError)) else None
+        )
+        wait = max(self.poll_interval, float(retry_after or 0))
+        log.warning("Focus change sweep failed (%s); trying again in %.0f s", err, wait)
+        return wait
+
+    async def _load(self) -> Any:
+        store = getattr(self, "asset_state_store", None)
+        if store is None:
+            return None
+        try:
+            for accessor in _accessors(store):
+                value = await accessor.aget(STATE_KEY)
+                if value is not None:
+                    return value
+        except Exception:
+            self.log.warning("Could not read the saved state of the watch; starting afresh", exc_info=True)
+        return None
+
+    async def _save(self, tracker: ChangeTracker) -> None:
+        store = getattr(self, "asset_state_store", None)
+        if store is None:
+            return
+        state = tracker.dump()
+        try:
+            for accessor in _accessors(store):
+                await accessor.aset(STATE_KEY, state)
+        except Exception:
+            self.log.warning("Could not save the state of the watch", exc_info=True)
+
+
+def _server_external_id(external_ids: Sequence[str] | None) -> str | None:
+    """One external id is filtered by the server; several are filtered by the trigger."""
+    return external_ids[0] if external_ids and len(external_ids) == 1 else None
+
+
+def _accessors(store: Any) -> list[Any]:
+    """Every per-asset accessor of a state store (a trigger shared by several assets writes to each)."""
+    by_name = getattr(store, "_by_name", None)
+    by_uri = getattr(store, "_by_uri", None)
+    if isinstance(by_name, dict) and isinstance(by_uri, dict):
+        return [*by_name.values(), *by_uri.values()]
+    return [store]
+
+
+def _utcnow() -> Any:
+    import pendulum
+
+    return pendulum.now("UTC")

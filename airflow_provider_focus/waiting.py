@@ -1,0 +1,171 @@
+"""
+What a wait for a focus area makes of a status or an error, shared by the sensor (on a worker) and the trigger.
+
+One place for these decisions keeps the sensor's two modes alike: deferred or not, a wait ends the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from airflow_provider_focus.api import model
+from airflow_provider_focus.api.retry import RetryPolicy
+from airflow_provider_focus.arguments import as_field_names, is_template
+from airflow_provider_focus.exceptions import FocusApiError, FocusConfigError, FocusError
+
+#: ``status`` values of the one event a wait ends with.
+SUCCESS = "success"
+FAILURE = "failure"
+ERROR = "error"
+TIMEOUT = "timeout"
+
+#: A target status that any status matches: the wait ends as soon as the focus area exists.
+ANY_STATUS = "*"
+
+
+def describe_focus_area(focus_area_id: Any, external_id: Any) -> str:
+    """
+    Name the focus area a wait is about, for messages: ``fa-0004`` or ``with external id 'PRJ-1'``.
+
+    :param focus_area_id: its id, when the wait is by id (else ``None``).
+    :param external_id: its external id, when the wait is by external id.
+    """
+    return str(focus_area_id) if focus_area_id is not None else f"with external id {external_id!r}"
+
+
+def describe_error(error: BaseException) -> str:
+    """Return the error's own message for ours (they never hold a secret), its type and message for others."""
+    return str(error) if isinstance(error, FocusError) else f"{type(error).__name__}: {error}"
+
+
+def error_kind(error: BaseException) -> str:
+    """Return a short key for an error, so that the same error seen again on the next poll is not logged again."""
+    if isinstance(error, FocusApiError):
+        return f"{type(error).__name__} {error.status_code}"
+    return type(error).__name__
+
+
+def same_status(status: Any, statuses: Sequence[str]) -> bool:
+    """
+    Return whether ``status`` is one of ``statuses``, ignoring case (``completed`` matches ``COMPLETED``).
+
+    :param status: a focus area's ``status`` as the server sent it.
+    :param statuses: the statuses to compare with.
+    """
+    return isinstance(status, str) and status.casefold() in {wanted.casefold() for wanted in statuses}
+
+
+def outcome(status: Any, target_statuses: Sequence[str], failure_statuses: Sequence[str]) -> str | None:
+    """
+    Say what a focus area's status means to a waiting task: :data:`SUCCESS`, :data:`FAILURE` or ``None`` (wait on).
+
+    Statuses are compared ignoring case; a target list holding :data:`ANY_STATUS` matches every status.
+
+    :param status: the focus area's ``status``.
+    :param target_statuses: the statuses that end the wait successfully.
+    :param failure_statuses: the statuses that end it with a failure.
+    """
+    if same_status(status, failure_statuses):
+        return FAILURE
+    if ANY_STATUS in target_statuses or same_status(status, target_statuses):
+        return SUCCESS
+    return None
+
+
+def status_message(focus_area: str, status: Any, result: str, statuses: Sequence[str]) -> str:
+    """
+    Describe the end of a wait in one sentence (the sensor raises or logs exactly this, deferred or not).
+
+    :param focus_area: how to name the focus area, e.g. its id.
+    :param status: its final status.
+    :param result: :data:`SUCCESS` or :data:`FAILURE`.
+    :param statuses: the target or failure statuses that matched.
+    """
+    if result == SUCCESS and ANY_STATUS in statuses:
+        return f"Focus area {focus_area} exists (status {status})."
+    if result == SUCCESS:
+        return f"Focus area {focus_area} reached status {status}."
+    return f"Focus area {focus_area} has status {status}, one of the failure statuses {', '.join(statuses)}."
+
+
+def waiting_can_cure(error: BaseException) -> bool:
+    """
+    Return whether a failed read may succeed later, so that a wait polls on instead of ending.
+
+    The client has already retried such errors (a 429, a 5xx, a dropped connection, an answer that is not JSON);
+    a wait outlives its retries. An error no waiting cures ends the wait: rejected credentials (401, 403), a focus
+    area that does not exist (404), a bad connection or argument.
+
+    :param error: what the read raised.
+    """
+    if isinstance(error, (TimeoutError, asyncio.TimeoutError)):  # a read cut short by the wait's own deadline
+        return True
+    return RetryPolicy().is_retryable(error, idempotent=True)
+
+
+def parse_statuses(target_statuses: Any, failure_statuses: Any) -> tuple[list[str], list[str]]:
+    """
+    Validate both status lists (templates pass until they are rendered).
+
+    Statuses outside ``model.FOCUS_AREA_STATUSES`` are allowed, since only ``PENDING`` is documented; see
+    :func:`unknown_statuses`.
+
+    :param target_statuses: a list of statuses, or a rendered string: one status, comma-separated statuses or a
+        JSON list.
+    :param failure_statuses: the same; may be empty.
+    :return: the two lists (empty for a list still holding a template).
+    :raises FocusConfigError: for an empty target list or a status in both lists (ignoring case).
+    """
+    targets = _statuses("target_statuses", target_statuses)
+    failures = _statuses("failure_statuses", failure_statuses, allow_empty=True)
+    if both := sorted({status.upper() for status in targets if same_status(status, failures)}):
+        raise FocusConfigError(f"{', '.join(both)} cannot be both a target and a failure status.")
+    return targets, failures
+
+
+def unknown_statuses(*lists: Sequence[str]) -> list[str]:
+    """Return the statuses outside ``model.FOCUS_AREA_STATUSES`` (a [MODEL] guess, so they are allowed)."""
+    return sorted(
+        {
+            status
+            for statuses in lists
+            for status in statuses
+            if status != ANY_STATUS and not same_status(status, model.FOCUS_AREA_STATUSES)
+        }
+    )
+
+
+def _statuses(name: str, value: Any, *, allow_empty: bool = False) -> list[str]:
+    if is_template(value) or (isinstance(value, (list, tuple)) and any(is_template(status) for status in value)):
+        return []
+    statuses = as_field_names(name, value) or []
+    if not statuses and not allow_empty:
+        raise FocusConfigError(f"{name} must name at least one status, e.g. ['COMPLETED'].")
+    return list(statuses)
+
+
+class ChangeLog:
+    """
+    Log a line when what a wait sees changes, not on every poll (a 7-day wait at 60 s would write ~10,000 lines).
+
+    :param log: the logger to write to.
+    """
+
+    def __init__(self, log: Any) -> None:
+        self._log = log
+        self._last: str | None = None
+
+    def note(self, state: str, message: str, *args: Any, warning: bool = False) -> None:
+        """
+        Log ``message`` (lazy ``%s`` arguments) when ``state`` differs from the state noted last.
+
+        :param state: a short key for what was seen, e.g. ``status PENDING``.
+        :param message: the line to log.
+        :param warning: log at warning level instead of info.
+        """
+        if state == self._last:
+            return
+        self._last = state
+        (self._log.warning if warning else self._log.info)(message, *args)

@@ -1,0 +1,247 @@
+"""The change watcher against the emulator: events per change, watched fields, filters, restarts, 429, sharing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from airflow.triggers.base import BaseEventTrigger, TriggerEvent
+
+from airflow_provider_focus._compat import airflow_at_least
+from airflow_provider_focus.testing import FocusEmulator
+from airflow_provider_focus.triggers.changes import STATE_KEY, FocusAreaChangesTrigger
+
+pytestmark = pytest.mark.integration
+
+
+class MemoryStateStore:
+    """Stands in for Airflow's asset state store (one asset): a dict behind the async accessor methods."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, Any] = {}
+        self.writes = 0
+
+    async def aget(self, key: str, default: Any = None) -> Any:
+        return json.loads(json.dumps(self.data.get(key, default)))
+
+    async def aset(self, key: str, value: Any) -> None:
+        self.data[key] = json.loads(json.dumps(value))
+        self.writes += 1
+
+
+def make(**kwargs: Any) -> FocusAreaChangesTrigger:
+    kwargs.setdefault("poll_interval", 0.05)
+    return FocusAreaChangesTrigger(focus_conn_id="focus_default", **kwargs)
+
+
+def sweeps(fe: FocusEmulator) -> int:
+    """Answered newest-first list calls (the baseline walk and each sweep start with one)."""
+    return sum(
+        1
+        for r in fe.requests
+        if r.path == "focus-areas" and r.query.get("sort") == "-updatedAt" and "cursor" not in r.query and r.status
+    )
+
+
+async def until(condition: Callable[[], bool], timeout: float = 20) -> None:
+    async def wait() -> None:
+        while not condition():
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(wait(), timeout)
+
+
+async def watch(
+    stream: AsyncIterator[TriggerEvent],
+    fe: FocusEmulator,
+    act: Callable[[], None],
+    expected: int,
+    settle_sweeps: int = 3,
+) -> list[dict[str, Any]]:
+    """Once the watch has swept twice, ``act``; collect events until ``expected`` came and a few more sweeps passed."""
+    events: list[dict[str, Any]] = []
+
+    async def consume() -> None:
+        async for event in stream:
+            events.append(event.payload)
+
+    task = asyncio.ensure_future(consume())
+    try:
+        await until(lambda: sweeps(fe) >= 2)
+        act()
+        await until(lambda: len(events) >= expected)
+        seen = sweeps(fe)
+        await until(lambda: sweeps(fe) >= seen + settle_sweeps)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    return events
+
+
+def test_serialize_round_trips_as_plain_json() -> None:
+    trigger = make(parent_id="fa-0002", external_ids=("B", "A"), fields=("status",), poll_interval=30)
+
+    classpath, kwargs = trigger.serialize()
+
+    assert classpath == "airflow_provider_focus.triggers.changes.FocusAreaChangesTrigger"
+    assert kwargs == {
+        "focus_conn_id": "focus_default",
+        "parent_id": "fa-0002",
+        "name_contains": None,
+        "external_ids": ["A", "B"],
+        "fields": ["status"],
+        "poll_interval": 30.0,
+        "overlap_seconds": 60.0,
+        "catch_up_seconds": 86400.0,
+    }
+    assert json.loads(json.dumps(kwargs)) == kwargs
+    assert FocusAreaChangesTrigger(**kwargs).serialize() == (classpath, kwargs)
+    assert isinstance(trigger, BaseEventTrigger)
+
+
+def test_a_status_change_fires_once_with_old_and_new_and_an_ignored_field_fires_nothing(
+    focus_emulator: FocusEmulator, focus_conn: str
+) -> None:
+    def act() -> None:
+        focus_emulator.store.update_focus_area("fa-0001", {"description": "not watched"}, None)
+        focus_emulator.set_status("fa-0004", "AT_RISK")
+
+    events = asyncio.run(watch(make(fields=["status"]).run(), focus_emulator, act, expected=1))
+
+    assert len(events) == 1
+    event = events[0]
+    assert event["focus_area_id"] == "fa-0004"
+    assert event["changes"] == {"status": {"old": "PENDING", "new": "AT_RISK"}}
+    assert event["updated_at"].startswith(focus_emulator.store.focus_area("fa-0004")["updatedAt"][:19])  # type: ignore[index]
+    assert event["focus_area"]["status"] == "AT_RISK"
+
+
+def test_without_fields_every_change_fires_once(focus_emulator: FocusEmulator, focus_conn: str) -> None:
+    def act() -> None:
+        focus_emulator.store.update_focus_area("fa-0001", {"description": "changed"}, None)
+        focus_emulator.set_status("fa-0006", "ON_TRACK")
+
+    events = asyncio.run(watch(make().run(), focus_emulator, act, expected=2))
+
+    assert sorted(event["focus_area_id"] for event in events) == ["fa-0001", "fa-0006"]
+    assert all(event["changes"] is None for event in events)
+
+
+def test_external_ids_and_parent_filter(focus_emulator: FocusEmulator, focus_conn: str) -> None:
+    def act() -> None:
+        focus_emulator.set_status("fa-0003", "PAUSED")  # PRJ-001, not watched
+        focus_emulator.set_status("fa-0004", "PAUSED")  # PRJ-002
+        focus_emulator.set_status("fa-0001", "PAUSED")  # STRAT-001, not a child of fa-0002
+
+    trigger = make(parent_id="fa-0002", external_ids=["PRJ-002", "STRAT-001"], fields=["status"])
+    events = asyncio.run(watch(trigger.run(), focus_emulator, act, expected=1))
+
+    assert [event["focus_area_id"] for event in events] == ["fa-0004"]
+
+
+def test_after_a_restart_it_neither_replays_nor_misses(focus_emulator: FocusEmulator, focus_conn: str) -> None:
+    store = MemoryStateStore()
+    first = make(fields=["status"])
+    first.asset_state_store = store  # type: ignore[assignment]
+    before = asyncio.run(watch(first.run(), focus_emulator, lambda: focus_emulator.set_status("fa-0004", "AT_RISK"), 1))
+    saved = store.data[STATE_KEY]
+    focus_emulator.set_status("fa-0006", "COMPLETED")  # while no triggerer runs
+    focus_emulator.clear_requests()
+
+    second = make(fields=["status"])
+    second.asset_state_store = store  # type: ignore[assignment]
+    after = asyncio.run(watch(second.run(), focus_emulator, lambda: None, expected=1))
+
+    assert [e["focus_area_id"] for e in before] == ["fa-0004"]
+    assert [(e["focus_area_id"], e["changes"]) for e in after] == [
+        ("fa-0006", {"status": {"old": "OFF_TRACK", "new": "COMPLETED"}})
+    ]
+    assert saved["values"]["fa-0004"] == {"status": "AT_RISK"}
+    assert set(saved) == {"watermark", "recent", "values", "fields"}
+    # The restart caught up from the saved watermark (a walk with a since checks the sort order once), instead of
+    # a fresh baseline walk of every focus area (no since, no check).
+    first_calls = [r.query.get("sort") for r in focus_emulator.requests if r.path == "focus-areas"][:2]
+    assert first_calls == ["-updatedAt", "updatedAt"]
+
+
+def test_a_persistent_429_delays_the_sweep_and_the_watch_goes_on(
+    focus_emulator: FocusEmulator, focus_conn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = json.loads(focus_emulator.conn_env("focus_default")["AIRFLOW_CONN_FOCUS_DEFAULT"])
+    env["extra"] = json.dumps({"max_retries": 0})
+    monkeypatch.setenv("AIRFLOW_CONN_FOCUS_DEFAULT", json.dumps(env))
+
+    def act() -> None:
+        focus_emulator.faults.rate_limit(count=2, retry_after=0.3, path="focus-areas")
+        focus_emulator.set_status("fa-0005", "AT_RISK")
+
+    events = asyncio.run(watch(make(fields=["status"]).run(), focus_emulator, act, expected=1))
+
+    assert [event["focus_area_id"] for event in events] == ["fa-0005"]
+    assert sum(1 for r in focus_emulator.requests if r.status == 429) == 2
+
+
+def test_before_airflow_3_3_each_trigger_sweeps_alone() -> None:
+    # The triggerer shares a sweep only where BaseEventTrigger has shared streams (Airflow 3.3+); before, it calls
+    # run(), which sweeps on its own (the other tests drive run()).
+    has_shared_streams = hasattr(BaseEventTrigger, "shared_stream_key")
+    assert has_shared_streams == airflow_at_least("3.3")
+
+
+def test_triggers_of_one_sweep_share_it_and_each_applies_its_own_fields(
+    focus_emulator: FocusEmulator, focus_conn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not airflow_at_least("3.3"):  # no shared streams: the triggerer calls run() for each (the tests above)
+        assert not hasattr(BaseEventTrigger, "shared_stream_key")
+        return
+    from airflow.triggers.shared_stream import SharedStreamManager
+
+    opened: list[dict[str, Any]] = []
+    original = FocusAreaChangesTrigger.open_shared_stream.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[FocusAreaChangesTrigger], kwargs: dict[str, Any]) -> AsyncIterator[Any]:
+        opened.append(kwargs)
+        return original(cls, kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(FocusAreaChangesTrigger, "open_shared_stream", classmethod(counting))
+
+    status_watch = make(fields=["status"])
+    any_watch = make()
+    assert status_watch.shared_stream_key() == any_watch.shared_stream_key()
+    assert make(parent_id="fa-0002").shared_stream_key() != any_watch.shared_stream_key()
+
+    async def run_both() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        manager = SharedStreamManager()
+        key = status_watch.shared_stream_key()
+        streams = [
+            trigger.filter_shared_stream(manager.subscribe(trigger_id=number, trigger=trigger, key=key))
+            for number, trigger in enumerate((status_watch, any_watch))
+        ]
+        collected: list[list[dict[str, Any]]] = [[], []]
+
+        async def consume(index: int) -> None:
+            async for event in streams[index]:
+                collected[index].append(event.payload)
+
+        tasks = [asyncio.ensure_future(consume(index)) for index in (0, 1)]
+        try:
+            await until(lambda: sweeps(focus_emulator) >= 4)
+            focus_emulator.store.update_focus_area("fa-0001", {"description": "changed"}, None)
+            focus_emulator.set_status("fa-0004", "AT_RISK")
+            await until(lambda: len(collected[0]) >= 1 and len(collected[1]) >= 2)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for number in (0, 1):
+                await manager.unsubscribe(number, key)
+        return collected[0], collected[1]
+
+    status_events, any_events = asyncio.run(asyncio.wait_for(run_both(), 30))
+
+    assert [e["focus_area_id"] for e in status_events] == ["fa-0004"]
+    assert sorted(e["focus_area_id"] for e in any_events) == ["fa-0001", "fa-0004"]
+    assert len(opened) == 1  # one sweep loop for both triggers, not one each
