@@ -17,7 +17,7 @@ DIST = dist
 WHEEL = $(DIST)/airflow_provider_focus-$(VERSION)-py3-none-any.whl
 SDIST = $(DIST)/airflow_provider_focus-$(VERSION).tar.gz
 PACKAGE_SOURCES := pyproject.toml README.md Makefile \
-	$(shell find airflow_provider_focus tests example_dags scripts constraints docs -type f -not -path '*/__pycache__/*')
+	$(shell find airflow_provider_focus tests example_dags scripts constraints docs -type f -not -path '*/__pycache__/*' -not -path 'docs/_build/*')
 
 # The matrix: the whole suite runs on AIRFLOW_VERSION; the integration-level suite (example DAGs through
 # dag.test(), the real deployments: the deferrable sensor and the connection form through the API server, the
@@ -41,7 +41,7 @@ MATRIX_PYTEST_3.0.6 = -m integration --deselect tests/integration/test_secrets_n
 	--deselect tests/integration/test_connection_test_button.py::test_the_test_button_works_for_a_focus_connection_that_stores_its_port
 
 # test-airflow-X and check-wheel-X are not .PHONY (make looks no pattern rule up for those); they name no file.
-.PHONY: demo test lint typecheck pytest matrix dist check-dist bench emulator venv clean
+.PHONY: demo test lint typecheck pytest matrix dist check-dist bench emulator venv clean docs docs-strict
 # The matrix venvs are made by pattern rules: keep them (make would delete them as intermediate files).
 .PRECIOUS: .venv-airflow-%/.installed .venv-airflow-%/.wheel
 
@@ -63,8 +63,8 @@ venv: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(VENV)/bin/python scripts/demo.py
 
-## The whole suite: lint, type checks, the package's checks, every test on the newest Airflow, then the matrix.
-test: lint typecheck check-dist pytest check-wheel-$(AIRFLOW_VERSION) matrix
+## The whole suite: lint, type checks, the docs (warnings are errors), the package's checks, every test on the newest Airflow, then the matrix.
+test: lint typecheck docs-strict check-dist pytest check-wheel-$(AIRFLOW_VERSION) matrix
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -107,6 +107,19 @@ test-airflow-%: .venv-airflow-%/.wheel
 
 matrix: $(addprefix test-airflow-,$(MATRIX_VERSIONS))
 
+## The documentation site (Sphinx, MyST Markdown pages, autodoc reference) in docs/_build/html.
+# The docs extra goes into the newest Airflow's venv only (it needs Python 3.11+); the matrix venvs never get it.
+$(VENV)/.docs-installed: $(VENV)/.installed
+	$(VENV)/bin/pip install $(PIP_QUIET) -c $(CONSTRAINTS) -e '.[docs]'
+	touch $@
+
+docs: $(VENV)/.docs-installed
+	$(VENV)/bin/sphinx-build -q -b html $(SPHINX_OPTS) docs docs/_build/html
+
+# `make test` builds from scratch with warnings as errors: a broken link, reference or docstring fails CI.
+docs-strict:
+	$(MAKE) docs SPHINX_OPTS="-E -W --keep-going"
+
 ## Benchmarks run on demand and print ratios against a baseline measured in the same run.
 bench: $(VENV)/.installed
 	$(VENV)/bin/python -m benchmarks
@@ -116,4 +129,4 @@ emulator: $(VENV)/.installed
 	$(VENV)/bin/focus-emulator --port 8765 --seed demo
 
 clean:
-	rm -rf $(VENV) .venv-airflow-* $(DIST) .demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-airflow-* $(DIST) .demo .pytest_cache .mypy_cache .ruff_cache docs/_build

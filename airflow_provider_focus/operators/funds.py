@@ -64,11 +64,11 @@ class FocusImportCostItemsOperator(_FocusImportFundItemsOperator):
     """
     Bulk-upsert cost items in chunks; each is matched by ``costItemId`` or ``costItemExternalId``, else created.
 
-    A thin task around :meth:`FocusHook.import_cost_items <airflow_provider_focus.hooks.focus.FocusHook.
-    import_cost_items>`. Items the server rejects are collected into the report with their external id, index and
-    message; the other items are applied; an item repeating an earlier item's external id is not sent. Returns
-    ``{"created": [ids], "updated": [ids], "unchanged": 0, "failed": [{"externalId", "index", "error"}]}`` (also
-    pushed to XCom under ``report`` before the task fails because of failed items).
+    A thin task around :meth:`~airflow_provider_focus.hooks.focus.FocusHook.import_cost_items`. Items the server
+    rejects are collected into the report with their external id, index and message; the other items are applied; an
+    item repeating an earlier item's external id is not sent. Returns ``{"created": [ids], "updated": [ids],
+    "unchanged": 0, "failed": [{"externalId", "index", "error"}]}`` (also pushed to XCom under ``report`` before the
+    task fails because of failed items).
 
     :param items: the cost items: a list of dicts (or an XComArg resolving to one). (templated)
     :param input_path: instead of ``items``, a JSON Lines or CSV file (local path or object storage URL). (templated)

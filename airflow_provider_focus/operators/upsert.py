@@ -24,12 +24,12 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
     """
     Create or update focus areas matched by external id; fields that already match are left alone.
 
-    A thin task around :meth:`FocusHook.upsert_focus_areas <airflow_provider_focus.hooks.focus.FocusHook.
-    upsert_focus_areas>`, which a ``@task`` can call as well: a missing focus area is created, a differing one
-    patched (only the fields that differ), an equal one left alone, so a second run writes nothing. A blank value
-    (``None``, ``""``, an empty CSV cell) means "not given". Parents named by ``parent_key`` are written before
-    their children. A missing parent, a parent cycle, a repeated key or an API error fails that record only; the
-    others are applied. Up to ``max_in_flight`` writes run at the same time.
+    A thin task around :meth:`~airflow_provider_focus.hooks.focus.FocusHook.upsert_focus_areas`, which a ``@task``
+    can call as well: a missing focus area is created, a differing one patched (only the fields that differ), an
+    equal one left alone, so a second run writes nothing. A blank value (``None``, ``""``, an empty CSV cell) means
+    "not given". Parents named by ``parent_key`` are written before their children. A missing parent, a parent
+    cycle, a repeated key or an API error fails that record only; the others are applied. Up to ``max_in_flight``
+    writes run at the same time.
 
     Returns ``{"created": [ids], "updated": [ids], "unchanged": n, "failed": [{"externalId", "index", "error"}]}``,
     also pushed to XCom under the key ``report`` before the task fails because of failed records. A dry run
