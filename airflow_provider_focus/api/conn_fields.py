@@ -101,7 +101,7 @@ EXTRA_FIELDS: Final = (
     ExtraField(
         "timeout",
         "Timeout (seconds)",
-        "Seconds to wait for the API to connect and to answer (0.1 to 3600).",
+        "Seconds one attempt may take in all: connect, answer and body, the token request included (0.1 to 3600).",
         type="number",
         default=30,
         minimum=0.1,

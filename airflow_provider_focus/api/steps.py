@@ -126,7 +126,7 @@ class TransportFailure(Exception):
     """
     A request got no complete answer. It carries words, never the library's exception (which holds the request).
 
-    Build it with :func:`~airflow_provider_focus.api.errors.transport_failure` *outside* the ``except`` block that
+    Build it with :func:`~airflow_provider_focus.api.failures.classify` *outside* the ``except`` block that
     caught the library's exception, so that no ``__context__`` keeps the request either.
 
     :param kind: one of the kinds in :mod:`~airflow_provider_focus.api.errors`.
