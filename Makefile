@@ -41,13 +41,9 @@ MATRIX_PYTEST = -m integration
 # trigger code paths are the two there are (3.3+ keeps its state in the asset state store, older releases do not);
 # 3.1 and 3.2 take the floor's path.
 WATCHER_DEPLOYMENT = --deselect tests/integration/test_watcher_real_airflow.py
-# Before 3.3 the watcher's in-process tests (tests/triggers/test_changes.py) hung on 3.0.6 in the last run of the
-# session that added them (test_without_fields_every_change_fires_once); left out below 3.3 until that is understood
-# (see the open issue); the watcher's real deployment still runs on 3.0.6.
-OLD_WATCHER_TESTS = --ignore tests/triggers/test_changes.py
-MATRIX_PYTEST_3.2.2 = -m "integration and not dag_test" $(WATCHER_DEPLOYMENT) $(OLD_WATCHER_TESTS)
-MATRIX_PYTEST_3.1.8 = -m integration $(WATCHER_DEPLOYMENT) $(OLD_WATCHER_TESTS)
-MATRIX_PYTEST_3.0.6 = -m integration $(OLD_WATCHER_TESTS) --deselect tests/integration/test_secrets_never_leak.py \
+MATRIX_PYTEST_3.2.2 = -m "integration and not dag_test" $(WATCHER_DEPLOYMENT)
+MATRIX_PYTEST_3.1.8 = -m integration $(WATCHER_DEPLOYMENT)
+MATRIX_PYTEST_3.0.6 = -m integration --deselect tests/integration/test_secrets_never_leak.py \
 	--deselect tests/integration/test_connection_test_button.py::test_the_test_button_works_for_a_focus_connection_that_stores_its_port
 
 # test-airflow-X and check-wheel-X are not .PHONY (make looks no pattern rule up for those); they name no file.

@@ -2,8 +2,8 @@
 The async transport: moves a :class:`~airflow_provider_focus.api.steps.Send` over ``httpx`` and reads the answer.
 
 It follows no redirect (whatever the injected client is set to), reads at most ``max_bytes`` and ends the whole
-exchange at its deadline (``asyncio.wait_for``), even when the server trickles bytes. Everything else is decided
-in the core.
+exchange at its deadline (:func:`~airflow_provider_focus.api.deadline.within`), even when the server trickles
+bytes. Everything else is decided in the core.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import asyncio
 import httpx
 
 from airflow_provider_focus.api import errors
+from airflow_provider_focus.api.deadline import within
 from airflow_provider_focus.api.failures import classify
 from airflow_provider_focus.api.steps import Answer, Headers, Send, TransportFailure
 
@@ -39,7 +40,7 @@ class HttpxTransport:
         failure: TransportFailure | None = None
         remaining = max(0.001, request.remaining())
         try:
-            return await asyncio.wait_for(self._exchange(request, remaining), remaining)
+            return await within(self._exchange(request, remaining), remaining)
         except asyncio.TimeoutError:
             failure = TransportFailure(errors.TIMED_OUT, "no complete answer before the call's timeout")
         except (httpx.LocalProtocolError, httpx.UnsupportedProtocol, ValueError):

@@ -11,6 +11,7 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_focus.api import model
+from airflow_provider_focus.api.deadline import within
 from airflow_provider_focus.exceptions import FocusConfigError
 from airflow_provider_focus.hooks.focus import FocusHook
 from airflow_provider_focus.waiting import (
@@ -151,7 +152,7 @@ class FocusAreaStatusTrigger(BaseTrigger):
         remaining = self._remaining()
         if remaining is None:
             return await read
-        return await asyncio.wait_for(read, timeout=max(remaining, 0.0) + READ_GRACE_SECONDS)
+        return await within(read, max(remaining, 0.0) + READ_GRACE_SECONDS)
 
     def _remaining(self) -> float | None:
         return None if self.end_time is None else self.end_time - time.time()
