@@ -38,7 +38,7 @@ DEFAULT_TIMEOUT_SECONDS = float(EXTRA_FIELDS_BY_NAME["timeout"].default)
 DEFAULT_MAX_RETRIES = int(EXTRA_FIELDS_BY_NAME["max_retries"].default)
 DEFAULT_MAX_RETRY_WAIT_SECONDS = float(EXTRA_FIELDS_BY_NAME["max_retry_wait"].default)
 #: The largest response body read (32 MiB): a page of 100 focus areas is well under 1 MiB.
-DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+DEFAULT_MAX_RESPONSE_BYTES = int(EXTRA_FIELDS_BY_NAME["max_response_bytes"].default)
 
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
@@ -205,6 +205,9 @@ def read_connection(
         verify=parse_verify(extras.get("verify")),
         max_retries=int(parse_number(extras.get("max_retries"), EXTRA_FIELDS_BY_NAME["max_retries"])),
         max_retry_wait=float(parse_number(extras.get("max_retry_wait"), EXTRA_FIELDS_BY_NAME["max_retry_wait"])),
+        max_response_bytes=int(
+            parse_number(extras.get("max_response_bytes"), EXTRA_FIELDS_BY_NAME["max_response_bytes"])
+        ),
     )
     api_field = "base_url" if base_url else ("cloud_id" if cloud_id else "host")
     warnings = extras.unknown_key_warnings() + _destination_warnings(config, api_field=api_field)
@@ -607,10 +610,15 @@ def parse_number(value: Any, extra: ExtraField) -> float | int:
     if not (math.isfinite(number) and low <= number <= high and (number.is_integer() or not integral)):
         what = "a whole number" if integral else "a positive number of seconds"
         raise FocusConfigError(
-            f"The Focus connection's extra {extra.name!r} must be {what} from {low:g} to {high:g}, "
+            f"The Focus connection's extra {extra.name!r} must be {what} from {_bound(low)} to {_bound(high)}, "
             f"e.g. {extra.default}."
         )
     return int(number) if integral else number
+
+
+def _bound(number: float) -> str:
+    """Spell a bound as the form shows it: ``65536``, ``0.1``, never ``6.5536e+04``."""
+    return str(int(number)) if math.isfinite(number) and float(number).is_integer() else f"{number:g}"
 
 
 def _credential(value: str | None, field: str) -> str | None:

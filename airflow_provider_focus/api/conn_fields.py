@@ -126,6 +126,16 @@ EXTRA_FIELDS: Final = (
         maximum=3600,
     ),
     ExtraField(
+        "max_response_bytes",
+        "Max response size (bytes)",
+        "The largest answer body read, in bytes; a larger one is an error and is never read into memory "
+        "(65536 to 1073741824; default 33554432, 32 MiB).",
+        type="integer",
+        default=32 * 1024 * 1024,
+        minimum=64 * 1024,
+        maximum=1024 * 1024 * 1024,
+    ),
+    ExtraField(
         "verify",
         "Verify TLS",
         "true (default), false, or the path of a CA bundle (a PEM file).",

@@ -323,6 +323,9 @@ def test_verify_must_name_a_pem_file(tmp_path):
         ("max_retries", False),
         ("max_retry_wait", 1e12),
         ("max_retry_wait", 0),
+        ("max_response_bytes", 10),
+        ("max_response_bytes", 2**40),
+        ("max_response_bytes", 1500000.5),
     ],
 )
 def test_absurd_numbers_are_refused_naming_the_field_and_bounds(field, value):

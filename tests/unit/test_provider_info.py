@@ -127,9 +127,14 @@ def test_every_extra_the_parser_reads_is_a_form_field_and_vice_versa():
     assert {key for key in extras.asked if key.startswith(prefix)} == {prefix + name for name in read}
 
 
+def spell(number: float) -> str:
+    """A bound as the form's description and the parser's message write it: 65536, 0.1."""
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
 def test_the_form_offers_only_bounds_the_parser_accepts_and_the_parser_refuses_beyond_them():
     numeric = {name: field for name, field in _form()["conn-fields"].items() if "minimum" in field["schema"]}
-    assert set(numeric) == {"timeout", "max_retries", "max_retry_wait"}
+    assert set(numeric) == {"timeout", "max_retries", "max_retry_wait", "max_response_bytes"}
     for name, field in numeric.items():
         schema = field["schema"]
         low, high = schema["minimum"], schema["maximum"]
@@ -137,10 +142,10 @@ def test_the_form_offers_only_bounds_the_parser_accepts_and_the_parser_refuses_b
         assert getattr(_parse(**{name: high}), name) == high
         step = 1 if "integer" in schema["type"] else low / 10
         for outside in (low - step, high + step):
-            with pytest.raises(FocusConfigError, match=f"'{name}' must be .* from {low:g} to {high:g}"):
+            with pytest.raises(FocusConfigError, match=rf"'{name}' must be .* from {spell(low)} to {spell(high)}, "):
                 _parse(**{name: outside})
         assert getattr(_parse(), name) == schema["default"]  # the form's default is the parser's
-        assert f"({low:g} to {high:g})" in field["description"]
+        assert f"({spell(low)} to {spell(high)}" in field["description"]
 
 
 def test_the_form_rejects_what_the_parser_refuses_for_timeout_zero():
@@ -255,11 +260,13 @@ def test_the_hooks_widgets_carry_the_declarative_forms_labels_descriptions_choic
         assert param["value"] == (default if default is None or "integer" in field["schema"]["type"] else str(default))
         if param["value"] is not None:
             _parse(**{name: param["value"]})  # the form's default parses
-    max_retries = widgets["max_retries"]
-    assert max_retries.field_class is fab_as_airflow_mocks_it.MockIntegerField
-    assert max_retries.param.dump()["schema"]["type"] == ["integer", "null"]
-    bounds = declared["max_retries"]["schema"]
-    assert _NumberRange.made == [(bounds["minimum"], bounds["maximum"])]
+    integers = [name for name, field in declared.items() if "integer" in field["schema"]["type"]]
+    assert integers == ["max_retries", "max_response_bytes"]
+    for name in integers:
+        assert widgets[name].field_class is fab_as_airflow_mocks_it.MockIntegerField
+        assert widgets[name].param.dump()["schema"]["type"] == ["integer", "null"]
+    bounds = [declared[name]["schema"] for name in integers]
+    assert _NumberRange.made == [(b["minimum"], b["maximum"]) for b in bounds]
 
 
 def test_the_hooks_widgets_are_empty_without_fab(monkeypatch):
