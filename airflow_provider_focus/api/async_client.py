@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from airflow_provider_focus.api.auth import TokenSource, static_authorization
+from airflow_provider_focus.api.auth import TokenSource
 from airflow_provider_focus.api.calls import EXPECT_ANY, USER_AGENT_PRODUCT, Call
 from airflow_provider_focus.api.config import FocusClientConfig
 from airflow_provider_focus.api.core import CURRENT_BUDGET, Core
@@ -69,20 +69,9 @@ class AsyncFocusClient:
         self.transport = HttpxTransport(self.http)
         self._secret_sink = secret_sink
         self._unmasked: list[str] = []
-        authorization = static_authorization(config, secret_sink=self._unmasked.append)
+        self.core = Core.for_config(config, user_agent=USER_AGENT, secret_sink=self._unmasked.append)
         #: The client-credentials token source (``None`` for Basic or a static bearer token).
-        self.auth: TokenSource | None = (
-            None
-            if authorization is not None
-            else TokenSource(
-                config.login or "",
-                config.password or "",
-                token_url=config.token_url,
-                user_agent=USER_AGENT,
-                max_bytes=config.max_response_bytes,
-            )
-        )
-        self.core = Core(config, user_agent=USER_AGENT, authorization=authorization, tokens=self.auth)
+        self.auth: TokenSource | None = self.core.tokens
         self.retry_policy = self.core.retry_policy
         self._token_lock: asyncio.Lock | None = None
         self._sleep = sleep

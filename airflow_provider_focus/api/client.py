@@ -15,7 +15,7 @@ from urllib.parse import quote
 import requests
 
 from airflow_provider_focus.api import model
-from airflow_provider_focus.api.auth import SecretSink, TokenSource, static_authorization
+from airflow_provider_focus.api.auth import SecretSink, TokenSource
 from airflow_provider_focus.api.calls import EXPECT_ANY, EXPECT_CREATED, USER_AGENT_PRODUCT, Call
 from airflow_provider_focus.api.config import AuthType, FocusClientConfig
 from airflow_provider_focus.api.core import CURRENT_BUDGET, Core
@@ -79,20 +79,9 @@ class FocusClient:
         self.session = session if session is not None else requests.Session()
         self.transport = RequestsTransport(self.session, verify=config.verify)
         self._secret_sink = secret_sink
-        authorization = static_authorization(config, secret_sink=secret_sink)
+        self.core = Core.for_config(config, user_agent=USER_AGENT, secret_sink=secret_sink)
         #: The client-credentials token source (``None`` for Basic or a static bearer token).
-        self.auth: TokenSource | None = (
-            None
-            if authorization is not None
-            else TokenSource(
-                config.login or "",
-                config.password or "",
-                token_url=config.token_url,
-                user_agent=USER_AGENT,
-                max_bytes=config.max_response_bytes,
-            )
-        )
-        self.core = Core(config, user_agent=USER_AGENT, authorization=authorization, tokens=self.auth)
+        self.auth: TokenSource | None = self.core.tokens
         self.retry_policy = self.core.retry_policy
         self._token_lock = threading.Lock()
         self._sleep = sleep

@@ -21,7 +21,7 @@ from typing import Any
 import tenacity
 
 from airflow_provider_focus.api import errors
-from airflow_provider_focus.api.auth import TokenSource
+from airflow_provider_focus.api.auth import SecretSink, TokenSource, static_authorization
 from airflow_provider_focus.api.calls import Call, log_retry, summary
 from airflow_provider_focus.api.config import FocusClientConfig
 from airflow_provider_focus.api.retry import RetryPolicy
@@ -76,6 +76,29 @@ class Core:
         self.authorization = authorization
         self.tokens = tokens
         self.retry_policy = RetryPolicy(max_retries=config.max_retries, max_wait=config.max_retry_wait)
+
+    @classmethod
+    def for_config(cls, config: FocusClientConfig, *, user_agent: str, secret_sink: SecretSink) -> Core:
+        """
+        Build the core of a client: a static ``Authorization`` (Basic, bearer) or a client-credentials token source.
+
+        :param config: the validated configuration.
+        :param user_agent: the ``User-Agent`` header (names the HTTP library).
+        :param secret_sink: receives the static credential's derived form (the Basic value) for masking.
+        """
+        authorization = static_authorization(config, secret_sink=secret_sink)
+        tokens = (
+            None
+            if authorization is not None
+            else TokenSource(
+                config.login or "",
+                config.password or "",
+                token_url=config.token_url,
+                user_agent=user_agent,
+                max_bytes=config.max_response_bytes,
+            )
+        )
+        return cls(config, user_agent=user_agent, authorization=authorization, tokens=tokens)
 
     @property
     def refreshable(self) -> bool:
