@@ -189,3 +189,54 @@ def close_without_answer() -> Behaviour:
 def redirect(status: int, location: str | None) -> Behaviour:
     """Answer a 3xx pointing at ``location`` (none when ``None``)."""
     return answer(status, b"", {"Location": location} if location is not None else {})
+
+
+@contextlib.contextmanager
+def tls_trickle_server(every: float = 0.05) -> Iterator[Rogue]:
+    """
+    A server that takes the TLS ClientHello and answers with a handshake record trickled one byte at a time.
+
+    The record announces 16 KiB, so a client bounded only per socket read would wait about ``16384 * every``
+    seconds per attempt. ``seen`` stays empty (no HTTP request is ever read); ``url`` is ``http://``: put
+    ``https://`` in front of the host yourself.
+    """
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    listener.settimeout(0.05)
+    server = Rogue(port=listener.getsockname()[1], behave=lambda _conn, _seen: None)
+    stop = threading.Event()
+    connections: list[socket.socket] = []
+
+    def handle(conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)  # the ClientHello
+                conn.sendall(b"\x16\x03\x03\x40\x00")  # a handshake record of 16 KiB follows ...
+                while not stop.is_set():
+                    time.sleep(every)
+                    conn.sendall(b"\x00")  # ... one byte at a time
+            except OSError:
+                return
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            connections.append(conn)
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
+    try:
+        yield server
+    finally:
+        stop.set()
+        acceptor.join(2)
+        listener.close()
+        for conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)

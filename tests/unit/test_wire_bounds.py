@@ -134,6 +134,27 @@ def test_a_trickling_or_stalled_server_cannot_hold_a_call_past_its_bound(transpo
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_trickling_tls_handshake_cannot_hold_a_call_past_its_bound(transport):
+    # The handshake happens before the request is written: the deadline must already watch the new socket.
+    with rogue.tls_trickle_server(every=0.05) as server:
+        https_root = f"https://127.0.0.1:{server.port}/v1"
+        config = FocusClientConfig.from_connection_fields(
+            host=None,
+            login=EMAIL,
+            password=API_TOKEN,
+            extra={"base_url": https_root, "timeout": 0.5, "max_retries": 1},
+        )
+        started = time.monotonic()
+        with pytest.raises(FocusConnectionError) as excinfo:
+            call(transport, config)
+        elapsed = time.monotonic() - started
+    # two attempts of 0.5 s; bounded per read only, one attempt would last 16384 x 0.05 s
+    assert elapsed < (1 + 1) * 0.5 + 2.0
+    assert excinfo.value.timed_out
+    assert_no_secret(excinfo.value)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
 def test_the_token_fetch_counts_against_the_attempt_deadline(transport):
     def behave(conn: socket.socket, seen: rogue.Seen) -> None:
         if seen.path.startswith("/oauth/token"):
