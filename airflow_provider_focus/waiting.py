@@ -24,6 +24,9 @@ TIMEOUT = "timeout"
 #: A target status that any status matches: the wait ends as soon as the focus area exists.
 ANY_STATUS = "*"
 
+#: A read in flight when a wait's deadline passes gets this many seconds more before it is cut short.
+READ_GRACE_SECONDS = 10.0
+
 
 def describe_focus_area(focus_area_id: Any, external_id: Any) -> str:
     """

@@ -15,6 +15,8 @@ from typing import Any, Final
 
 #: Connection type of the provider; also the infix of legacy ``extra__<conn_type>__<field>`` keys.
 CONN_TYPE: Final = "atlassian_focus"
+#: The connection id hooks, operators, sensors and triggers use unless told otherwise.
+DEFAULT_CONN_ID: Final = "focus_default"
 
 EXAMPLE_SITE: Final = "acme.atlassian.net"
 EXAMPLE_CLOUD_ID: Final = "a436116f-02ce-4520-8fbb-7301462a1674"

@@ -17,6 +17,7 @@ from airflow.providers.common.compat.sdk import BaseHook
 from airflow_provider_focus._compat import aextra_dejson, aget_connection, amask_secret, mask_secret
 from airflow_provider_focus.api import expect, model
 from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site, read_connection
+from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
 from airflow_provider_focus.exceptions import (
     FocusAuthError,
     FocusConfigError,
@@ -25,21 +26,14 @@ from airflow_provider_focus.exceptions import (
 )
 from airflow_provider_focus.hooks.connection_form import connection_form_widgets, ui_field_behaviour
 from airflow_provider_focus.services import operations
-from airflow_provider_focus.services.changes import DEFAULT_OVERLAP, ChangeFeed, FocusAreaChange
-from airflow_provider_focus.services.fund_imports import (
-    BENEFIT_ITEMS,
-    COST_ITEMS,
+from airflow_provider_focus.services.options import (
     DEFAULT_CHUNK_SIZE,
-    import_fund_items,
-)
-from airflow_provider_focus.services.report import FundImportReport, UpsertReport
-from airflow_provider_focus.services.upsert import (
     DEFAULT_LOG_EVERY,
     DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
     DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_OVERLAP,
     DEFAULT_PARENT_KEY,
     DEFAULT_SCAN_THRESHOLD,
-    upsert_focus_areas,
 )
 
 if TYPE_CHECKING:
@@ -48,9 +42,12 @@ if TYPE_CHECKING:
 
     from airflow_provider_focus.api.async_client import AsyncFocusClient
     from airflow_provider_focus.api.client import FocusClient
+    from airflow_provider_focus.services.changes import ChangeFeed, FocusAreaChange
+    from airflow_provider_focus.services.report import FundImportReport, UpsertReport
 
 # The HTTP libraries (requests, urllib3, httpx) are imported when a hook first talks to Focus, never when a DAG
-# file imports an operator, a sensor or a trigger: the clients are imported inside the methods that use them.
+# file imports an operator, a sensor or a trigger: the clients, and the services (upsert, fund imports, change
+# feed), are imported inside the methods that use them.
 _ASYNC_CLIENT_MODULE = "airflow_provider_focus.api.async_client"
 
 JsonDict = dict[str, Any]
@@ -68,7 +65,7 @@ class FocusHook(BaseHook):
     """
 
     conn_name_attr = "focus_conn_id"
-    default_conn_name = "focus_default"
+    default_conn_name = DEFAULT_CONN_ID
     conn_type = CONN_TYPE
     hook_name = "Atlassian Focus"
 
@@ -448,6 +445,8 @@ class FocusHook(BaseHook):
         :param max_consecutive_rate_limits: stop after this many records in a row lost to rate limiting.
         :param log_every: log progress every this many records.
         """
+        from airflow_provider_focus.services.upsert import upsert_focus_areas
+
         return upsert_focus_areas(
             self.client,
             records,
@@ -531,6 +530,8 @@ class FocusHook(BaseHook):
         :param items: the cost items (any iterable: read one at a time).
         :param chunk_size: items per bulk call.
         """
+        from airflow_provider_focus.services.fund_imports import COST_ITEMS, import_fund_items
+
         return import_fund_items(self.client, COST_ITEMS, items, chunk_size=chunk_size)
 
     def bulk_import_cost_items(self, items: Iterable[Mapping[str, Any]]) -> JsonDict:
@@ -542,6 +543,8 @@ class FocusHook(BaseHook):
 
         :param items: the cost items.
         """
+        from airflow_provider_focus.services.fund_imports import COST_ITEMS
+
         keys = (COST_ITEMS.id_field, COST_ITEMS.external_id_field)
         return operations.bulk_import(self.client, COST_ITEMS.bulk_path, items, keys)
 
@@ -585,6 +588,8 @@ class FocusHook(BaseHook):
         :param items: the benefit items (any iterable: read one at a time).
         :param chunk_size: items per bulk call.
         """
+        from airflow_provider_focus.services.fund_imports import BENEFIT_ITEMS, import_fund_items
+
         return import_fund_items(self.client, BENEFIT_ITEMS, items, chunk_size=chunk_size)
 
     def bulk_import_benefit_items(self, items: Iterable[Mapping[str, Any]]) -> JsonDict:
@@ -593,6 +598,8 @@ class FocusHook(BaseHook):
 
         :param items: the benefit items.
         """
+        from airflow_provider_focus.services.fund_imports import BENEFIT_ITEMS
+
         keys = (BENEFIT_ITEMS.id_field, BENEFIT_ITEMS.external_id_field)
         return operations.bulk_import(self.client, BENEFIT_ITEMS.bulk_path, items, keys)
 
@@ -762,6 +769,8 @@ def _change_feed(
     overlap: float | timedelta | None,
     page_size: int | None,
 ) -> ChangeFeed:
+    from airflow_provider_focus.services.changes import ChangeFeed
+
     if overlap is None:
         window = DEFAULT_OVERLAP
     elif isinstance(overlap, timedelta):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import BaseOperator
+
+from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
 
 # The argument checks moved to a module sensors and triggers share; operators keep importing them from here.
 from airflow_provider_focus.arguments import (  # noqa: F401
@@ -19,7 +21,9 @@ from airflow_provider_focus.arguments import (  # noqa: F401
     require_text,
 )
 from airflow_provider_focus.exceptions import FocusPartialFailure as FocusPartialFailure  # its old home
-from airflow_provider_focus.hooks.focus import FocusHook
+
+if TYPE_CHECKING:
+    from airflow_provider_focus.hooks.focus import FocusHook
 
 
 class FocusBaseOperator(BaseOperator):
@@ -32,11 +36,13 @@ class FocusBaseOperator(BaseOperator):
     template_fields: Sequence[str] = ("focus_conn_id",)
     ui_color = "#e9f2ff"
 
-    def __init__(self, *, focus_conn_id: str = FocusHook.default_conn_name, **kwargs: Any) -> None:
+    def __init__(self, *, focus_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.focus_conn_id = focus_conn_id
 
     @cached_property
     def hook(self) -> FocusHook:
         """The hook, created at first use (never in ``__init__``)."""
+        from airflow_provider_focus.hooks.focus import FocusHook  # at run time: a DAG file needs no hook
+
         return FocusHook(focus_conn_id=self.focus_conn_id)

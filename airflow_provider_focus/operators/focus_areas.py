@@ -18,7 +18,6 @@ from airflow_provider_focus.operators.base import (
     require_mapping,
     require_text,
 )
-from airflow_provider_focus.services.changes import iso, to_datetime, updated_at_of
 
 if TYPE_CHECKING:
     import pendulum
@@ -106,6 +105,8 @@ class FocusListFocusAreasOperator(FocusListOperatorBase):
         """Return the items (or ``{"path", "count"}``); with ``updated_since``, push the new watermark too."""
         if self.updated_since is None:
             return super().execute(context)
+        from airflow_provider_focus.services.changes import iso, to_datetime  # at run time, not at parse time
+
         self._watermark = to_datetime(self._since(), what="updated_since")
         if self._watermark is None:
             self.log.info("updated_since is empty: a full load")
@@ -124,6 +125,8 @@ class FocusListFocusAreasOperator(FocusListOperatorBase):
         return None if since in ("", "None", "null") else since
 
     def _tracking(self, items: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        from airflow_provider_focus.services.changes import updated_at_of
+
         for item in items:
             try:
                 updated_at = updated_at_of(item)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_focus.exceptions import FocusNotFoundError
 from airflow_provider_focus.operators._batch import FocusBatchOperator
 from airflow_provider_focus.operators.base import FocusBaseOperator, require_positive_int, require_text
-from airflow_provider_focus.services.fund_imports import DEFAULT_CHUNK_SIZE
+from airflow_provider_focus.services.options import DEFAULT_CHUNK_SIZE
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
 from airflow_provider_focus.operators._batch import FocusBatchOperator
-from airflow_provider_focus.services.upsert import (
+from airflow_provider_focus.services.options import (
     DEFAULT_LOG_EVERY,
     DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
     DEFAULT_MAX_IN_FLIGHT,

@@ -16,15 +16,15 @@ from airflow.providers.common.compat.sdk import (
 )
 
 from airflow_provider_focus.api import model
+from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
 from airflow_provider_focus.arguments import is_template, require_text
 from airflow_provider_focus.exceptions import FocusAreaStatusError, FocusConfigError, FocusError, FocusWaitError
-from airflow_provider_focus.hooks.focus import FocusHook
 from airflow_provider_focus.links import FOCUS_AREA_ID_ATTR, FocusAreaLink
-from airflow_provider_focus.triggers.focus import READ_GRACE_SECONDS, FocusAreaStatusTrigger
 from airflow_provider_focus.waiting import (
     ANY_STATUS,
     ERROR,
     FAILURE,
+    READ_GRACE_SECONDS,
     SUCCESS,
     TIMEOUT,
     ChangeLog,
@@ -39,6 +39,8 @@ from airflow_provider_focus.waiting import (
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
+
+    from airflow_provider_focus.hooks.focus import FocusHook
 
 
 #: Seconds between two reads of the focus area when neither ``poll_interval`` nor ``poke_interval`` is given.
@@ -93,7 +95,7 @@ class FocusAreaStatusSensor(BaseSensorOperator):
         external_id: str | None = None,
         target_statuses: Sequence[str] = ("COMPLETED",),
         failure_statuses: Sequence[str] = ("CANCELLED",),
-        focus_conn_id: str = FocusHook.default_conn_name,
+        focus_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poll_interval: float | timedelta | None = None,
         **kwargs: Any,
@@ -123,6 +125,8 @@ class FocusAreaStatusSensor(BaseSensorOperator):
     @cached_property
     def hook(self) -> FocusHook:
         """The hook, created at first use (never in ``__init__``)."""
+        from airflow_provider_focus.hooks.focus import FocusHook  # at run time: a DAG file needs no hook
+
         return FocusHook(focus_conn_id=self.focus_conn_id)
 
     @cached_property
@@ -204,6 +208,9 @@ class FocusAreaStatusSensor(BaseSensorOperator):
         if self.execution_timeout is not None:
             limit = min(limit, self.execution_timeout)
         started_at = getattr(self, "_started_at", None) or time.time()
+        # imported when a wait defers, not when a DAG file is parsed (it imports Airflow's trigger machinery)
+        from airflow_provider_focus.triggers.focus import FocusAreaStatusTrigger
+
         self.defer(
             trigger=FocusAreaStatusTrigger(
                 focus_conn_id=self.focus_conn_id,

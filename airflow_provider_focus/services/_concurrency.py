@@ -16,9 +16,6 @@ log = logging.getLogger(__name__)
 
 Tag = TypeVar("Tag")
 
-#: The most calls one batch may have in flight (a courtesy to the API, whose rate limits are per site).
-MAX_IN_FLIGHT_LIMIT = 32
-
 
 @dataclass
 class Outcome(Generic[Tag]):

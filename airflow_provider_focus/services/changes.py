@@ -27,11 +27,10 @@ import pendulum
 from airflow_provider_focus.api import model
 from airflow_provider_focus.api.pages import Pager
 from airflow_provider_focus.exceptions import BODY_EXCERPT_CHARS, FocusConfigError, FocusResponseError
+from airflow_provider_focus.services.options import DEFAULT_OVERLAP
 
 log = logging.getLogger(__name__)
 
-#: How far behind its watermark a walk looks ([MODEL] ``CHANGE_FEED_OVERLAP_SECONDS``).
-DEFAULT_OVERLAP = dt.timedelta(seconds=model.CHANGE_FEED_OVERLAP_SECONDS)
 JsonDict = dict[str, Any]
 
 

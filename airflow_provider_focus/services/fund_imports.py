@@ -16,15 +16,13 @@ from airflow_provider_focus.api import model
 from airflow_provider_focus.api.bodies import unencodable
 from airflow_provider_focus.exceptions import FocusAuthError, FocusConfigError, FocusError
 from airflow_provider_focus.services import operations
+from airflow_provider_focus.services.options import DEFAULT_CHUNK_SIZE
 from airflow_provider_focus.services.report import FundImportReport
 
 if TYPE_CHECKING:
     from airflow_provider_focus.api.client import FocusClient
 
 log = logging.getLogger(__name__)
-
-#: Items sent per bulk call unless told otherwise.
-DEFAULT_CHUNK_SIZE = 100
 
 
 @dataclass(frozen=True)

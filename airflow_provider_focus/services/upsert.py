@@ -21,8 +21,16 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_focus.api import model
 from airflow_provider_focus.exceptions import FocusAuthError, FocusConfigError, FocusError, FocusRateLimitError
 from airflow_provider_focus.services import operations
-from airflow_provider_focus.services._concurrency import MAX_IN_FLIGHT_LIMIT, BoundedRunner, Outcome, widen_pool
+from airflow_provider_focus.services._concurrency import BoundedRunner, Outcome, widen_pool
 from airflow_provider_focus.services._diff import changed_fields, cycle_message, desired_fields, is_blank, type_conflict
+from airflow_provider_focus.services.options import (
+    DEFAULT_LOG_EVERY,
+    DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
+    DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_PARENT_KEY,
+    DEFAULT_SCAN_THRESHOLD,
+    UpsertOptions,
+)
 from airflow_provider_focus.services.report import UpsertReport
 
 if TYPE_CHECKING:
@@ -30,49 +38,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Record field that names a parent by its external id.
-DEFAULT_PARENT_KEY = "parentExternalId"
-#: With this many records or more, existing focus areas are indexed by one paginated scan; below, looked up by key.
-DEFAULT_SCAN_THRESHOLD = 25
-#: Stop after this many records in a row failed with a rate limit that outlived every retry.
-DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS = 3
-#: Writes of one run in flight at the same time.
-DEFAULT_MAX_IN_FLIGHT = 4
-#: Log progress every this many records.
-DEFAULT_LOG_EVERY = 100
 #: Placeholder id of a focus area a dry run would create.
 DRY_RUN_ID = "(new:{external_id})"
-
-
-@dataclass(frozen=True)
-class UpsertOptions:
-    """
-    How an upsert runs; see :func:`upsert_focus_areas` for each field.
-
-    :raises FocusConfigError: for a value that cannot work, naming the argument.
-    """
-
-    key: str = model.FIELD_EXTERNAL_ID
-    parent_key: str = DEFAULT_PARENT_KEY
-    dry_run: bool = False
-    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
-    scan_threshold: int = DEFAULT_SCAN_THRESHOLD
-    max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS
-    log_every: int = DEFAULT_LOG_EVERY
-
-    def __post_init__(self) -> None:
-        for name in ("key", "parent_key"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value.strip():
-                raise FocusConfigError(f"{name} must be a non-empty string, got {value!r}.")
-        if self.key == self.parent_key:
-            raise FocusConfigError("key and parent_key must be different fields.")
-        for name in ("max_in_flight", "scan_threshold", "max_consecutive_rate_limits", "log_every"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise FocusConfigError(f"{name} must be a positive integer, got {value!r}.")
-        if self.max_in_flight > MAX_IN_FLIGHT_LIMIT:
-            raise FocusConfigError(f"max_in_flight must be at most {MAX_IN_FLIGHT_LIMIT}, got {self.max_in_flight}.")
 
 
 def upsert_focus_areas(

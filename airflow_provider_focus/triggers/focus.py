@@ -17,6 +17,7 @@ from airflow_provider_focus.hooks.focus import FocusHook
 from airflow_provider_focus.waiting import (
     ANY_STATUS,
     ERROR,
+    READ_GRACE_SECONDS,
     SUCCESS,
     TIMEOUT,
     ChangeLog,
@@ -27,9 +28,6 @@ from airflow_provider_focus.waiting import (
     status_message,
     waiting_can_cure,
 )
-
-#: A read in flight when the deadline passes gets this many seconds more before it is cut short.
-READ_GRACE_SECONDS = 10.0
 
 
 class FocusAreaStatusTrigger(BaseTrigger):

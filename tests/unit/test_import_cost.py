@@ -71,3 +71,37 @@ def test_importing_operators_sensors_and_triggers_loads_no_http_library_and_the_
 
     # The libraries arrive when a hook first builds its client.
     assert {"requests", "urllib3", "airflow_provider_focus.api.client"} <= talking
+
+
+_OPERATORS_AND_SENSORS_PROBE = """
+import json, sys
+import airflow.sdk
+import airflow_provider_focus.operators.focus
+import airflow_provider_focus.sensors.focus
+print(json.dumps(sorted(sys.modules)))
+"""
+
+#: What operators and sensors need only when a task runs: the hook, the connection parser, the services, the
+#: trigger (a deferring sensor imports it) and Airflow's trigger machinery.
+RUN_TIME_ONLY = (
+    "airflow_provider_focus.hooks.focus",
+    "airflow_provider_focus.api.config",
+    "airflow_provider_focus.services.upsert",
+    "airflow_provider_focus.services.fund_imports",
+    "airflow_provider_focus.services.changes",
+    "airflow_provider_focus.triggers.focus",
+    "airflow.triggers.base",
+)
+
+
+def test_a_dag_file_with_operators_and_sensors_imports_no_hook_service_or_trigger():
+    done = subprocess.run(
+        [sys.executable, "-c", _OPERATORS_AND_SENSORS_PROBE],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert not loaded & set(RUN_TIME_ONLY)

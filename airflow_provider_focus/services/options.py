@@ -1,0 +1,62 @@
+"""
+The services' defaults and options, in a module that imports nothing heavy.
+
+Operators and the hook show the defaults in their signatures and check the options when a DAG file is parsed;
+keeping them here lets a DAG file import an operator without importing the services it needs only when a task runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from airflow_provider_focus.api import model
+from airflow_provider_focus.exceptions import FocusConfigError
+
+#: Record field that names a parent by its external id.
+DEFAULT_PARENT_KEY = "parentExternalId"
+#: With this many records or more, existing focus areas are indexed by one paginated scan; below, looked up by key.
+DEFAULT_SCAN_THRESHOLD = 25
+#: Stop after this many records in a row failed with a rate limit that outlived every retry.
+DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS = 3
+#: Writes of one run in flight at the same time.
+DEFAULT_MAX_IN_FLIGHT = 4
+#: The most calls one batch may have in flight (a courtesy to the API, whose rate limits are per site).
+MAX_IN_FLIGHT_LIMIT = 32
+#: Log progress every this many records.
+DEFAULT_LOG_EVERY = 100
+#: Fund items sent per bulk call unless told otherwise.
+DEFAULT_CHUNK_SIZE = 100
+#: How far behind its watermark a change-feed walk looks ([MODEL] ``CHANGE_FEED_OVERLAP_SECONDS``).
+DEFAULT_OVERLAP = dt.timedelta(seconds=model.CHANGE_FEED_OVERLAP_SECONDS)
+
+
+@dataclass(frozen=True)
+class UpsertOptions:
+    """
+    How an upsert runs; see :func:`~airflow_provider_focus.services.upsert.upsert_focus_areas` for each field.
+
+    :raises FocusConfigError: for a value that cannot work, naming the argument.
+    """
+
+    key: str = model.FIELD_EXTERNAL_ID
+    parent_key: str = DEFAULT_PARENT_KEY
+    dry_run: bool = False
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    scan_threshold: int = DEFAULT_SCAN_THRESHOLD
+    max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS
+    log_every: int = DEFAULT_LOG_EVERY
+
+    def __post_init__(self) -> None:
+        for name in ("key", "parent_key"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise FocusConfigError(f"{name} must be a non-empty string, got {value!r}.")
+        if self.key == self.parent_key:
+            raise FocusConfigError("key and parent_key must be different fields.")
+        for name in ("max_in_flight", "scan_threshold", "max_consecutive_rate_limits", "log_every"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise FocusConfigError(f"{name} must be a positive integer, got {value!r}.")
+        if self.max_in_flight > MAX_IN_FLIGHT_LIMIT:
+            raise FocusConfigError(f"max_in_flight must be at most {MAX_IN_FLIGHT_LIMIT}, got {self.max_in_flight}.")
