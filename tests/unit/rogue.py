@@ -60,26 +60,20 @@ def _read_request(conn: socket.socket) -> Seen | None:
 
 
 @contextlib.contextmanager
-def rogue_server(behave: Behaviour) -> Iterator[Rogue]:
-    """Run a rogue server on 127.0.0.1 until the block ends; connections still open are closed then."""
+def _listening(serve: Callable[[socket.socket, threading.Event], None]) -> Iterator[int]:
+    """Accept connections on 127.0.0.1, each served by ``serve`` in a thread, until the block ends; yield the port."""
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
     listener.settimeout(0.05)
-    server = Rogue(port=listener.getsockname()[1], behave=behave)
     stop = threading.Event()
     open_conns: list[socket.socket] = []
 
     def handle(conn: socket.socket) -> None:
         with conn:
             try:
-                while not stop.is_set():
-                    seen = _read_request(conn)
-                    if seen is None:
-                        return
-                    server.seen.append(seen)
-                    server.behave(conn, seen)
+                serve(conn, stop)
             except OSError:
                 return
 
@@ -95,7 +89,7 @@ def rogue_server(behave: Behaviour) -> Iterator[Rogue]:
     acceptor = threading.Thread(target=accept, daemon=True)
     acceptor.start()
     try:
-        yield server
+        yield listener.getsockname()[1]
     finally:
         stop.set()
         acceptor.join(2)
@@ -103,6 +97,24 @@ def rogue_server(behave: Behaviour) -> Iterator[Rogue]:
         for conn in open_conns:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
+
+
+@contextlib.contextmanager
+def rogue_server(behave: Behaviour) -> Iterator[Rogue]:
+    """Run a rogue server on 127.0.0.1 until the block ends; connections still open are closed then."""
+    server = Rogue(port=0, behave=behave)
+
+    def serve(conn: socket.socket, stop: threading.Event) -> None:
+        while not stop.is_set():
+            seen = _read_request(conn)
+            if seen is None:
+                return
+            server.seen.append(seen)
+            server.behave(conn, seen)
+
+    with _listening(serve) as port:
+        server.port = port
+        yield server
 
 
 # --- behaviours ---------------------------------------------------------------------------------------------------
@@ -200,43 +212,13 @@ def tls_trickle_server(every: float = 0.05) -> Iterator[Rogue]:
     seconds per attempt. ``seen`` stays empty (no HTTP request is ever read); ``url`` is ``http://``: put
     ``https://`` in front of the host yourself.
     """
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    listener.settimeout(0.05)
-    server = Rogue(port=listener.getsockname()[1], behave=lambda _conn, _seen: None)
-    stop = threading.Event()
-    connections: list[socket.socket] = []
 
-    def handle(conn: socket.socket) -> None:
-        with conn:
-            try:
-                conn.recv(65536)  # the ClientHello
-                conn.sendall(b"\x16\x03\x03\x40\x00")  # a handshake record of 16 KiB follows ...
-                while not stop.is_set():
-                    time.sleep(every)
-                    conn.sendall(b"\x00")  # ... one byte at a time
-            except OSError:
-                return
-
-    def accept() -> None:
+    def serve(conn: socket.socket, stop: threading.Event) -> None:
+        conn.recv(65536)  # the ClientHello
+        conn.sendall(b"\x16\x03\x03\x40\x00")  # a handshake record of 16 KiB follows ...
         while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except (TimeoutError, OSError):
-                continue
-            connections.append(conn)
-            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+            time.sleep(every)
+            conn.sendall(b"\x00")  # ... one byte at a time
 
-    acceptor = threading.Thread(target=accept, daemon=True)
-    acceptor.start()
-    try:
-        yield server
-    finally:
-        stop.set()
-        acceptor.join(2)
-        listener.close()
-        for conn in connections:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
+    with _listening(serve) as port:
+        yield Rogue(port=port, behave=lambda _conn, _seen: None)
