@@ -10,41 +10,36 @@ and the operators are thin wrappers around them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from airflow_provider_focus._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from airflow_provider_focus.services.fund_imports import BENEFIT_ITEMS, COST_ITEMS, FundKind, import_fund_items
+    from airflow_provider_focus.services.options import UpsertOptions
     from airflow_provider_focus.services.records import format_of, iter_records
     from airflow_provider_focus.services.report import FailedRecord, FundImportReport, Report, UpsertReport
-    from airflow_provider_focus.services.upsert import UpsertOptions, upsert_focus_areas
+    from airflow_provider_focus.services.upsert import upsert_focus_areas
 
 # Each name is imported from its module when first used: importing one service (or the defaults an operator shows
 # in its signature) does not import the others.
-_HOMES = {
-    "BENEFIT_ITEMS": "fund_imports",
-    "COST_ITEMS": "fund_imports",
-    "FundKind": "fund_imports",
-    "import_fund_items": "fund_imports",
-    "format_of": "records",
-    "iter_records": "records",
-    "FailedRecord": "report",
-    "FundImportReport": "report",
-    "Report": "report",
-    "UpsertReport": "report",
-    "UpsertOptions": "upsert",
-    "upsert_focus_areas": "upsert",
-}
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "BENEFIT_ITEMS": f"{__name__}.fund_imports",
+        "COST_ITEMS": f"{__name__}.fund_imports",
+        "FundKind": f"{__name__}.fund_imports",
+        "import_fund_items": f"{__name__}.fund_imports",
+        "format_of": f"{__name__}.records",
+        "iter_records": f"{__name__}.records",
+        "FailedRecord": f"{__name__}.report",
+        "FundImportReport": f"{__name__}.report",
+        "Report": f"{__name__}.report",
+        "UpsertReport": f"{__name__}.report",
+        "UpsertOptions": f"{__name__}.options",
+        "upsert_focus_areas": f"{__name__}.upsert",
+    },
+)
 
 __all__ = [
     "BENEFIT_ITEMS",

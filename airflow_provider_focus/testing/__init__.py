@@ -10,8 +10,9 @@ are imported only when :class:`FocusEmulator` is first used.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from airflow_provider_focus._lazy import lazy_attributes
 from airflow_provider_focus.testing.constants import (
     EMULATOR_ACCOUNT_ID,
     EMULATOR_API_TOKEN,
@@ -27,22 +28,16 @@ if TYPE_CHECKING:
     from airflow_provider_focus.testing.records import RecordedRequest
     from airflow_provider_focus.testing.store import FocusStore
 
-_LAZY = {
-    "FocusEmulator": "airflow_provider_focus.testing.emulator",
-    "FaultInjector": "airflow_provider_focus.testing.faults",
-    "RecordedRequest": "airflow_provider_focus.testing.records",
-    "FocusStore": "airflow_provider_focus.testing.store",
-}
-
-
-def __getattr__(name: str) -> Any:
-    """Import the heavier emulator classes on first use."""
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module_name), name)
+# The heavier emulator classes are imported on first use.
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "FocusEmulator": "airflow_provider_focus.testing.emulator",
+        "FaultInjector": "airflow_provider_focus.testing.faults",
+        "RecordedRequest": "airflow_provider_focus.testing.records",
+        "FocusStore": "airflow_provider_focus.testing.store",
+    },
+)
 
 
 __all__ = [
