@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow_provider_focus.api import model
-from airflow_provider_focus.api.retry import RetryPolicy
 from airflow_provider_focus.arguments import as_field_names, is_template
 from airflow_provider_focus.exceptions import FocusApiError, FocusConfigError, FocusError
 
@@ -105,6 +104,8 @@ def waiting_can_cure(error: BaseException) -> bool:
     """
     if isinstance(error, (TimeoutError, asyncio.TimeoutError)):  # a read cut short by the wait's own deadline
         return True
+    from airflow_provider_focus.api.retry import RetryPolicy  # with tenacity: only once a read has failed
+
     return RetryPolicy().is_retryable(error, idempotent=True)
 
 

@@ -6,17 +6,27 @@ is imported first (the baseline every DAG file pays), then the module under test
 second import and the RSS it adds. For comparison: the HTTP provider's operator (when installed), and ``requests``
 alone (what the hook imported eagerly before it imported its clients lazily). On a loaded machine every import is
 slower; the share of ``airflow.sdk``'s own import time is the steadier figure.
+
+The goal is judged as a user's deployment runs: with the package's bytecode compiled, as ``pip install`` compiles
+it (and as Airflow's own modules, the baseline, are). An editable install under ``PYTHONDONTWRITEBYTECODE=1`` (this
+project's venv, many Docker images) compiles every module from source in every interpreter instead; the benchmark
+prints that figure too, from a copy of the package without bytecode.
 """
 
 from __future__ import annotations
 
+import compileall
 import importlib.util
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
+
+import airflow_provider_focus
 
 RUNS = int(os.environ.get("BENCH_IMPORT_RUNS", "5"))
 GOAL_MS, GOAL_MB = 20.0, 2.0
@@ -24,8 +34,10 @@ OURS = (
     "airflow_provider_focus.operators.focus",
     "airflow_provider_focus.sensors.focus",
     "airflow_provider_focus.triggers.focus",
+    "airflow_provider_focus.triggers.changes",
 )
 COMPARISONS = (
+    ("airflow.triggers.base", "airflow.triggers.base (any trigger's base)"),
     ("airflow.providers.http.operators.http", "apache-airflow-providers-http"),
     ("requests", "requests alone"),
 )
@@ -49,7 +61,13 @@ print(json.dumps({"sdk": sdk_seconds, "seconds": time.perf_counter() - started, 
 
 def _once(modules: tuple[str, ...], env: dict[str, str]) -> dict[str, float]:
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE, *modules], env=env, capture_output=True, text=True, timeout=300, check=True
+        [sys.executable, "-c", _PROBE, *modules],
+        env=env,
+        cwd=env["AIRFLOW_HOME"],  # not the checkout: ``-c`` puts the working directory first on sys.path
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
@@ -72,29 +90,43 @@ def measure(modules: tuple[str, ...], env: dict[str, str], runs: int = RUNS) -> 
 
 def main() -> None:
     """Measure the baseline, our modules and the comparisons, and print them."""
+    package = Path(airflow_provider_focus.__file__).parent
+    compileall.compile_dir(package, quiet=1)  # what pip does when it installs the wheel
     with tempfile.TemporaryDirectory(prefix="focus-bench-airflow-home-") as home:
         env = {**os.environ, "AIRFLOW_HOME": home, "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
         _once((), env)  # the first interpreter writes airflow.cfg and warms the page cache
         _, _, sdk_seconds = measure((), env)
         print(f"baseline: import airflow.sdk alone {1000 * sdk_seconds:7.0f} ms (median of {RUNS})")
-        rows = [(name, (name,)) for name in OURS] + [("all three", OURS)]
+        print("as installed (bytecode compiled):")
+        rows = [(name, (name,)) for name in OURS] + [("all four", OURS)]
         verdicts = []
         for label, modules in rows:
             seconds, rss, _ = measure(modules, env)
             ok = seconds * 1000 <= GOAL_MS and rss / 2**20 <= GOAL_MB
-            verdicts.append(ok)
-            print(
-                f"{label:42s} +{1000 * seconds:6.1f} ms  +{rss / 2**20:5.2f} MB  "
-                f"({100 * seconds / sdk_seconds:4.1f} % of airflow.sdk)  {'ok' if ok else 'over'}"
-            )
+            if label != "all four":
+                verdicts.append(ok)
+            print(f"  {_row(label, seconds, rss, sdk_seconds)}  {'ok' if ok else 'over'}")
+        print("from source (no bytecode: an editable install under PYTHONDONTWRITEBYTECODE=1):")
+        with tempfile.TemporaryDirectory(prefix="focus-bench-source-") as copy:
+            shutil.copytree(package, Path(copy) / package.name, ignore=shutil.ignore_patterns("__pycache__"))
+            source_env = {**env, "PYTHONPATH": copy, "PYTHONDONTWRITEBYTECODE": "1"}
+            for label, modules in rows:
+                seconds, rss, _ = measure(modules, source_env)
+                print(f"  {_row(label, seconds, rss, sdk_seconds)}")
+        print("for comparison:")
         for module, label in COMPARISONS:
             if importlib.util.find_spec(module.partition(".")[0]) is None or ("." in module and _missing(module, env)):
-                print(f"{label:42s} not installed here: not measured")
+                print(f"  {label:42s} not installed here: not measured")
                 continue
             seconds, rss, _ = measure((module,), env)
-            print(f"{label:42s} +{1000 * seconds:6.1f} ms  +{rss / 2**20:5.2f} MB")
+            print(f"  {_row(label, seconds, rss, sdk_seconds)}")
     verdict = "PASS" if all(verdicts) else "FAIL"
-    print(f"goal <= +{GOAL_MS:g} ms and <= +{GOAL_MB:g} MB over airflow.sdk for each module: {verdict}")
+    print(f"goal <= +{GOAL_MS:g} ms and <= +{GOAL_MB:g} MB over airflow.sdk for each module, as installed: {verdict}")
+
+
+def _row(label: str, seconds: float, rss: float, sdk_seconds: float) -> str:
+    share = 100 * seconds / sdk_seconds
+    return f"{label:42s} +{1000 * seconds:6.1f} ms  +{rss / 2**20:5.2f} MB  ({share:4.1f} % of airflow.sdk)"
 
 
 def _missing(module: str, env: dict[str, str]) -> bool:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import importlib
-import sys
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -15,6 +12,7 @@ from urllib.parse import quote
 from airflow.providers.common.compat.sdk import BaseHook
 
 from airflow_provider_focus._compat import aextra_dejson, aget_connection, amask_secret, mask_secret
+from airflow_provider_focus._lazy import import_off_loop
 from airflow_provider_focus.api import expect, model
 from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site, read_connection
 from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
@@ -123,8 +121,7 @@ class FocusHook(BaseHook):
             config = await self.aget_config()
             if config.password:
                 await amask_secret(config.password)
-            if _ASYNC_CLIENT_MODULE not in sys.modules:  # the first import (httpx, requests) stays off the loop
-                await asyncio.to_thread(importlib.import_module, _ASYNC_CLIENT_MODULE)
+            await import_off_loop(_ASYNC_CLIENT_MODULE)  # the first import (httpx, requests) stays off the loop
             from airflow_provider_focus.api.async_client import AsyncFocusClient
             from airflow_provider_focus.api.pool import shared_clients
 

@@ -31,13 +31,18 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Hashable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus._compat import require_airflow
+from airflow_provider_focus._lazy import import_off_loop
 from airflow_provider_focus.api import model
+from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
 from airflow_provider_focus.exceptions import FocusError, FocusRateLimitError, FocusServerError
-from airflow_provider_focus.hooks.focus import FocusHook
-from airflow_provider_focus.services.changes import ChangeFeed, ChangeTracker, FocusAreaChange
+from airflow_provider_focus.triggers._hook import focus_hook
+
+if TYPE_CHECKING:
+    from airflow_provider_focus.hooks.focus import FocusHook
+    from airflow_provider_focus.services.changes import ChangeFeed, ChangeTracker, FocusAreaChange
 
 try:  # Airflow 3.0+
     from airflow.triggers.base import BaseEventTrigger as _EventTriggerBase
@@ -54,6 +59,9 @@ log = logging.getLogger(__name__)
 
 #: Key of the trigger's state in the watched asset's state store (Airflow 3.3+).
 STATE_KEY = "focus_area_changes"
+#: The change feed and tracker: loaded when the trigger runs (:meth:`FocusAreaChangesTrigger._open`), not when a DAG
+#: file builds it.
+CHANGE_SERVICE_MODULE = "airflow_provider_focus.services.changes"
 #: The Airflow release that has ``BaseEventTrigger`` (event-driven scheduling with ``AssetWatcher``).
 EVENT_TRIGGER_AIRFLOW = "3.0"
 
@@ -75,7 +83,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
     def __init__(
         self,
         *,
-        focus_conn_id: str = FocusHook.default_conn_name,
+        focus_conn_id: str = DEFAULT_CONN_ID,
         parent_id: str | None = None,
         name_contains: str | None = None,
         external_ids: Sequence[str] | None = None,
@@ -134,7 +142,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
     async def open_shared_stream(cls, kwargs: dict[str, Any]) -> AsyncIterator[Any]:
         """Sweep forever; yield the list of changes each sweep saw (shared by every trigger of the group)."""
         trigger = cls(**kwargs)
-        hook = FocusHook(focus_conn_id=trigger.focus_conn_id)
+        hook = await trigger._open()
         try:
             feed = trigger._feed()
             await trigger._start_feed(hook, feed)
@@ -148,7 +156,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
 
     async def filter_shared_stream(self, shared_stream: AsyncIterator[Any]) -> AsyncIterator[TriggerEvent]:
         """Start from the saved state (catching up), then turn each shared sweep into this trigger's events."""
-        hook = FocusHook(focus_conn_id=self.focus_conn_id)
+        hook = await self._open()
         try:
             tracker, events = await self._resume(hook)
             for event in events:
@@ -163,7 +171,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Start from the saved state (catching up), then sweep every ``poll_interval`` seconds, forever."""
-        hook = FocusHook(focus_conn_id=self.focus_conn_id)
+        hook = await self._open()
         try:
             tracker, events = await self._resume(hook)
             for event in events:
@@ -184,7 +192,14 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
 
     # --- internals ------------------------------------------------------------------------------------------
 
+    async def _open(self) -> FocusHook:
+        """Return a new hook; on first use in a process, the hook and the change feed load in a worker thread."""
+        await import_off_loop(CHANGE_SERVICE_MODULE)
+        return await focus_hook(self.focus_conn_id)
+
     def _feed(self) -> ChangeFeed:
+        from airflow_provider_focus.services.changes import ChangeFeed  # loaded off the loop by _open
+
         return ChangeFeed(
             name_contains=self.name_contains,
             parent_id=self.parent_id,
@@ -193,12 +208,16 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
         )
 
     def _tracker(self) -> ChangeTracker:
+        from airflow_provider_focus.services.changes import ChangeTracker  # loaded off the loop by _open
+
         return ChangeTracker(
             fields=self.fields, external_ids=self.external_ids, overlap=dt.timedelta(seconds=self.overlap_seconds)
         )
 
     async def _start_feed(self, hook: FocusHook, feed: ChangeFeed) -> None:
         """Point a fresh feed at the newest ``updatedAt`` on the server (retrying until the API answers)."""
+        from airflow_provider_focus.services.changes import FocusAreaChange  # loaded off the loop by _open
+
         while True:
             try:
                 async for newest in hook.alist_focus_areas(

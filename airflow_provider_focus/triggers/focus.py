@@ -6,14 +6,14 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_focus.api import model
 from airflow_provider_focus.api.deadline import within
 from airflow_provider_focus.exceptions import FocusConfigError
-from airflow_provider_focus.hooks.focus import FocusHook
+from airflow_provider_focus.triggers._hook import focus_hook
 from airflow_provider_focus.waiting import (
     ANY_STATUS,
     ERROR,
@@ -28,6 +28,9 @@ from airflow_provider_focus.waiting import (
     status_message,
     waiting_can_cure,
 )
+
+if TYPE_CHECKING:
+    from airflow_provider_focus.hooks.focus import FocusHook
 
 
 class FocusAreaStatusTrigger(BaseTrigger):
@@ -94,7 +97,7 @@ class FocusAreaStatusTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Read the focus area every ``poll_interval`` seconds until its status settles the wait or time is up."""
-        hook = FocusHook(focus_conn_id=self.focus_conn_id)
+        hook = await focus_hook(self.focus_conn_id)
         focus_area_id, status = self.focus_area_id, None
         changes = ChangeLog(self.log)
         try:

@@ -105,3 +105,31 @@ def test_a_dag_file_with_operators_and_sensors_imports_no_hook_service_or_trigge
     assert done.returncode == 0, done.stderr[-2000:]
     loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
     assert not loaded & set(RUN_TIME_ONLY)
+
+
+_TRIGGERS_PROBE = """
+import json, sys
+import airflow.sdk
+import airflow_provider_focus.triggers.focus
+import airflow_provider_focus.triggers.changes
+print(json.dumps(sorted(sys.modules)))
+"""
+
+#: What a trigger needs only when it runs in a triggerer; a DAG file that builds one (``AssetWatcher``) needs none.
+TRIGGER_RUN_TIME_ONLY = (
+    "airflow_provider_focus.hooks.focus",
+    "airflow_provider_focus.api.config",
+    "airflow_provider_focus.api.retry",
+    "airflow_provider_focus.services.changes",
+    "airflow_provider_focus.services.upsert",
+)
+
+
+def test_a_dag_file_with_triggers_imports_no_hook_or_change_feed():
+    done = subprocess.run(
+        [sys.executable, "-c", _TRIGGERS_PROBE], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert not loaded & set(TRIGGER_RUN_TIME_ONLY)
+    assert not loaded & set(CLIENT_MODULES)
