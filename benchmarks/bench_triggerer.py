@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,6 +94,9 @@ class _PerTriggerClients:
 
     async def release(self, client: Any) -> None:
         await client.aclose()
+
+    def attached(self, client: Any, build: Callable[[], Any]) -> Any:
+        return build()  # nothing shared: each trigger its own API client, as before the pool
 
 
 async def _measure(mode: str) -> dict[str, Any]:

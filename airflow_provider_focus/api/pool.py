@@ -21,12 +21,14 @@ import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 if TYPE_CHECKING:
     from airflow_provider_focus.api.config import FocusClientConfig
+
+T = TypeVar("T")
 
 #: Connections one shared client keeps open at most; further requests wait for a free one (within the timeout).
 #: Ten connections carry about 65 requests a second at 150 ms each (1,000 triggers polling every 15 s).
@@ -173,6 +175,8 @@ class LaneTransport(httpx.AsyncBaseTransport):
 class _Shared:
     client: httpx.AsyncClient
     users: int = 0
+    #: What the users share on top of the connections (the API client, with its OAuth token), built on first use.
+    attached: Any = None
 
 
 class AsyncClientPool:
@@ -234,6 +238,25 @@ class AsyncClientPool:
                     del shared[config]
                     await client.aclose()
                 return
+        raise ValueError("This client was not lent by this pool on the running event loop.")
+
+    def attached(self, client: httpx.AsyncClient, build: Callable[[], T]) -> T:
+        """
+        Return what the users of a shared client share on top of its connections, building it on first use.
+
+        The hook attaches its API client: triggers of one connection then share its OAuth token too (one token
+        request for a thousand triggers, one refresh when it expires, under one lock). It lives as long as the
+        shared client.
+
+        :param client: a client returned by :meth:`acquire` on the running loop.
+        :param build: makes the shared object; called once per shared client.
+        """
+        for entry in self._shared().values():
+            if entry.client is client:
+                if entry.attached is None:
+                    entry.attached = build()
+                attached: T = entry.attached
+                return attached
         raise ValueError("This client was not lent by this pool on the running event loop.")
 
     def users(self, config: FocusClientConfig) -> int:

@@ -112,10 +112,10 @@ class FocusHook(BaseHook):
 
     async def aget_client(self) -> AsyncFocusClient:
         """
-        Return the async API client, created once per hook (close it with :meth:`aclose`).
+        Return the async API client (give it back with :meth:`aclose`).
 
-        Its HTTP connections come from a pool shared by every hook of the same connection on this event loop
-        (one per triggerer, not one per trigger); :meth:`aclose` gives them back.
+        Every hook of the same connection on this event loop (one triggerer, not one trigger) gets the same client:
+        one connection pool and, for client credentials, one access token. :meth:`aclose` gives it back.
         """
         if self._async_client is None:
             config = await self.aget_config()
@@ -127,7 +127,9 @@ class FocusHook(BaseHook):
 
             http = await shared_clients.acquire(config)
             try:
-                self._async_client = AsyncFocusClient(config, http=http, secret_sink=amask_secret)
+                self._async_client = shared_clients.attached(
+                    http, lambda: AsyncFocusClient(config, http=http, secret_sink=amask_secret)
+                )
             except BaseException:
                 await shared_clients.release(http)
                 raise

@@ -339,6 +339,37 @@ def test_client_credentials_token_expiring_between_polls_is_fetched_again(focus_
     assert [r.status for r in focus_emulator.requests if r.root == "token"] == [200, 200]
 
 
+def test_triggers_of_one_connection_share_one_access_token_and_one_refresh(focus_emulator, monkeypatch):
+    # A triggerer holds many waits on one connection: they share one client, so one token request serves them all,
+    # and after the token expires the first 401 fetches one new token for everyone (not one per trigger).
+    use_emulator(monkeypatch, focus_emulator, auth_type="oauth2_client_credentials")
+    waits = 20
+
+    def token_requests() -> list[int]:
+        return [r.status for r in focus_emulator.requests if r.root == "token"]
+
+    async def go() -> list[TriggerEvent]:
+        triggers = [make_trigger(poll_interval=0.1) for _ in range(waits)]
+        runs = [asyncio.ensure_future(_events(trigger)) for trigger in triggers]
+        while sum(r.path == "focus-areas/fa-0004" and r.status == 200 for r in focus_emulator.requests) < waits:
+            await asyncio.sleep(0.005)
+        focus_emulator.expire_tokens()
+        while sum(r.status == 401 for r in focus_emulator.requests) < 1:
+            await asyncio.sleep(0.005)
+        while sum(r.path == "focus-areas/fa-0004" and r.status == 200 for r in focus_emulator.requests) < 3 * waits:
+            await asyncio.sleep(0.005)
+        focus_emulator.set_status("fa-0004", "COMPLETED")
+        return [event for events in await asyncio.gather(*runs) for event in events]
+
+    events = asyncio.run(go())
+    assert [event.payload["status"] for event in events] == ["success"] * waits
+    assert token_requests() == [200, 200]
+
+
+async def _events(trigger: FocusAreaStatusTrigger) -> list[TriggerEvent]:
+    return [event async for event in trigger.run()]
+
+
 def test_rejected_credentials_yield_an_error_event_without_the_secret(focus_emulator, monkeypatch):
     ((name, value),) = focus_emulator.conn_env("focus_default").items()
     conn = json.loads(value)

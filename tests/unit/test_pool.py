@@ -44,6 +44,31 @@ def test_users_of_one_configuration_share_one_client_until_the_last_releases_it(
     asyncio.run(go())
 
 
+def test_what_users_attach_to_a_shared_client_is_built_once_and_lives_as_long_as_the_client():
+    lender = pool.AsyncClientPool()
+    built: list[object] = []
+
+    def build() -> object:
+        built.append(object())
+        return built[-1]
+
+    async def go() -> None:
+        first, second = await lender.acquire(CONFIG), await lender.acquire(CONFIG)
+        other = await lender.acquire(replace(CONFIG, password="another-token"))
+        assert lender.attached(first, build) is lender.attached(second, build) is built[0]
+        assert lender.attached(other, build) is built[1]  # another connection: its own (its own token)
+        for client in (first, second, other):
+            await lender.release(client)
+        again = await lender.acquire(CONFIG)
+        assert lender.attached(again, build) is built[2]  # the client was closed: what it carried went with it
+        await lender.release(again)
+        with pytest.raises(ValueError, match="not lent by this pool"):
+            lender.attached(again, build)
+
+    asyncio.run(go())
+    assert len(built) == 3
+
+
 def test_different_configurations_and_different_loops_never_share():
     lender = pool.AsyncClientPool()
     other = replace(CONFIG, password="another-token")
