@@ -44,6 +44,8 @@ class _Watch:
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline
         self.connections: list[HTTPConnection] = []
+        #: Whether a new connection was opened (TCP, a proxy tunnel, the TLS handshake) for this exchange.
+        self.connecting = False
         self.fired = False
         self.done = False
         self._lock = threading.Lock()
@@ -127,13 +129,27 @@ def _register(connection: HTTPConnection) -> None:
         watch.add(connection)
 
 
+def _connecting() -> None:
+    watch = getattr(_WATCHDOG.local, "watch", None)
+    if watch is not None:
+        watch.connecting = True
+
+
 class _WatchedHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        _connecting()
+        super().connect()
+
     def request(self, *args: Any, **kwargs: Any) -> None:
         _register(self)
         super().request(*args, **kwargs)
 
 
 class _WatchedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        _connecting()
+        super().connect()
+
     def request(self, *args: Any, **kwargs: Any) -> None:
         _register(self)
         super().request(*args, **kwargs)
@@ -212,7 +228,12 @@ class RequestsTransport:
                 # message quotes it, so none of it is kept.
                 failure = TransportFailure(errors.INVALID_HEADER, "a header value is invalid")
             except (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as err:
-                connected = not _never_connected(err)
+                # A new connection was being opened and no request was started on any (the watch registers a
+                # connection when urllib3 starts writing on it): the failure came while connecting -- TCP, a proxy
+                # tunnel or the TLS handshake, whose timeout urllib3 reports as a read timeout -- so nothing was
+                # sent. Without that evidence (a mocked adapter, say) the failure counts as sent.
+                unsent = watch.connecting and not watch.connections
+                connected = not (unsent or _never_connected(err))
                 failure = classify(err, connected=connected, timed_out=_timed_out(err) or watch.fired)
             if watch.fired and watch.connections and failure.kind in (errors.BROKEN, errors.NOT_CONNECTED):
                 failure = TransportFailure(errors.TIMED_OUT, "no complete answer before the call's timeout")

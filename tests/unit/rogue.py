@@ -30,6 +30,8 @@ class Rogue:
     port: int
     behave: Behaviour
     seen: list[Seen] = field(default_factory=list)
+    #: Connections accepted (counted by servers that read no HTTP request, e.g. :func:`tls_trickle_server`).
+    accepted: int = 0
 
     @property
     def url(self) -> str:
@@ -214,11 +216,14 @@ def tls_trickle_server(every: float = 0.05) -> Iterator[Rogue]:
     """
 
     def serve(conn: socket.socket, stop: threading.Event) -> None:
+        server.accepted += 1
         conn.recv(65536)  # the ClientHello
         conn.sendall(b"\x16\x03\x03\x40\x00")  # a handshake record of 16 KiB follows ...
         while not stop.is_set():
             time.sleep(every)
             conn.sendall(b"\x00")  # ... one byte at a time
 
+    server = Rogue(port=0, behave=lambda _conn, _seen: None)
     with _listening(serve) as port:
-        yield Rogue(port=port, behave=lambda _conn, _seen: None)
+        server.port = port
+        yield server

@@ -150,8 +150,28 @@ def test_a_trickling_tls_handshake_cannot_hold_a_call_past_its_bound(transport):
         elapsed = time.monotonic() - started
     # two attempts of 0.5 s; bounded per read only, one attempt would last 16384 x 0.05 s
     assert elapsed < (1 + 1) * 0.5 + 2.0
-    assert excinfo.value.timed_out
+    assert not excinfo.value.may_have_taken_effect  # the handshake never finished: nothing was sent
+    assert "The request was not sent" in str(excinfo.value)
     assert_no_secret(excinfo.value)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_create_whose_tls_handshake_timed_out_is_sent_again_not_reported_as_maybe_applied(transport):
+    # A POST may be repeated only when it surely never left. A handshake that times out is such a case, so the
+    # create is tried again (a second connection) instead of ending as "no answer; it may have taken effect".
+    with rogue.tls_trickle_server(every=0.05) as server:
+        config = FocusClientConfig.from_connection_fields(
+            host=None,
+            login=EMAIL,
+            password=API_TOKEN,
+            extra={"base_url": f"https://127.0.0.1:{server.port}/v1", "timeout": 0.5, "max_retries": 1},
+        )
+        with pytest.raises(FocusConnectionError) as excinfo:
+            call(transport, config, "POST", "focus-areas", json={"name": "x"})
+        accepted = server.accepted
+    assert accepted == 2
+    assert not excinfo.value.may_have_taken_effect
+    assert not excinfo.value.timed_out
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
