@@ -36,6 +36,7 @@ OURS = (
     "airflow_provider_focus.triggers.focus",
     "airflow_provider_focus.triggers.changes",
 )
+ALL = "all four together"
 COMPARISONS = (
     ("airflow.triggers.base", "airflow.triggers.base (any trigger's base)"),
     ("airflow.providers.http.operators.http", "apache-airflow-providers-http"),
@@ -98,13 +99,15 @@ def main() -> None:
         _, _, sdk_seconds = measure((), env)
         print(f"baseline: import airflow.sdk alone {1000 * sdk_seconds:7.0f} ms (median of {RUNS})")
         print("as installed (bytecode compiled):")
-        rows = [(name, (name,)) for name in OURS] + [("all four", OURS)]
+        rows = [(name, (name,)) for name in OURS] + [(ALL, OURS)]
         verdicts = []
         for label, modules in rows:
             seconds, rss, _ = measure(modules, env)
+            if label == ALL:  # the goal is per module; together they share Airflow's trigger base
+                print(f"  {_row(label, seconds, rss, sdk_seconds)}")
+                continue
             ok = seconds * 1000 <= GOAL_MS and rss / 2**20 <= GOAL_MB
-            if label != "all four":
-                verdicts.append(ok)
+            verdicts.append(ok)
             print(f"  {_row(label, seconds, rss, sdk_seconds)}  {'ok' if ok else 'over'}")
         print("from source (no bytecode: an editable install under PYTHONDONTWRITEBYTECODE=1):")
         with tempfile.TemporaryDirectory(prefix="focus-bench-source-") as copy:
