@@ -28,7 +28,7 @@ import httpx
 if TYPE_CHECKING:
     from airflow_provider_focus.api.config import FocusClientConfig
 
-T = TypeVar("T")
+_Attached = TypeVar("_Attached")
 
 #: Connections one shared client keeps open at most; further requests wait for a free one (within the timeout).
 #: Ten connections carry about 65 requests a second at 150 ms each (1,000 triggers polling every 15 s).
@@ -240,7 +240,7 @@ class AsyncClientPool:
                 return
         raise ValueError("This client was not lent by this pool on the running event loop.")
 
-    def attached(self, client: httpx.AsyncClient, build: Callable[[], T]) -> T:
+    def attached(self, client: httpx.AsyncClient, build: Callable[[], _Attached]) -> _Attached:
         """
         Return what the users of a shared client share on top of its connections, building it on first use.
 
@@ -255,7 +255,7 @@ class AsyncClientPool:
             if entry.client is client:
                 if entry.attached is None:
                     entry.attached = build()
-                attached: T = entry.attached
+                attached: _Attached = entry.attached
                 return attached
         raise ValueError("This client was not lent by this pool on the running event loop.")
 
