@@ -97,6 +97,10 @@ class Deployment:
             "AIRFLOW__API__SECRET_KEY": secrets.token_hex(16),
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
+            # The log servers of the triggerer and the worker listen on fixed ports by default (8794, 8793):
+            # free ones, so that no other process on the machine can make a deployment fail to start.
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
         }
         if not airflow_at_least("3.1"):
             # Airflow 3.0.6's uvicorn workers (four by default) died silently at start here; one runs in-process.
