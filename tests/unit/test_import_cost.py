@@ -73,13 +73,14 @@ def test_importing_operators_sensors_and_triggers_loads_no_http_library_and_the_
     assert {"requests", "urllib3", "airflow_provider_focus.api.client"} <= talking
 
 
-_OPERATORS_AND_SENSORS_PROBE = """
-import json, sys
-import airflow.sdk
-import airflow_provider_focus.operators.focus
-import airflow_provider_focus.sensors.focus
-print(json.dumps(sorted(sys.modules)))
-"""
+def _modules_loaded_by_importing(*modules: str) -> set[str]:
+    """Import ``airflow.sdk`` and then ``modules`` in a fresh interpreter; return every module it then holds."""
+    probe = "\n".join(["import json, sys", "import airflow.sdk", *(f"import {name}" for name in modules)])
+    probe += "\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
 
 #: What operators and sensors need only when a task runs: the hook, the connection parser, the services, the
 #: trigger (a deferring sensor imports it) and Airflow's trigger machinery.
@@ -95,25 +96,11 @@ RUN_TIME_ONLY = (
 
 
 def test_a_dag_file_with_operators_and_sensors_imports_no_hook_service_or_trigger():
-    done = subprocess.run(
-        [sys.executable, "-c", _OPERATORS_AND_SENSORS_PROBE],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    loaded = _modules_loaded_by_importing(
+        "airflow_provider_focus.operators.focus", "airflow_provider_focus.sensors.focus"
     )
-    assert done.returncode == 0, done.stderr[-2000:]
-    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
     assert not loaded & set(RUN_TIME_ONLY)
 
-
-_TRIGGERS_PROBE = """
-import json, sys
-import airflow.sdk
-import airflow_provider_focus.triggers.focus
-import airflow_provider_focus.triggers.changes
-print(json.dumps(sorted(sys.modules)))
-"""
 
 #: What a trigger needs only when it runs in a triggerer; a DAG file that builds one (``AssetWatcher``) needs none.
 TRIGGER_RUN_TIME_ONLY = (
@@ -126,10 +113,8 @@ TRIGGER_RUN_TIME_ONLY = (
 
 
 def test_a_dag_file_with_triggers_imports_no_hook_or_change_feed():
-    done = subprocess.run(
-        [sys.executable, "-c", _TRIGGERS_PROBE], capture_output=True, text=True, timeout=300, check=False
+    loaded = _modules_loaded_by_importing(
+        "airflow_provider_focus.triggers.focus", "airflow_provider_focus.triggers.changes"
     )
-    assert done.returncode == 0, done.stderr[-2000:]
-    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
     assert not loaded & set(TRIGGER_RUN_TIME_ONLY)
     assert not loaded & set(CLIENT_MODULES)
