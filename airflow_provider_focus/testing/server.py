@@ -172,6 +172,8 @@ class _Handler(BaseHTTPRequestHandler):
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         self.wfile.write(head + (b"" if status == 204 else response.body))
+        if log.isEnabledFor(logging.DEBUG):  # `focus-emulator -v`: the response is written here, not by send_response
+            self.log_request(status, len(response.body))
 
 
 class EmulatorServer:

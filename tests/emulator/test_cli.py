@@ -82,6 +82,29 @@ def test_cli_serves_until_sigint_or_sigterm(tmp_path: Path) -> None:
                 process.wait()
 
 
+def test_cli_verbose_logs_every_request_without_its_credentials() -> None:
+    process, lines = start("--seed", "demo", "-v")
+    try:
+        banner = read_banner(process, lines)
+        url = re.search(r"listening on (http://127\.0\.0\.1:\d+)", banner)
+        assert url is not None
+        answered = requests.get(
+            url.group(1) + "/gateway/api/focus/v1/focus-areas/fa-0004",
+            auth=(EMULATOR_EMAIL, EMULATOR_API_TOKEN),
+            timeout=5,
+        )
+        assert answered.status_code == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        logged = process.stdout.read()  # type: ignore[union-attr]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert '"GET /gateway/api/focus/v1/focus-areas/fa-0004 HTTP/1.1" 200' in logged
+    assert EMULATOR_API_TOKEN not in logged
+
+
 def test_cli_reports_a_busy_port(capsys) -> None:
     import socket
 
