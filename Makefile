@@ -47,7 +47,7 @@ MATRIX_PYTEST_3.0.6 = -m integration --deselect tests/integration/test_secrets_n
 	--deselect tests/integration/test_connection_test_button.py::test_the_test_button_works_for_a_focus_connection_that_stores_its_port
 
 # test-airflow-X and check-wheel-X are not .PHONY (make looks no pattern rule up for those); they name no file.
-.PHONY: demo test lint typecheck pytest matrix wheel-venvs dist check-dist bench emulator venv clean docs docs-strict
+.PHONY: demo test check lint typecheck pytest matrix wheel-venvs dist check-dist bench emulator venv clean docs docs-strict
 # The matrix venvs are made by pattern rules: keep them (make would delete them as intermediate files).
 .PRECIOUS: .venv-airflow-%/.installed .venv-airflow-%/.wheel
 
@@ -96,7 +96,20 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/python scripts/demo.py
 
 ## The whole suite: lint, type checks, the docs (warnings are errors), the package's checks, every test on the newest Airflow, then the matrix.
-test: lint typecheck docs-strict check-dist wheel-venvs pytest check-wheel-$(AIRFLOW_VERSION) matrix
+# Every step runs at once where its inputs allow (`make -j`), with each step's output printed whole when it ends:
+# the static checks, the venvs and the four test suites share the machine. The suites run under pytest-xdist; the
+# real Airflow deployments among them take machine-wide slots (tests/slots.py), so that no more than
+# FOCUS_TEST_DEPLOYMENT_SLOTS of them start at once whichever suite they belong to.
+TEST_JOBS ?= 6
+TEST_STEPS = lint typecheck docs-strict check-dist pytest check-wheel-$(AIRFLOW_VERSION) matrix
+test:
+	$(MAKE) --no-print-directory $(VENV)/.docs-installed  # first: it installs into the venv the tests run from
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_STEPS)
+
+## The inner loop: lint, types and every test that needs no emulator or Airflow DB, on the newest Airflow; no venv
+## rebuild when nothing changed. About a minute.
+check: lint typecheck
+	$(VENV)/bin/pytest $(XDIST) -m "not integration" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -105,8 +118,13 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
+# pytest-xdist workers per suite: the tests mostly wait (on sockets, subprocesses, deadlines), so more workers than
+# cores pays; the matrix suites, which run beside this one, take fewer.
+XDIST ?= -n 4
+MATRIX_XDIST ?= -n 2
+
 pytest: $(VENV)/.installed
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS)
 
 ## The sdist and the wheel, in dist/ (built without build isolation, by the pinned hatchling of the venv).
 dist: $(WHEEL) $(SDIST)
@@ -135,15 +153,14 @@ check-wheel-%: .venv-airflow-%/.wheel
 
 test-airflow-%: .venv-airflow-%/.wheel
 	.venv-airflow-$*/bin/python scripts/check_installed.py $(VERSION)
-	.venv-airflow-$*/bin/pytest $(or $(MATRIX_PYTEST_$*),$(MATRIX_PYTEST)) $(PYTEST_ARGS)
+	.venv-airflow-$*/bin/pytest $(MATRIX_XDIST) $(or $(MATRIX_PYTEST_$*),$(MATRIX_PYTEST)) $(PYTEST_ARGS)
 
 matrix: $(addprefix test-airflow-,$(MATRIX_VERSIONS))
 
-# The wheel's venvs (the newest release's and the matrix's) do not depend on each other: two are built at a time,
-# before any test runs (the real-deployment tests are sensitive to a busy machine). About 3 minutes less on 2 cores.
+# The wheel's venvs (the newest release's and the matrix's), all at once; `make test` builds each when its suite needs it.
 WHEEL_VENVS = $(addprefix .venv-airflow-,$(addsuffix /.wheel,$(AIRFLOW_VERSION) $(MATRIX_VERSIONS)))
 wheel-venvs: $(WHEEL)
-	$(MAKE) -j2 $(WHEEL_VENVS)
+	$(MAKE) -j4 $(WHEEL_VENVS)
 
 ## The documentation site (Sphinx, MyST Markdown pages, autodoc reference) in docs/_build/html.
 # The docs extra goes into the newest Airflow's venv only (it needs Python 3.11+); the matrix venvs never get it.

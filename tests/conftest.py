@@ -13,6 +13,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 DAGS = ROOT / "example_dags"
 AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="focus-tests-airflow-home-"))
@@ -25,3 +27,20 @@ AIRFLOW_ENV = {
     "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
 }
 os.environ.update(AIRFLOW_ENV)
+
+
+#: Tests that take tens of seconds run first, so that under pytest-xdist (``make test`` runs ``-n``) they start on
+#: separate workers while the short tests fill the gaps, instead of forming the run's tail. Longest first.
+SLOW_FIRST = ("airflow_processes", "dag_test", "slow")
+
+
+def slowness(item: pytest.Item) -> int:
+    """Return the rank of a test in the run: 0 for the slowest kind, len(SLOW_FIRST) for the rest."""
+    for rank, marker in enumerate(SLOW_FIRST):
+        if item.get_closest_marker(marker) is not None:
+            return rank
+    return len(SLOW_FIRST)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=slowness)  # stable: the order within a rank is the collection order

@@ -46,6 +46,7 @@ def fresh_project(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 @pytest.mark.integration
 @pytest.mark.dag_test
+@pytest.mark.slow
 def test_the_documented_test_file_passes_in_a_fresh_project(tmp_path):
     project, env = fresh_project(tmp_path)
 

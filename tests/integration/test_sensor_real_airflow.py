@@ -30,6 +30,7 @@ import pytest
 from airflow_provider_focus._compat import airflow_at_least
 from airflow_provider_focus.testing import FocusEmulator
 from tests.conftest import DAGS
+from tests.slots import deployment_slot
 
 pytestmark = [pytest.mark.integration, pytest.mark.airflow_processes]
 
@@ -196,14 +197,15 @@ class Deployment:
 @pytest.fixture
 def deployment(tmp_path: Path, focus_emulator: FocusEmulator) -> Iterator[Deployment]:
     airflow = Deployment(tmp_path / "airflow-home", focus_emulator)
-    try:
-        airflow.start()
-        yield airflow
-    except BaseException:
-        print(airflow.log_tails())  # the processes' logs are the only clue when a start fails
-        raise
-    finally:
-        airflow.stop()
+    with deployment_slot():  # at most FOCUS_TEST_DEPLOYMENT_SLOTS deployments at once on the machine
+        try:
+            airflow.start()
+            yield airflow
+        except BaseException:
+            print(airflow.log_tails())  # the processes' logs are the only clue when a start fails
+            raise
+        finally:
+            airflow.stop()
 
 
 def test_sensor_defers_to_the_triggerer_and_ends_with_the_focus_area_status(

@@ -27,6 +27,7 @@ from airflow_provider_focus._compat import airflow_at_least
 from airflow_provider_focus.testing import FocusEmulator
 from tests.conftest import DAGS
 from tests.integration.test_sensor_real_airflow import Deployment
+from tests.slots import deployment_slot
 
 pytestmark = [pytest.mark.integration, pytest.mark.airflow_processes]
 
@@ -48,14 +49,15 @@ def deployment(tmp_path: Path, focus_emulator: FocusEmulator) -> Iterator[Deploy
             "FOCUS_WATCH_POLL_SECONDS": "1",
         }
     )
-    try:
-        airflow.start()
-        yield airflow
-    except BaseException:
-        print(airflow.log_tails())
-        raise
-    finally:
-        airflow.stop()
+    with deployment_slot():  # at most FOCUS_TEST_DEPLOYMENT_SLOTS deployments at once on the machine
+        try:
+            airflow.start()
+            yield airflow
+        except BaseException:
+            print(airflow.log_tails())
+            raise
+        finally:
+            airflow.stop()
 
 
 def _answers(url: str) -> bool:

@@ -522,6 +522,7 @@ _credentials = st.none() | st.text(max_size=30)
 
 @settings(max_examples=250, deadline=None)
 @given(host=_hosts, port=_ports, login=_credentials, password=_credentials, extra=_extras)
+@pytest.mark.slow
 def test_property_the_parser_returns_a_valid_config_or_a_config_error(host, port, login, password, extra):
     try:
         config = FocusClientConfig.from_connection_fields(
@@ -572,6 +573,7 @@ _secret_chars = st.text(alphabet=string.ascii_letters + string.digits + "!$&'()*
     path=st.sampled_from(["", "/", "/gateway/api/focus/v1", "/oauth/token?x=1"]),
     secret=_secret_chars,
 )
+@pytest.mark.slow
 def test_property_a_credential_in_a_url_field_is_refused_and_never_quoted(
     field, shape, scheme, user, site, path, secret
 ):

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
+
 #: What the provider's wire pulls in; none of it belongs in a DAG file's parse.
 HTTP_LIBRARIES = ("requests", "urllib3", "httpx", "httpcore")
 #: Our modules that import those libraries.
@@ -58,6 +60,7 @@ def _top_level(modules: set[str]) -> set[str]:
     return {name.partition(".")[0] for name in modules}
 
 
+@pytest.mark.slow
 def test_importing_operators_sensors_and_triggers_loads_no_http_library_and_the_first_hook_call_does():
     seen = _probe()
     with_sdk, parsed, talking = (set(seen[key]) for key in ("with_sdk", "parsed", "talking"))
@@ -95,6 +98,7 @@ RUN_TIME_ONLY = (
 )
 
 
+@pytest.mark.slow
 def test_a_dag_file_with_operators_and_sensors_imports_no_hook_service_or_trigger():
     loaded = _modules_loaded_by_importing(
         "airflow_provider_focus.operators.focus", "airflow_provider_focus.sensors.focus"
@@ -112,6 +116,7 @@ TRIGGER_RUN_TIME_ONLY = (
 )
 
 
+@pytest.mark.slow
 def test_a_dag_file_with_triggers_imports_no_hook_or_change_feed():
     loaded = _modules_loaded_by_importing(
         "airflow_provider_focus.triggers.focus", "airflow_provider_focus.triggers.changes"

@@ -70,6 +70,7 @@ def test_provider_info_module_is_light():
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_airflow_cli_lists_the_provider_and_its_hook(tmp_path):
     # Airflow 3.0 logs providers-manager notes to stdout at INFO, ahead of the JSON: keep the CLI's stdout JSON only.
     env = {

@@ -118,7 +118,9 @@ def assert_no_secret(error: BaseException) -> None:
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize(
-    "behaviour", [rogue.trickle(every=0.05), rogue.trickle_headers(every=0.05), rogue.stall(30)], ids=str
+    "behaviour",
+    [rogue.trickle(every=0.05), rogue.trickle_headers(every=0.05), rogue.stall(30)],
+    ids=["trickle", "trickle_headers", "stall"],  # stable ids: xdist workers must collect the same names
 )
 def test_a_trickling_or_stalled_server_cannot_hold_a_call_past_its_bound(transport, behaviour):
     with rogue.rogue_server(behaviour) as server:
