@@ -305,7 +305,8 @@ def test_api_error_is_skipped_with_never_fail_in_both_modes(focus_emulator, focu
 
 def test_api_error_with_silent_fail_keeps_poking_until_the_timeout(focus_emulator, focus_conn):
     # Airflow's own loop runs the first poke: silent_fail logs the 404 and pokes again, until the sensor's timeout.
-    task = sensor(focus_area_id="fa-9999", deferrable=True, silent_fail=True, poll_interval=0.05, timeout=0.5)
+    # (2 s, not less: a loaded machine, e.g. under xdist beside the matrix, once took 0.5 s for the first pokes)
+    task = sensor(focus_area_id="fa-9999", deferrable=True, silent_fail=True, poll_interval=0.05, timeout=2)
     with pytest.raises(AirflowSensorTimeout):
         task.execute({})
     assert len([r for r in focus_emulator.requests if r.path == "focus-areas/fa-9999"]) >= 3
