@@ -700,7 +700,7 @@ class FocusHook(BaseHook):
             model.INVESTMENT_CATEGORIES,
             lambda query: self.client.request("GET", model.INVESTMENT_CATEGORIES, params=query),
         )
-        self.log.info("funds/investment-category answered with a %s of %d categories", shape, len(categories))
+        log.info("funds/investment-category answered with a %s of %d categories", shape, len(categories))
         return categories
 
     # --- connection test ------------------------------------------------------------------------------------
@@ -779,7 +779,7 @@ class FocusHook(BaseHook):
     ) -> None:
         unsupported = sorted(set(update_mask if update_mask is not None else fields) - supported)
         if unsupported:
-            self.log.warning(
+            log.warning(
                 "Updating a %s: Atlassian's reference supports only %s in a PATCH; %s sent anyway (the API has the "
                 "last word; the bulk import changes the other fields)",
                 what,
