@@ -1,7 +1,8 @@
 """
 Everything this provider knows or assumes about the Focus REST API v1, in one place.
 
-``[DOC]`` marks what Atlassian publishes; ``[MODEL]`` marks the project's working assumption where nothing is
+``[DOC: <page>]`` marks what Atlassian publishes, naming the page of ``developer.atlassian.com/cloud/focus/rest/``
+(or the support article) it was read on; ``[MODEL]`` marks the project's working assumption where nothing is
 published. Both the client (:mod:`airflow_provider_focus.api.client`) and the emulator
 (:mod:`airflow_provider_focus.testing`) read these names, so a corrected assumption is a one-line change here.
 Callers can override the field-name assumptions through the pass-through ``fields`` dicts of the hook.
@@ -13,25 +14,27 @@ from typing import Final
 
 # --- Roots and well-known URLs -------------------------------------------------------------------------------
 
-#: [DOC] Path of the API root on a site (``https://<site>.atlassian.net`` + this).
+#: [DOC: intro/] Path of the API root on a site (``https://<site>.atlassian.net`` + this).
 SITE_API_PATH: Final = "/gateway/api/focus/v1"
-#: [DOC] API root through the api.atlassian.com gateway, used with a cloudId.
+#: [DOC: intro/] API root through the api.atlassian.com gateway, used with a cloudId.
 CLOUD_API_ROOT: Final = "https://api.atlassian.com/focus/cloud/{cloud_id}/v1"
-#: [DOC] Path of the cloud root below the gateway's origin (the emulator serves it on loopback).
+#: [DOC: intro/] Path of the cloud root below the gateway's origin (the emulator serves it on loopback).
 CLOUD_API_PATH: Final = "/focus/cloud/{cloud_id}/v1"
-#: [DOC] OAuth 2.0 token endpoint for service-account client credentials.
+#: [DOC: support article "Create OAuth 2.0 credential for service accounts"] OAuth 2.0 token endpoint for
+#: service-account client credentials.
 OAUTH_TOKEN_URL: Final = "https://auth.atlassian.com/oauth/token"
-#: [DOC] Unauthenticated endpoint on a site that returns ``{"cloudId": "..."}``.
+#: [DOC: Atlassian support KB on finding the cloudId] Unauthenticated endpoint on a site that returns
+#: ``{"cloudId": "..."}``.
 TENANT_INFO_PATH: Final = "/_edge/tenant_info"
 #: [MODEL] Web page of one focus area on its site.
 FOCUS_AREA_WEB_PATH: Final = "/focus/focus-areas/{focus_area_id}"
-#: [DOC] Atlassian's domains: sites live under atlassian.net, the API gateway and the token endpoint under
+#: [DOC: intro/] Atlassian's domains: sites live under atlassian.net, the API gateway and the token endpoint under
 #: atlassian.com. A connection that sends its credentials anywhere else (a proxy) is logged as a warning.
 ATLASSIAN_DOMAINS: Final = ("atlassian.net", "atlassian.com")
 
 # --- Auth -----------------------------------------------------------------------------------------------------
 
-#: [DOC] OAuth 2.0 access tokens live 60 minutes.
+#: [DOC: Atlassian OAuth 2.0 (3LO) and service-account pages] OAuth 2.0 access tokens live 60 minutes.
 ACCESS_TOKEN_LIFETIME_SECONDS: Final = 3600
 #: [MODEL] Refresh a cached access token this many seconds before it expires.
 ACCESS_TOKEN_REFRESH_MARGIN_SECONDS: Final = 60
@@ -88,7 +91,7 @@ def required_scope(method: str, path: str) -> str | None:
     return scopes[0] if method.upper() in _READ_METHODS else scopes[1]
 
 
-# --- Resources (paths relative to the API root) [DOC] -----------------------------------------------------------
+# --- Resources (paths relative to the API root) [DOC: each api-group page] ----------------------------------------
 
 FOCUS_AREAS: Final = "focus-areas"
 ORGANIZATIONS: Final = "organizations"
@@ -101,12 +104,13 @@ COST_SUBTYPES: Final = "funds/cost-subtype"
 BENEFIT_TYPES: Final = "funds/benefit-type"
 INVESTMENT_CATEGORIES: Final = "funds/investment-category"
 
-#: [DOC for funds, MODEL for focus areas, by analogy] Verb that changes an object's fields.
+#: [DOC for funds: api-group-cost-items/, api-group-benefit-items/; MODEL for focus areas, by analogy] Verb that
+#: changes an object's fields.
 UPDATE_METHOD: Final = "PATCH"
-#: [DOC for funds, MODEL for focus areas] Query parameter naming the fields a PATCH changes.
+#: [DOC for funds: api-group-cost-items/; MODEL for focus areas] Query parameter naming the fields a PATCH changes.
 UPDATE_MASK_PARAM: Final = "updateMask"
 
-# --- Query parameters [DOC] -------------------------------------------------------------------------------------
+# --- Query parameters [DOC: api-group-focus-areas/, api-group-organizations/ (no externalId filter)] --------------
 
 PARAM_LIMIT: Final = "limit"
 PARAM_CURSOR: Final = "cursor"
@@ -115,7 +119,7 @@ PARAM_EXTERNAL_ID: Final = "externalId"
 PARAM_PARENT_ID: Final = "parentId"
 PARAM_SORT: Final = "sort"
 
-# --- Pagination [DOC envelope, MODEL sizes] ---------------------------------------------------------------------
+# --- Pagination [DOC envelope: PaginatedResponse on every list page; MODEL sizes] ---------------------------------
 
 PAGE_VALUES: Final = "values"
 PAGE_NEXT_CURSOR: Final = "nextPageCursor"
@@ -155,7 +159,8 @@ CREATABLE_FOCUS_AREA_FIELDS: Final = frozenset(
 #: lists (say ``{"parentId", "targetDate"}``). Empty: only documented updates are sent. Set it per call with the
 #: ``extra_updatable_fields`` argument of the upsert.
 EXTRA_UPDATABLE_FOCUS_AREA_FIELDS: Final = frozenset[str]()
-#: [DOC] ``PENDING`` is documented as the initial status; the rest are guesses from the product UI.
+#: [DOC: api-group-focus-areas/ "Create a focus area"] ``PENDING`` is the initial status; the rest are guesses from
+#: the product UI [MODEL].
 FOCUS_AREA_STATUSES: Final = (
     "PENDING",
     "ON_TRACK",
@@ -167,7 +172,7 @@ FOCUS_AREA_STATUSES: Final = (
 )
 INITIAL_FOCUS_AREA_STATUS: Final = "PENDING"
 
-# --- Funds fields [DOC] -----------------------------------------------------------------------------------------
+# --- Funds fields [DOC: the funds api-group pages] ------------------------------------------------------------------
 # Every funds endpoint is marked **Experimental** in the reference (api-group-cost-items/, api-group-benefit-items/,
 # api-group-cost-types/, api-group-cost-subtypes/, api-group-benefit-types/, api-group-investment-categories/; the
 # newer navigation calls them "Funds - Cost items" and so on): Atlassian may change them without notice.
@@ -225,8 +230,9 @@ FUND_FOCUS_AREA_ID: Final = "focusAreaId"
 FUND_FOCUS_AREA_EXTERNAL_ID: Final = "focusAreaExternalId"
 COST_TYPE: Final = "costType"
 COST_SUBTYPE_KEY: Final = "costSubtypeKey"
-#: [DOC] In the request an object ``{id, order, key, name, displayName}``; in the GET answer a string. Which of the
-#: object's fields a site needs is not published: the provider sends a string a record gives as ``{"key": value}``
+#: [DOC: api-group-cost-items/] In the request an object ``{id, order, key, name, displayName}``; in the GET answer
+#: a string. Which of the object's fields a site needs is not published: the provider sends a string a record gives
+#: as ``{"key": value}``
 #: [MODEL] (the GET sample's string is most likely that key).
 EXPENDITURE_TYPE: Final = "expenditureType"
 EXPENDITURE_TYPE_FIELDS: Final = ("id", "order", "key", "name", "displayName")
@@ -302,9 +308,9 @@ LIST_COST_ITEMS_DOCUMENTED_BY: Final = "support article 'Use the Focus public RE
 
 # --- Errors, rate limits, tracing --------------------------------------------------------------------------------
 
-#: [DOC] Key of the error list in an error body: ``{"errors": [{"type": ..., "message": ...}]}``.
+#: [DOC: intro/] Key of the error list in an error body: ``{"errors": [{"type": ..., "message": ...}]}``.
 ERRORS_KEY: Final = "errors"
-#: [DOC] Headers that tell a client when to come back after a 429 or 503.
+#: [DOC: Atlassian cloud rate-limiting pages] Headers that tell a client when to come back after a 429 or 503.
 RETRY_AFTER_HEADER: Final = "Retry-After"
 RATE_LIMIT_RESET_HEADER: Final = "X-RateLimit-Reset"
 #: [MODEL] Headers that may carry the request's trace id, first match wins.
@@ -327,7 +333,7 @@ FIELD_CREATED_AT: Final = "createdAt"
 FIELD_UPDATED_AT: Final = "updatedAt"
 FIELD_DRAFT: Final = "draft"
 FIELD_TARGET_DATE: Final = "targetDate"
-#: [DOC] Envelope key of the cursor of the page being returned.
+#: [DOC: PaginatedResponse on every list page] Envelope key of the cursor of the page being returned.
 PAGE_CURSOR: Final = "cursor"
 #: [DOC: support article "Use the Focus public REST API": sort "by name or last updated date"] Values of the
 #: ``sort`` parameter of list endpoints; the tokens themselves are [MODEL] (a leading ``-`` sorts descending).
@@ -349,15 +355,16 @@ class ErrorType:
     RATE_LIMITED: Final = "RATE_LIMITED"
 
 
-#: [DOC] Keys of an error entry.
+#: [DOC: intro/] Keys of an error entry.
 ERROR_TYPE: Final = "type"
 ERROR_MESSAGE: Final = "message"
-#: [DOC] The api.atlassian.com gateway's own error body on a scope mismatch (status 401):
+#: [DOC: public issue threads on the api.atlassian.com gateway] The gateway's own error body on a scope mismatch
+#: (status 401):
 #: ``{"code": 401, "message": "Unauthorized; scope does not match"}``.
 GATEWAY_CODE: Final = "code"
 GATEWAY_MESSAGE: Final = "message"
 GATEWAY_SCOPE_MISMATCH_MESSAGE: Final = "Unauthorized; scope does not match"
-#: [DOC] OAuth 2.0 client-credentials exchange (RFC 6749 names).
+#: [DOC: RFC 6749 and the service-account support article] OAuth 2.0 client-credentials exchange.
 OAUTH_GRANT_CLIENT_CREDENTIALS: Final = "client_credentials"
 OAUTH_ACCESS_DENIED: Final = "access_denied"
 
