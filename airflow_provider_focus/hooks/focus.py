@@ -418,7 +418,11 @@ class FocusHook(BaseHook):
         :param fields: the new values.
         :param update_mask: the fields to change; listed but absent or ``None`` fields are cleared. Defaults to
             the keys of ``fields``.
+
+        The reference lists name, owner, external id and description as what an update changes; other fields (a
+        parent, a target date, a status) are sent as given, with a warning: the API has the last word.
         """
+        self._warn_unpatchable("focus area", fields, update_mask, model.UPDATABLE_FOCUS_AREA_FIELDS)
         return operations.update_focus_area(self.client, focus_area_id, fields, update_mask=update_mask)
 
     def upsert_focus_areas(
@@ -780,8 +784,8 @@ class FocusHook(BaseHook):
         unsupported = sorted(set(update_mask if update_mask is not None else fields) - supported)
         if unsupported:
             log.warning(
-                "Updating a %s: Atlassian's reference supports only %s in a PATCH; %s sent anyway (the API has the "
-                "last word; the bulk import changes the other fields)",
+                "Updating a %s: Atlassian's reference supports only %s in an update; %s sent anyway (the API has "
+                "the last word)",
                 what,
                 ", ".join(sorted(supported)),
                 ", ".join(unsupported),

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_focus.api import fund_shapes, model
+from airflow_provider_focus.exceptions import FocusValidationError
 from airflow_provider_focus.hooks.focus import FocusHook
 from airflow_provider_focus.testing import EMULATOR_API_TOKEN, EMULATOR_EMAIL, FocusEmulator
 from tests.emulator.conftest import Api
@@ -189,6 +190,14 @@ def test_10_the_emulator_sets_no_target_date_on_create_and_refuses_other_updates
     for mask, body in (("parentId", {"parentId": "fa-0006"}), ("targetDate", {"targetDate": "2026-01-31"})):
         assert site.patch("focus-areas/fa-0004", params={"updateMask": mask}, json=body).status_code == 400
     assert {"name", "ownerAccountId", "externalId", "description"} == model.UPDATABLE_FOCUS_AREA_FIELDS
+
+
+def test_10_the_hook_warns_when_an_update_names_a_field_the_reference_does_not_list(
+    hook: FocusHook, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING), pytest.raises(FocusValidationError):
+        hook.update_focus_area("fa-0004", {"targetDate": "2026-01-31"})
+    assert "supports only description, externalId, name, ownerAccountId in an update; targetDate" in caplog.text
 
 
 def test_10_the_upsert_sends_no_parent_or_target_date_change_and_lists_it(
