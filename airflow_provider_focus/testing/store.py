@@ -324,6 +324,7 @@ class FocusStore:
             self._state = seed_state(seed or self.seed)
             self._reindex()
             self._compact()
+            self.investment_category_shape = "page"
 
     def state(self) -> dict[str, Any]:
         """Return a deep copy of the whole state (what the persistence file holds)."""

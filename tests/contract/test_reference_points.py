@@ -124,6 +124,14 @@ def test_6_expendituretype_is_an_object_in_the_request_and_a_string_is_mapped(
     assert report.failed == []
     assert "expenditureType given as a string" in caplog.text
     assert hook.get_cost_item(report.created[0])["expenditureType"] == "OPEX"
+    raw = hook.bulk_import_cost_items([{**item, "costItemExternalId": "C-4", "expenditureType": "CAPEX"}])
+    assert raw["errors"] == []
+
+
+def test_7_a_reset_serves_investment_categories_as_a_page_again(focus_emulator: FocusEmulator, site: Api) -> None:
+    focus_emulator.store.investment_category_shape = "object"
+    focus_emulator.reset()
+    assert "values" in site.get(model.INVESTMENT_CATEGORIES).json()
 
 
 # 7. funds/investment-category answers {investmentCategoryId, key}, maybe without a page envelope
