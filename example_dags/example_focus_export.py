@@ -33,7 +33,7 @@ def example_focus_export() -> None:
     # [START howto_operator_focus_export]
     FocusListFocusAreasOperator(
         task_id="export_focus_areas",
-        sort="createdAt",
+        sort="name",
         output_path="{{ params.export_base }}/{{ dag_run.run_after.strftime('%Y-%m-%d') }}/focus_areas.jsonl",
     )
     # [END howto_operator_focus_export]

@@ -2,7 +2,8 @@
 Import focus areas and their cost items from CSV files into Focus, every day.
 
 The CSVs ship with the example under ``data/``. Focus areas are upserted by external id (parents first, only
-changed fields patched, so a re-run writes nothing); cost items are then bulk-upserted by their external id.
+changed fields patched, so a re-run writes nothing); cost items are then bulk-upserted by their external id
+(funds endpoints are Experimental in Atlassian's reference).
 The focus-area type ids are those of the Focus emulator's demo seed (``fat-strategy`` > ``fat-program`` >
 ``fat-project``); put your site's type ids in the CSV for a real site.
 """
@@ -56,11 +57,12 @@ def example_focus_import() -> None:
                         "name",
                         "costType",
                         "costSubtypeKey",
-                        "expenditureType",
                         "investmentCategoryKey",
                     )
                     if key in row
                 }
+                # the reference's request shape: expenditureType is an object {id, order, key, name, displayName}
+                | ({"expenditureType": {"key": row["expenditureType"]}} if "expenditureType" in row else {})
                 | {"costPeriodValues": []},
             )
             versions = {entry["financialVersionType"]: entry for entry in item["costPeriodValues"]}

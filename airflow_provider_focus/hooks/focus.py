@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -13,7 +14,7 @@ from airflow.providers.common.compat.sdk import BaseHook
 
 from airflow_provider_focus._compat import aextra_dejson, aget_connection, amask_secret, mask_secret
 from airflow_provider_focus._lazy import import_off_loop
-from airflow_provider_focus.api import expect, model
+from airflow_provider_focus.api import expect, fund_shapes, model
 from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site, read_connection
 from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
 from airflow_provider_focus.exceptions import (
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from airflow_provider_focus.api.async_client import AsyncFocusClient
     from airflow_provider_focus.api.client import FocusClient
     from airflow_provider_focus.services.changes import ChangeFeed, FocusAreaChange
+    from airflow_provider_focus.services.fund_imports import FundKind
     from airflow_provider_focus.services.report import FundImportReport, UpsertReport
 
 # The HTTP libraries (requests, urllib3, httpx) are imported when a hook first talks to Focus, never when a DAG
@@ -50,10 +52,15 @@ _ASYNC_CLIENT_MODULE = "airflow_provider_focus.api.async_client"
 
 JsonDict = dict[str, Any]
 
+log = logging.getLogger(__name__)
+
 
 class FocusHook(BaseHook):
     """
     Interact with the Atlassian Focus REST API v1: focus areas, organizations and funds.
+
+    Every funds method (cost items, benefit items, the funds look-ups) calls endpoints that Atlassian's reference
+    marks **Experimental**: they may change without notice.
 
     The connection is read at first use, not in ``__init__``. Every call goes through one keep-alive session,
     with retries on 429 and 503 (honouring ``Retry-After``), on other 5xx and network errors for calls that
@@ -411,7 +418,11 @@ class FocusHook(BaseHook):
         :param fields: the new values.
         :param update_mask: the fields to change; listed but absent or ``None`` fields are cleared. Defaults to
             the keys of ``fields``.
+
+        The reference lists name, owner, external id and description as what an update changes; other fields (a
+        parent, a target date, a status) are sent as given, with a warning: the API has the last word.
         """
+        self._warn_unpatchable("focus area", fields, update_mask, model.UPDATABLE_FOCUS_AREA_FIELDS)
         return operations.update_focus_area(self.client, focus_area_id, fields, update_mask=update_mask)
 
     def upsert_focus_areas(
@@ -425,6 +436,7 @@ class FocusHook(BaseHook):
         scan_threshold: int = DEFAULT_SCAN_THRESHOLD,
         max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
         log_every: int = DEFAULT_LOG_EVERY,
+        extra_updatable_fields: Iterable[str] = model.EXTRA_UPDATABLE_FOCUS_AREA_FIELDS,
     ) -> UpsertReport:
         """
         Create or update focus areas matched by external id, parents first; fields that already match are left alone.
@@ -443,6 +455,9 @@ class FocusHook(BaseHook):
         :param scan_threshold: from this many records on, index existing focus areas with one paginated scan.
         :param max_consecutive_rate_limits: stop after this many records in a row lost to rate limiting.
         :param log_every: log progress every this many records.
+        :param extra_updatable_fields: [MODEL] fields your site accepts in an update beyond the documented name,
+            owner, external id and description (say ``{"parentId"}``). A record that differs in a field the API
+            cannot write makes no call for it and is listed under ``report.not_updatable``.
         """
         from airflow_provider_focus.services.upsert import upsert_focus_areas
 
@@ -456,6 +471,7 @@ class FocusHook(BaseHook):
             scan_threshold=scan_threshold,
             max_consecutive_rate_limits=max_consecutive_rate_limits,
             log_every=log_every,
+            extra_updatable_fields=extra_updatable_fields,
         )
 
     # --- organizations ----------------------------------------------------------------------------------------
@@ -497,7 +513,8 @@ class FocusHook(BaseHook):
 
         :param name: its name.
         :param organization_type_id: the id of its organization type.
-        :param fields: further fields, e.g. ``externalId``, ``parentId``.
+        :param fields: further fields, e.g. ``externalId``, ``parentOrganizationId`` ([DOC] the parent;
+            ``parentId`` is deprecated and sent as ``parentOrganizationId`` with a warning).
         """
         return operations.create_organization(
             self.client, name=name, organization_type_id=organization_type_id, **fields
@@ -522,6 +539,9 @@ class FocusHook(BaseHook):
         """
         Upsert cost items in bulk calls of ``chunk_size``; each is matched by ``costItemId`` or ``costItemExternalId``.
 
+        **Experimental** in Atlassian's reference (may change without notice).
+        Each item is sent with the reference's
+        request names: an ``expenditureType`` given as a string is sent as the documented object ``{"key": ...}``.
         Items the server rejects are reported with their external id, index and message; the others are applied.
         ``report.as_dict()`` is what :class:`~airflow_provider_focus.operators.funds.FocusImportCostItemsOperator`
         returns. For the server's raw answer to one bulk call, use :meth:`bulk_import_cost_items`.
@@ -537,6 +557,9 @@ class FocusHook(BaseHook):
         """
         Upsert cost items in one bulk call and return the server's answer with per-item ``results`` and ``errors``.
 
+        **Experimental** in Atlassian's reference (may change without notice).
+        Items are mapped to the
+        documented request shape as in :meth:`import_cost_items`; the answer's shape is not published ([MODEL]).
         The call is retried after an ambiguous failure only when every item carries ``costItemId`` or
         ``costItemExternalId``, since the server then updates instead of creating twice.
 
@@ -545,15 +568,22 @@ class FocusHook(BaseHook):
         from airflow_provider_focus.services.fund_imports import COST_ITEMS
 
         keys = (COST_ITEMS.id_field, COST_ITEMS.external_id_field)
-        return operations.bulk_import(self.client, COST_ITEMS.bulk_path, items, keys)
+        return operations.bulk_import(self.client, COST_ITEMS.bulk_path, _documented(COST_ITEMS, items), keys)
 
     def get_cost_item(self, cost_item_id: str) -> JsonDict:
         """
-        Return one cost item.
+        Return one cost item, read by the answer's documented names.
+
+        **Experimental** in Atlassian's reference (may change without notice).
+        The answer names things differently
+        from the bulk request: ``externalCostItemId``, ``costSubtypeId``, ``investmentCategoryId`` (not
+        ``costItemExternalId``, ``costSubtypeKey``, ``investmentCategoryKey``). Every documented name is in the
+        returned dict; a site that answers with the request's names instead is read by those.
 
         :param cost_item_id: its id.
         """
-        return self.client.request("GET", resource_path(model.COST_ITEM, cost_item_id), expect=expect.OBJECT)
+        answer = self.client.request("GET", resource_path(model.COST_ITEM, cost_item_id), expect=expect.OBJECT)
+        return fund_shapes.read_cost_item(answer)
 
     def update_cost_item(
         self, cost_item_id: str, fields: Mapping[str, Any], *, update_mask: Sequence[str] | None = None
@@ -561,15 +591,20 @@ class FocusHook(BaseHook):
         """
         Change fields of a cost item.
 
+        **Experimental** in Atlassian's reference (may change without notice).
+        The reference supports one field:
+        ``externalCostItemId``. Other fields are sent as given (the API has the last word), with a warning.
+
         :param cost_item_id: its id.
         :param fields: the new values.
         :param update_mask: the fields to change (defaults to the keys of ``fields``).
         """
+        self._warn_unpatchable("cost item", fields, update_mask, model.COST_ITEM_PATCHABLE_FIELDS)
         return self._patch(resource_path(model.COST_ITEM, cost_item_id), fields, update_mask)
 
     def delete_cost_item(self, cost_item_id: str) -> None:
         """
-        Delete a cost item (irreversible).
+        Delete a cost item (irreversible). **Experimental** in Atlassian's reference.
 
         :param cost_item_id: its id.
         """
@@ -581,6 +616,9 @@ class FocusHook(BaseHook):
         """
         Upsert benefit items in bulk calls; each is matched by ``benefitItemId`` or ``benefitItemExternalId``.
 
+        **Experimental** in Atlassian's reference (may change without notice).
+        The type is ``benefitTypeKey``;
+        ``benefitType`` (the provider's earlier guess) is deprecated and sent as ``benefitTypeKey`` with a warning.
         Same behaviour and report as :meth:`import_cost_items`; for the raw answer of one bulk call, use
         :meth:`bulk_import_benefit_items`.
 
@@ -595,20 +633,27 @@ class FocusHook(BaseHook):
         """
         Upsert benefit items in one bulk call and return the server's answer (per-item ``results`` and ``errors``).
 
+        **Experimental** in Atlassian's reference; items are mapped as in :meth:`import_benefit_items`.
+
         :param items: the benefit items.
         """
         from airflow_provider_focus.services.fund_imports import BENEFIT_ITEMS
 
         keys = (BENEFIT_ITEMS.id_field, BENEFIT_ITEMS.external_id_field)
-        return operations.bulk_import(self.client, BENEFIT_ITEMS.bulk_path, items, keys)
+        return operations.bulk_import(self.client, BENEFIT_ITEMS.bulk_path, _documented(BENEFIT_ITEMS, items), keys)
 
     def get_benefit_item(self, benefit_item_id: str) -> JsonDict:
         """
-        Return one benefit item.
+        Return one benefit item, read by the answer's documented names (``externalBenefitItemId``, ...).
+
+        **Experimental** in Atlassian's reference (may change without notice).
+        A site that answers with the request's
+        names instead (``benefitItemExternalId``) is read by those.
 
         :param benefit_item_id: its id.
         """
-        return self.client.request("GET", resource_path(model.BENEFIT_ITEM, benefit_item_id), expect=expect.OBJECT)
+        answer = self.client.request("GET", resource_path(model.BENEFIT_ITEM, benefit_item_id), expect=expect.OBJECT)
+        return fund_shapes.read_benefit_item(answer)
 
     def update_benefit_item(
         self, benefit_item_id: str, fields: Mapping[str, Any], *, update_mask: Sequence[str] | None = None
@@ -616,35 +661,51 @@ class FocusHook(BaseHook):
         """
         Change fields of a benefit item.
 
+        **Experimental** in Atlassian's reference (may change without notice).
+        The reference supports one field:
+        ``externalId``. Other fields are sent as given (the API has the last word), with a warning.
+
         :param benefit_item_id: its id.
         :param fields: the new values.
         :param update_mask: the fields to change (defaults to the keys of ``fields``).
         """
+        self._warn_unpatchable("benefit item", fields, update_mask, model.BENEFIT_ITEM_PATCHABLE_FIELDS)
         return self._patch(resource_path(model.BENEFIT_ITEM, benefit_item_id), fields, update_mask)
 
     def delete_benefit_item(self, benefit_item_id: str) -> None:
         """
-        Delete a benefit item (irreversible).
+        Delete a benefit item (irreversible). **Experimental** in Atlassian's reference.
 
         :param benefit_item_id: its id.
         """
         self.request("DELETE", resource_path(model.BENEFIT_ITEM, benefit_item_id))
 
     def list_cost_types(self) -> list[JsonDict]:
-        """Return every cost type."""
+        """Return every cost type (**Experimental** in Atlassian's reference; entry fields not published)."""
         return list(self.paginate(model.COST_TYPES))
 
     def list_cost_subtypes(self) -> list[JsonDict]:
-        """Return every cost subtype."""
+        """Return every cost subtype (**Experimental** in Atlassian's reference; entry fields not published)."""
         return list(self.paginate(model.COST_SUBTYPES))
 
     def list_benefit_types(self) -> list[JsonDict]:
-        """Return every benefit type."""
+        """Return every benefit type (**Experimental** in Atlassian's reference; entry fields not published)."""
         return list(self.paginate(model.BENEFIT_TYPES))
 
     def list_investment_categories(self) -> list[JsonDict]:
-        """Return every investment category."""
-        return list(self.paginate(model.INVESTMENT_CATEGORIES))
+        """
+        Return every investment category, each ``{"investmentCategoryId", "key"}`` as the reference shows it.
+
+        **Experimental** in Atlassian's reference, whose sample answer is one object rather than the page the other
+        look-ups answer with: a page (followed to its end), a bare list and one object are each accepted, and the
+        shape seen is logged.
+        """
+        categories, shape = fund_shapes.read_investment_categories(
+            model.INVESTMENT_CATEGORIES,
+            lambda query: self.client.request("GET", model.INVESTMENT_CATEGORIES, params=query),
+        )
+        log.info("funds/investment-category answered with a %s of %d categories", shape, len(categories))
+        return categories
 
     # --- connection test ------------------------------------------------------------------------------------
 
@@ -716,6 +777,32 @@ class FocusHook(BaseHook):
 
     def _patch(self, path: str, fields: Mapping[str, Any], update_mask: Sequence[str] | None) -> JsonDict:
         return operations.patch(self.client, path, fields, update_mask)
+
+    def _warn_unpatchable(
+        self, what: str, fields: Mapping[str, Any], update_mask: Sequence[str] | None, supported: frozenset[str]
+    ) -> None:
+        unsupported = sorted(set(update_mask if update_mask is not None else fields) - supported)
+        if unsupported:
+            log.warning(
+                "Updating a %s: Atlassian's reference supports only %s in an update; %s sent anyway (the API has "
+                "the last word)",
+                what,
+                ", ".join(sorted(supported)),
+                ", ".join(unsupported),
+            )
+
+
+def _documented(kind: FundKind, items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Map bulk items to the documented request shape, logging what was mapped once per call."""
+    mapped: list[dict[str, Any]] = []
+    notes: set[str] = set()
+    for item in items:
+        request, item_notes = kind.to_request(item)
+        notes.update(item_notes)
+        mapped.append(request)
+    for note in sorted(notes):
+        log.warning("%s: %s", kind.label, note)
+    return mapped
 
 
 def _connection_fields(conn: Connection, extra: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""Operators that import (bulk upsert) and delete cost items and benefit items."""
+"""
+Operators that import (bulk upsert) and delete cost items and benefit items.
+
+Every funds endpoint is marked **Experimental** in Atlassian's reference: it may change without notice.
+"""
 
 from __future__ import annotations
 
@@ -64,6 +68,10 @@ class FocusImportCostItemsOperator(_FocusImportFundItemsOperator):
     """
     Bulk-upsert cost items in chunks; each is matched by ``costItemId`` or ``costItemExternalId``, else created.
 
+    The funds endpoints are **Experimental** in Atlassian's reference: they may change without notice.
+    Items are sent with the reference's request names; an ``expenditureType`` given as a string is sent as the
+    documented object ``{"key": ...}`` (logged once).
+
     A thin task around :meth:`~airflow_provider_focus.hooks.focus.FocusHook.import_cost_items`. Items the server
     rejects are collected into the report with their external id, index and message; the other items are applied; an
     item repeating an earlier item's external id is not sent. Returns ``{"created": [ids], "updated": [ids],
@@ -87,6 +95,10 @@ class FocusImportCostItemsOperator(_FocusImportFundItemsOperator):
 class FocusImportBenefitItemsOperator(_FocusImportFundItemsOperator):
     """
     Bulk-upsert benefit items in chunks; each is matched by ``benefitItemId`` or ``benefitItemExternalId``.
+
+    The funds endpoints are **Experimental** in Atlassian's reference: they may change without notice.
+    The type is ``benefitTypeKey``; ``benefitType`` (the provider's earlier name) is deprecated: it is sent as
+    ``benefitTypeKey`` and the task log says so once.
 
     Same behaviour and report as :class:`FocusImportCostItemsOperator`.
 
@@ -141,6 +153,8 @@ class FocusDeleteCostItemOperator(_FocusDeleteFundItemOperator):
     """
     Delete a cost item (irreversible) and return its id.
 
+    The funds endpoints are **Experimental** in Atlassian's reference: they may change without notice.
+
     :param cost_item_id: the cost item's id. (templated)
     :param ignore_missing: succeed when it does not exist.
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
@@ -162,6 +176,8 @@ class FocusDeleteCostItemOperator(_FocusDeleteFundItemOperator):
 class FocusDeleteBenefitItemOperator(_FocusDeleteFundItemOperator):
     """
     Delete a benefit item (irreversible) and return its id.
+
+    The funds endpoints are **Experimental** in Atlassian's reference: they may change without notice.
 
     :param benefit_item_id: the benefit item's id. (templated)
     :param ignore_missing: succeed when it does not exist.

@@ -31,8 +31,14 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
     cycle, a repeated key or an API error fails that record only; the others are applied. Up to ``max_in_flight``
     writes run at the same time.
 
-    Returns ``{"created": [ids], "updated": [ids], "unchanged": n, "failed": [{"externalId", "index", "error"}]}``,
-    also pushed to XCom under the key ``report`` before the task fails because of failed records. A dry run
+    Only what the API can write is sent: an update changes name, owner, external id or description ([DOC]). A
+    record that differs from Focus in another field (status, parent, target date, draft, ...) makes no call for
+    it; the report lists it under ``not_updatable`` with the field names, the task log says so once, and the task
+    still succeeds. ``extra_updatable_fields`` lets a site that accepts more fields use them.
+
+    Returns ``{"created": [ids], "updated": [ids], "unchanged": n, "failed": [{"externalId", "index", "error"}],
+    "not_updatable": [{"externalId", "fields"}]}``, also pushed to XCom under the key ``report`` before the task
+    fails because of failed records. A dry run
     returns the same shape (with ``"dry_run": true``; new focus areas are listed by external id) and writes nothing.
 
     :param records: a list of dicts (or an XComArg resolving to one, or a JSON string), each with the API fields
@@ -49,6 +55,8 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
     :param log_every: log progress every this many records.
     :param max_consecutive_rate_limits: after this many records in a row lost to rate limiting, give up on the
         rest (they are reported as failed, not attempted).
+    :param extra_updatable_fields: [MODEL] fields your site accepts in an update beyond the documented ones (say
+        ``["parentId"]``); by default only documented updates are sent.
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
     """
 
@@ -68,6 +76,7 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
         scan_threshold: int = DEFAULT_SCAN_THRESHOLD,
         log_every: int = DEFAULT_LOG_EVERY,
         max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
+        extra_updatable_fields: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         self.check_input("records", records, input_path)
@@ -79,7 +88,9 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
             scan_threshold=scan_threshold,
             max_consecutive_rate_limits=max_consecutive_rate_limits,
             log_every=log_every,
+            extra_updatable_fields=frozenset(extra_updatable_fields),
         )
+        self.extra_updatable_fields = list(extra_updatable_fields)
         self.records = records
         self.key = key
         self.parent_key = parent_key
@@ -102,5 +113,13 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
                 scan_threshold=self.scan_threshold,
                 max_consecutive_rate_limits=self.max_consecutive_rate_limits,
                 log_every=self.log_every,
+                extra_updatable_fields=self.extra_updatable_fields,
+            )
+        if report.not_updatable:
+            self.log.warning(
+                "%d record(s) differ from Focus in fields the API cannot write; no call was made for those fields "
+                "(see not_updatable in the report): %s",
+                len(report.not_updatable),
+                "; ".join(f"{entry.key}: {', '.join(entry.fields)}" for entry in report.not_updatable),
             )
         return self.finish(context, report, what="focus area records")

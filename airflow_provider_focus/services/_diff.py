@@ -7,8 +7,16 @@ from typing import Any
 
 from airflow_provider_focus.api import model
 
-#: Record fields that are never sent: the server sets them (an export read back in carries them).
-IGNORED_FIELDS = model.READ_ONLY_FOCUS_AREA_FIELDS | {model.FIELD_ANCESTORS}
+#: Record fields that are never compared nor sent: the server sets them and no record can ask for them (an export
+#: read back in carries them). Status, draft and target date are compared: a difference there is reported as
+#: ``not_updatable`` instead of being dropped silently.
+IGNORED_FIELDS = frozenset({model.FIELD_ID, model.FIELD_ANCESTORS, model.FIELD_CREATED_AT, model.FIELD_UPDATED_AT})
+#: What a new focus area has where the create cannot set a field ([DOC] status PENDING, draft false, no target date).
+CREATE_DEFAULTS: Mapping[str, Any] = {
+    model.FIELD_STATUS: model.INITIAL_FOCUS_AREA_STATUS,
+    model.FIELD_DRAFT: False,
+    model.FIELD_TARGET_DATE: None,
+}
 
 
 def is_blank(value: Any) -> bool:
@@ -73,6 +81,44 @@ def changed_fields(existing: Mapping[str, Any], desired: Mapping[str, Any]) -> d
         for name, value in desired.items()
         if name != model.FIELD_FOCUS_AREA_TYPE_ID and existing.get(name) != value
     }
+
+
+def split_changes(changes: Mapping[str, Any], updatable: frozenset[str]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """
+    Split the fields that differ into those an update can write and those it cannot.
+
+    [DOC: support article] An update changes name, owner, external id or description only; status, parent,
+    target date, draft and the rest are not updatable and must never be sent (nor silently dropped).
+
+    :param changes: the fields that differ (:func:`changed_fields`).
+    :param updatable: the fields an update may write (``model.UPDATABLE_FOCUS_AREA_FIELDS`` plus a site's extras).
+    :return: the fields to write, and the sorted names of those that cannot be.
+    """
+    writable = {name: value for name, value in changes.items() if name in updatable}
+    return writable, tuple(sorted(name for name in changes if name not in updatable))
+
+
+def split_create(body: Mapping[str, Any], creatable: frozenset[str]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """
+    Split a create body into what a create can send and the fields it cannot set that ask for another value.
+
+    [DOC: api-group-focus-areas/] A create sets status PENDING and draft false and never a target date: a record
+    asking for those defaults is fine; one asking for anything else, or for a field a create does not take, has
+    those fields listed (and not sent).
+
+    :param body: the fields the record asks for (no ``None`` values).
+    :param creatable: the fields a create may send.
+    :return: the body to send, and the sorted names of the fields left out that ask for a non-default value.
+    """
+    sendable = {name: value for name, value in body.items() if name in creatable}
+    left_out = tuple(
+        sorted(
+            name
+            for name, value in body.items()
+            if name not in creatable and not (name in CREATE_DEFAULTS and CREATE_DEFAULTS[name] == value)
+        )
+    )
+    return sendable, left_out
 
 
 def type_conflict(existing: Mapping[str, Any], desired: Mapping[str, Any]) -> str | None:

@@ -1,18 +1,22 @@
 """
 Import cost items and benefit items through the bulk endpoints, chunk by chunk, and report item by item.
 
+The funds endpoints are **Experimental** in Atlassian's reference: they may change without notice.
+
 Items are read one at a time from any iterable (a list, or a file read as a stream); one chunk is in memory at a
-time, plus the keys seen so far.
+time, plus the keys seen so far. Each item is sent with the reference's request names
+(:mod:`airflow_provider_focus.api.fund_shapes`): a deprecated name (``benefitType``) or a plain-string
+``expenditureType`` is mapped, and the mapping is logged once per import.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_focus.api import model
+from airflow_provider_focus.api import fund_shapes, model
 from airflow_provider_focus.api.bodies import unencodable
 from airflow_provider_focus.exceptions import FocusAuthError, FocusConfigError, FocusError
 from airflow_provider_focus.services import operations
@@ -34,25 +38,45 @@ class FundKind:
     :param bulk_path: the bulk upsert endpoint.
     :param id_field: the item field holding its id.
     :param external_id_field: the item field holding its external id (an item's key in the report).
+    :param answer_external_id_field: the answer's name of the external id ([DOC] it differs from the request's).
+    :param to_request: maps an item to the documented request shape, with notes on what it mapped.
     """
 
     label: str
     bulk_path: str
     id_field: str
     external_id_field: str
+    answer_external_id_field: str
+    to_request: Callable[[Mapping[str, Any]], tuple[dict[str, Any], list[str]]]
 
     def key_of(self, item: Mapping[str, Any]) -> str | None:
-        """Return what identifies an item: its external id, else its id, else ``None`` (a new item)."""
-        for name in (self.external_id_field, self.id_field):
+        """
+        Return what identifies an item: its external id, else its id, else ``None`` (a new item).
+
+        The external id is read under the request's name and, for an answer's entry, under the answer's name.
+        """
+        for name in (self.external_id_field, self.answer_external_id_field, self.id_field):
             value = item.get(name)
             if value is not None and str(value).strip():
                 return str(value)
         return None
 
 
-COST_ITEMS = FundKind("cost items", model.COST_ITEM_BULK, model.COST_ITEM_ID, model.COST_ITEM_EXTERNAL_ID)
+COST_ITEMS = FundKind(
+    "cost items",
+    model.COST_ITEM_BULK,
+    model.COST_ITEM_ID,
+    model.COST_ITEM_EXTERNAL_ID,
+    model.ANSWER_EXTERNAL_COST_ITEM_ID,
+    fund_shapes.cost_item_request,
+)
 BENEFIT_ITEMS = FundKind(
-    "benefit items", model.BENEFIT_ITEM_BULK, model.BENEFIT_ITEM_ID, model.BENEFIT_ITEM_EXTERNAL_ID
+    "benefit items",
+    model.BENEFIT_ITEM_BULK,
+    model.BENEFIT_ITEM_ID,
+    model.BENEFIT_ITEM_EXTERNAL_ID,
+    model.ANSWER_EXTERNAL_BENEFIT_ITEM_ID,
+    fund_shapes.benefit_item_request,
 )
 
 
@@ -89,6 +113,7 @@ class _Import:
         self.duplicates: list[tuple[int, str]] = []
         self.stopped: str | None = None
         self.read = 0
+        self.notes: dict[str, int] = {}  # what was mapped to the documented request shape -> how many items
 
     def run(self, items: Iterable[Any]) -> FundImportReport:
         chunk: list[tuple[int, dict[str, Any]]] = []
@@ -109,13 +134,20 @@ class _Import:
             else:
                 if key is not None:
                     self.first_index[key] = position
-                chunk.append((position, dict(item)))
+                request, notes = self.kind.to_request(item)
+                for note in notes:
+                    self.notes[note] = self.notes.get(note, 0) + 1
+                chunk.append((position, request))
                 if len(chunk) >= self.chunk_size:
                     self._send(chunk)
                     chunk = []
         if chunk:
             self._send(chunk)
         self._report_duplicates()
+        for note, count in self.notes.items():
+            log.warning(
+                "%s: %s (%d item(s)); update your records to the documented names", self.kind.label, note, count
+            )
         log.info("Imported %d %s: %s", self.read, self.kind.label, self.report.counts())
         return self.report
 

@@ -7,16 +7,19 @@ change objects the same way.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_focus.api import expect, model
+from airflow_provider_focus.api import expect, fund_shapes, model
 from airflow_provider_focus.exceptions import FocusConfigError
 
 if TYPE_CHECKING:
     from airflow_provider_focus.api.client import FocusClient
 
 JsonDict = dict[str, Any]
+
+log = logging.getLogger(__name__)
 
 
 def focus_areas_with_external_id(client: FocusClient, external_id: str) -> list[JsonDict]:
@@ -118,9 +121,13 @@ def create_organization(client: FocusClient, *, name: str, organization_type_id:
     :param client: the API client.
     :param name: its name.
     :param organization_type_id: the id of its organization type.
-    :param fields: further fields, e.g. ``externalId``, ``parentId``.
+    :param fields: further fields, e.g. ``externalId``, ``parentOrganizationId`` (``parentId``, the provider's earlier
+        guess, is deprecated: it is sent as ``parentOrganizationId`` with a warning).
     """
-    body = {model.FIELD_NAME: name, model.FIELD_ORGANIZATION_TYPE_ID: organization_type_id, **fields}
+    documented, notes = fund_shapes.organization_request(fields)
+    for note in notes:
+        log.warning("Creating organization %r: %s", name, note)
+    body = {model.FIELD_NAME: name, model.FIELD_ORGANIZATION_TYPE_ID: organization_type_id, **documented}
     external_id = body.get(model.FIELD_EXTERNAL_ID)
     if not external_id:
         return client.request("POST", model.ORGANIZATIONS, json=body, expect=expect.CREATED)

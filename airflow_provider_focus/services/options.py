@@ -46,6 +46,8 @@ class UpsertOptions:
     scan_threshold: int = DEFAULT_SCAN_THRESHOLD
     max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS
     log_every: int = DEFAULT_LOG_EVERY
+    #: [MODEL] focus-area fields a site accepts in a PATCH (and a create) beyond what the reference lists.
+    extra_updatable_fields: frozenset[str] = model.EXTRA_UPDATABLE_FOCUS_AREA_FIELDS
 
     def __post_init__(self) -> None:
         for name in ("key", "parent_key"):
@@ -54,6 +56,10 @@ class UpsertOptions:
                 raise FocusConfigError(f"{name} must be a non-empty string, got {value!r}.")
         if self.key == self.parent_key:
             raise FocusConfigError("key and parent_key must be different fields.")
+        extra = self.extra_updatable_fields
+        if isinstance(extra, (str, bytes)) or not all(isinstance(name, str) and name for name in extra):
+            raise FocusConfigError(f"extra_updatable_fields must be a collection of field names, got {extra!r}.")
+        object.__setattr__(self, "extra_updatable_fields", frozenset(extra))
         for name in ("max_in_flight", "scan_threshold", "max_consecutive_rate_limits", "log_every"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:

@@ -88,8 +88,40 @@ class Report:
         return report
 
 
+@dataclass(frozen=True)
+class NotUpdatable:
+    """
+    A record that asks for values the API cannot write (the rest of it was applied).
+
+    :param key: the record's key (its external id).
+    :param fields: the fields that differ in Focus but cannot be set through the API, sorted.
+    """
+
+    key: str
+    fields: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON-able entry of a report's ``not_updatable`` list: ``{"externalId", "fields"}``."""
+        return {"externalId": self.key, "fields": list(self.fields)}
+
+
+@dataclass
 class UpsertReport(Report):
-    """What an upsert of focus areas did: ids of created and updated focus areas, by external id."""
+    """
+    What an upsert of focus areas did: ids of created and updated focus areas, by external id.
+
+    :param not_updatable: the records that differ from Focus in fields the API cannot write (status, parent,
+        target date, draft, ...): no call was made for those fields. A record there is also counted as created,
+        updated or unchanged, by what the API could do with the rest of it.
+    """
+
+    not_updatable: list[NotUpdatable] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report of :meth:`Report.as_dict`, plus ``"not_updatable": [{"externalId", "fields"}]``."""
+        report = super().as_dict()
+        report["not_updatable"] = [entry.as_dict() for entry in self.not_updatable]
+        return report
 
 
 class FundImportReport(Report):

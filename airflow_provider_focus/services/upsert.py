@@ -22,7 +22,15 @@ from airflow_provider_focus.api import model
 from airflow_provider_focus.exceptions import FocusAuthError, FocusConfigError, FocusError, FocusRateLimitError
 from airflow_provider_focus.services import operations
 from airflow_provider_focus.services._concurrency import BoundedRunner, Outcome, widen_pool
-from airflow_provider_focus.services._diff import changed_fields, cycle_message, desired_fields, is_blank, type_conflict
+from airflow_provider_focus.services._diff import (
+    changed_fields,
+    cycle_message,
+    desired_fields,
+    is_blank,
+    split_changes,
+    split_create,
+    type_conflict,
+)
 from airflow_provider_focus.services.options import (
     DEFAULT_LOG_EVERY,
     DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
@@ -31,7 +39,7 @@ from airflow_provider_focus.services.options import (
     DEFAULT_SCAN_THRESHOLD,
     UpsertOptions,
 )
-from airflow_provider_focus.services.report import UpsertReport
+from airflow_provider_focus.services.report import NotUpdatable, UpsertReport
 
 if TYPE_CHECKING:
     from airflow_provider_focus.api.client import FocusClient
@@ -53,9 +61,15 @@ def upsert_focus_areas(
     scan_threshold: int = DEFAULT_SCAN_THRESHOLD,
     max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
     log_every: int = DEFAULT_LOG_EVERY,
+    extra_updatable_fields: Iterable[str] = model.EXTRA_UPDATABLE_FOCUS_AREA_FIELDS,
 ) -> UpsertReport:
     """
     Create or update focus areas matched by external id; fields that already match are left alone.
+
+    Only what the API can write is sent ([DOC]: an update changes name, owner, external id or description; a
+    create never sets status, draft or a target date). A record that differs from Focus in a field the API cannot
+    write (status, parent, target date, draft, ...) makes no call for that field, and the report lists it under
+    ``not_updatable`` with its key and those field names; the rest of the record is applied as usual.
 
     For each record the focus area with its external id is found; if there is none it is created, otherwise only
     the fields that differ are patched, and an equal record makes no call at all: a second run writes nothing. A
@@ -77,6 +91,8 @@ def upsert_focus_areas(
     :param scan_threshold: from this many records on, index existing focus areas with one paginated scan.
     :param max_consecutive_rate_limits: stop after this many records in a row lost to rate limiting.
     :param log_every: log progress every this many records.
+    :param extra_updatable_fields: [MODEL] further fields your site accepts in an update and a create (say
+        ``{"parentId", "targetDate"}``); by default only the documented ones are sent.
     :return: the report; ``created`` and ``updated`` hold focus area ids in the order the writes finished.
     :raises FocusConfigError: for an argument that cannot work (records that are not an iterable of dicts).
     """
@@ -88,6 +104,9 @@ def upsert_focus_areas(
         scan_threshold=scan_threshold,
         max_consecutive_rate_limits=max_consecutive_rate_limits,
         log_every=log_every,
+        extra_updatable_fields=frozenset(extra_updatable_fields)
+        if not isinstance(extra_updatable_fields, (str, bytes))
+        else extra_updatable_fields,  # type: ignore[arg-type]
     )
     if isinstance(records, (str, bytes, Mapping)):
         raise FocusConfigError(f"records must be an iterable of dicts, got {type(records).__name__}.")
@@ -266,7 +285,10 @@ class _Upsert:
     def _collect(self, outcome: Outcome[_Job]) -> None:
         job, error = outcome.tag, outcome.error
         if error is None:
-            kind, focus_area_id, listed = outcome.value
+            kind, focus_area_id, listed, blocked = outcome.value
+            if blocked:
+                self.report.not_updatable.append(NotUpdatable(job.key, blocked))
+                log.info("%s differs from Focus in %s, which the API cannot write", job.key, ", ".join(blocked))
             if kind == "unchanged":
                 self.report.unchanged += 1
             else:
@@ -349,8 +371,12 @@ class _Upsert:
 
     # --- one record (on a worker thread) --------------------------------------------------------------------
 
-    def _apply(self, job: _Job, parent_id: str | None) -> tuple[str, str, str]:
-        """Return ``(outcome, focus area id, what the report lists)`` for one record whose parent is resolved."""
+    def _apply(self, job: _Job, parent_id: str | None) -> tuple[str, str, str, tuple[str, ...]]:
+        """
+        Return ``(outcome, focus area id, what the report lists, fields not updatable)`` for one record.
+
+        The record's parent is resolved.
+        """
         assert self.index is not None
         options = self.options
         desired = desired_fields(job.record, external_id=job.key, key=options.key, parent_key=options.parent_key)
@@ -363,17 +389,21 @@ class _Upsert:
         conflict = type_conflict(existing, desired)
         if conflict:
             raise _RecordError(conflict)
-        changes = changed_fields(existing, desired)
+        changes, blocked = split_changes(changed_fields(existing, desired), self._updatable)
         if not changes:
-            return "unchanged", focus_area_id, focus_area_id
+            return "unchanged", focus_area_id, focus_area_id, blocked
         if options.dry_run:
             log.info("Would update %s (%s): %s", focus_area_id, job.key, ", ".join(sorted(changes)))
         else:
             operations.update_focus_area(self.client, focus_area_id, changes, update_mask=sorted(changes))
             log.debug("Updated %s (%s): %s", focus_area_id, job.key, ", ".join(sorted(changes)))
-        return "updated", focus_area_id, focus_area_id
+        return "updated", focus_area_id, focus_area_id, blocked
 
-    def _create(self, key: str, desired: dict[str, Any]) -> tuple[str, str, str]:
+    @property
+    def _updatable(self) -> frozenset[str]:
+        return model.UPDATABLE_FOCUS_AREA_FIELDS | self.options.extra_updatable_fields
+
+    def _create(self, key: str, desired: dict[str, Any]) -> tuple[str, str, str, tuple[str, ...]]:
         assert self.index is not None
         body = {name: value for name, value in desired.items() if value is not None}
         name = body.pop(model.FIELD_NAME, None)
@@ -383,13 +413,14 @@ class _Upsert:
                 f"no focus area has this external id, and creating one needs {model.FIELD_NAME!r} and "
                 f"{model.FIELD_FOCUS_AREA_TYPE_ID!r}"
             )
+        body, blocked = split_create(body, model.CREATABLE_FOCUS_AREA_FIELDS | self.options.extra_updatable_fields)
         if self.options.dry_run:
             log.info("Would create %s (%s)", key, name)
-            return "created", DRY_RUN_ID.format(external_id=key), key
+            return "created", DRY_RUN_ID.format(external_id=key), key, blocked
         created = operations.create_focus_area(self.client, name=name, focus_area_type_id=type_id, **body)
         focus_area_id = str(created[model.FIELD_ID])
         log.debug("Created %s (%s)", focus_area_id, key)
-        return "created", focus_area_id, focus_area_id
+        return "created", focus_area_id, focus_area_id, blocked
 
     def _log_progress(self) -> None:
         report = self.report

@@ -45,7 +45,6 @@ def text_key(field: str) -> Callable[[Record], str]:
 #: Sort keys of the sortable fields ([MODEL] ``SORT_VALUES`` without the ``-``).
 SORT_KEYS: dict[str, Callable[[Record], Any]] = {
     model.FIELD_NAME: name_key,
-    model.FIELD_CREATED_AT: text_key(model.FIELD_CREATED_AT),
     model.FIELD_UPDATED_AT: text_key(model.FIELD_UPDATED_AT),
 }
 

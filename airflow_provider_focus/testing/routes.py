@@ -171,7 +171,15 @@ class ApiRoutes:
 
     def _lookup(self, resource: str) -> Handler:
         def handler(request: ApiRequest, match: re.Match[str]) -> Result:
-            return self._page(self.store.lookup(resource), request)
+            entries = self.store.lookup(resource)
+            if resource == model.INVESTMENT_CATEGORIES:
+                # [DOC] the reference's sample is one object; the provider accepts a page, a list or an object
+                shape = self.store.investment_category_shape
+                if shape == "list":
+                    return 200, entries
+                if shape == "object":
+                    return 200, entries[0] if entries else {}
+            return self._page(entries, request)
 
         return handler
 

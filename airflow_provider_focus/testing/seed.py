@@ -52,10 +52,11 @@ BENEFIT_TYPES: list[dict[str, Any]] = [
     {model.LOOKUP_KEY: "COST_SAVINGS", model.LOOKUP_NAME: "Cost savings"},
     {model.LOOKUP_KEY: "RISK_REDUCTION", model.LOOKUP_NAME: "Risk reduction"},
 ]
+#: [DOC: api-group-investment-categories/] an investment category is ``{investmentCategoryId, key}``.
 INVESTMENT_CATEGORIES: list[dict[str, Any]] = [
-    {model.LOOKUP_KEY: "RUN", model.LOOKUP_NAME: "Run the business"},
-    {model.LOOKUP_KEY: "GROW", model.LOOKUP_NAME: "Grow the business"},
-    {model.LOOKUP_KEY: "TRANSFORM", model.LOOKUP_NAME: "Transform the business"},
+    {model.INVESTMENT_CATEGORY_ID: "ic-run", model.LOOKUP_KEY: "RUN"},
+    {model.INVESTMENT_CATEGORY_ID: "ic-grow", model.LOOKUP_KEY: "GROW"},
+    {model.INVESTMENT_CATEGORY_ID: "ic-transform", model.LOOKUP_KEY: "TRANSFORM"},
 ]
 
 # (id, name, type, externalId, parentId, status)
@@ -143,7 +144,7 @@ def _demo_objects() -> dict[str, Any]:
             model.BENEFIT_ITEM_EXTERNAL_ID: "BEN-001",
             model.FUND_FOCUS_AREA_ID: "fa-0003",
             model.FIELD_NAME: "Higher trial conversion",
-            model.BENEFIT_TYPE: "REVENUE",
+            model.BENEFIT_TYPE_KEY: "REVENUE",
             model.BENEFIT_PERIOD_VALUES: [
                 {model.FINANCIAL_VERSION_TYPE: "FORECAST", model.TIME_PERIOD_TO_AMOUNT: {"2025-Q2": 150000}}
             ],

@@ -35,18 +35,10 @@ from airflow_provider_focus.testing.seed import seed_state
 
 log = logging.getLogger(__name__)
 
-#: Fields a create of a focus area accepts.
-_FOCUS_AREA_CREATE_FIELDS = model.UPDATABLE_FOCUS_AREA_FIELDS | {model.FIELD_FOCUS_AREA_TYPE_ID}
-#: Fields a create of an organization accepts ([MODEL]).
-_ORGANIZATION_CREATE_FIELDS = frozenset(
-    {
-        model.FIELD_NAME,
-        model.FIELD_ORGANIZATION_TYPE_ID,
-        model.FIELD_EXTERNAL_ID,
-        model.FIELD_PARENT_ID,
-        model.FIELD_DESCRIPTION,
-    }
-)
+#: Fields a create of a focus area accepts ([DOC] no target date, status or draft on create).
+_FOCUS_AREA_CREATE_FIELDS = model.CREATABLE_FOCUS_AREA_FIELDS
+#: Fields a create of an organization accepts ([DOC] api-group-organizations/, parent name [MODEL]).
+_ORGANIZATION_CREATE_FIELDS = model.ORGANIZATION_CREATE_FIELDS
 _FOCUS_AREAS = "focusAreas"
 _ORGANIZATIONS = "organizations"
 _COUNTERS = "counters"
@@ -57,15 +49,21 @@ class FundKind:
     """
     What differs between cost items and benefit items.
 
+    Items are stored under the bulk request's names; :meth:`FocusStore.get_fund_item` answers with the documented
+    answer names (``answer_fields``), and a PATCH accepts only the documented ``patchable`` fields.
+
     :param label: human name used in messages.
     :param collection: key of the items in the state.
     :param id_field: the item's id field.
-    :param external_id_field: the item's external id field.
+    :param external_id_field: the item's external id field (in the bulk request).
     :param type_field: the field naming the item's type.
     :param type_lookup: key of the lookup list the type must be in.
     :param period_field: the field holding period values.
     :param extra_fields: further optional string fields.
     :param counter: id counter and prefix.
+    :param request_fields: the fields a bulk item may carry ([DOC]).
+    :param answer_fields: the fields of the GET answer ([DOC]).
+    :param patchable: the fields a PATCH may set ([DOC]), each mapped to the stored field it changes.
     """
 
     label: str
@@ -77,21 +75,9 @@ class FundKind:
     period_field: str
     extra_fields: tuple[str, ...]
     counter: str
-
-    @property
-    def writable_fields(self) -> frozenset[str]:
-        """Fields a bulk item or a PATCH may set."""
-        return frozenset(
-            {
-                self.external_id_field,
-                model.FIELD_NAME,
-                model.FUND_FOCUS_AREA_ID,
-                model.FUND_FOCUS_AREA_EXTERNAL_ID,
-                self.type_field,
-                self.period_field,
-                *self.extra_fields,
-            }
-        )
+    request_fields: frozenset[str]
+    answer_fields: tuple[str, ...]
+    patchable: Mapping[str, str]
 
     @property
     def read_only_fields(self) -> frozenset[str]:
@@ -107,20 +93,30 @@ COST = FundKind(
     type_field=model.COST_TYPE,
     type_lookup="costTypes",
     period_field=model.COST_PERIOD_VALUES,
-    extra_fields=(model.COST_SUBTYPE_KEY, model.EXPENDITURE_TYPE, model.INVESTMENT_CATEGORY_KEY),
+    extra_fields=(model.COST_SUBTYPE_KEY, model.INVESTMENT_CATEGORY_KEY),
     counter="cost",
+    request_fields=model.COST_ITEM_REQUEST_FIELDS,
+    answer_fields=model.COST_ITEM_ANSWER_FIELDS,
+    patchable={model.ANSWER_EXTERNAL_COST_ITEM_ID: model.COST_ITEM_EXTERNAL_ID},
 )
 BENEFIT = FundKind(
     label="Benefit item",
     collection="benefitItems",
     id_field=model.BENEFIT_ITEM_ID,
     external_id_field=model.BENEFIT_ITEM_EXTERNAL_ID,
-    type_field=model.BENEFIT_TYPE,
+    type_field=model.BENEFIT_TYPE_KEY,
     type_lookup="benefitTypes",
     period_field=model.BENEFIT_PERIOD_VALUES,
     extra_fields=(),
     counter="benefit",
+    request_fields=model.BENEFIT_ITEM_REQUEST_FIELDS,
+    answer_fields=model.BENEFIT_ITEM_ANSWER_FIELDS,
+    patchable={model.FIELD_EXTERNAL_ID: model.BENEFIT_ITEM_EXTERNAL_ID},
 )
+#: How ``funds/investment-category`` answers: ``"page"`` (the envelope, as the other look-ups), ``"list"`` (a bare
+#: list) or ``"object"`` (one object, as the reference's sample shows). The reference is not sure; the provider
+#: accepts each.
+INVESTMENT_CATEGORY_SHAPES = ("page", "list", "object")
 #: Lookup lists served by ``funds/...`` type endpoints, by resource path.
 LOOKUPS: dict[str, str] = {
     model.COST_TYPES: "costTypes",
@@ -236,6 +232,23 @@ def _check_fields(body: Mapping[str, Any], allowed: frozenset[str], read_only: f
             raise invalid_field(field, f"is not a field of {what} that can be set")
 
 
+def _expenditure_type_key(value: Any) -> str | None:
+    """
+    Read a request's ``expenditureType``: [DOC] an object ``{id, order, key, name, displayName}``; the key is kept.
+
+    A string (the shape of the GET answer, not of the request) is refused.
+    """
+    if value is None:
+        return None
+    shape = "an object {" + ", ".join(model.EXPENDITURE_TYPE_FIELDS) + "}"
+    if not isinstance(value, dict) or not set(value) <= set(model.EXPENDITURE_TYPE_FIELDS):
+        raise invalid_field(model.EXPENDITURE_TYPE, f"must be {shape}")
+    key = value.get(model.EXPENDITURE_TYPE_KEY) or value.get("id")
+    if not isinstance(key, str) or not key.strip():
+        raise invalid_field(model.EXPENDITURE_TYPE, f"must be {shape} with a key")
+    return key
+
+
 def _check_period_values(field: str, value: Any) -> list[dict[str, Any]]:
     if value is None:
         return []
@@ -311,6 +324,7 @@ class FocusStore:
             self._state = seed_state(seed or self.seed)
             self._reindex()
             self._compact()
+            self.investment_category_shape = "page"
 
     def state(self) -> dict[str, Any]:
         """Return a deep copy of the whole state (what the persistence file holds)."""
@@ -436,14 +450,14 @@ class FocusStore:
             return [dict(record) for record in self._state["organizations"].values()]
 
     def cost_items(self) -> list[dict[str, Any]]:
-        """Return every cost item in API shape."""
+        """Return every cost item as stored: under the bulk request's names, with its period values and timestamps."""
         with self._lock:
-            return [self._fund_view(COST, record) for record in self._state[COST.collection].values()]
+            return copy.deepcopy(list(self._state[COST.collection].values()))
 
     def benefit_items(self) -> list[dict[str, Any]]:
-        """Return every benefit item in API shape."""
+        """Return every benefit item as stored (see :meth:`cost_items`)."""
         with self._lock:
-            return [self._fund_view(BENEFIT, record) for record in self._state[BENEFIT.collection].values()]
+            return copy.deepcopy(list(self._state[BENEFIT.collection].values()))
 
     def counts(self) -> dict[str, int]:
         """Return how many focus areas, organizations, cost items and benefit items there are."""
@@ -483,6 +497,8 @@ class FocusStore:
         """
         Create a focus area: status ``PENDING``, ``draft`` false, owner defaults to the caller (a blank owner is a 400).
 
+        [DOC] The target date is not set on create: a body that carries one (or status, or draft) is refused.
+
         :param body: the request body.
         :param caller_account_id: account id of the authenticated caller.
         :raises ApiError: 400 for a missing or invalid field.
@@ -499,7 +515,6 @@ class FocusStore:
             for field in (model.FIELD_EXTERNAL_ID, model.FIELD_DESCRIPTION):
                 _check_optional_string(field, body.get(field))
             _check_account_id(model.FIELD_OWNER_ACCOUNT_ID, body.get(model.FIELD_OWNER_ACCOUNT_ID))
-            _check_date(model.FIELD_TARGET_DATE, body.get(model.FIELD_TARGET_DATE))
             parent_id = body.get(model.FIELD_PARENT_ID)
             self._check_parent(parent_id, type_id, None)
             stamp = self.clock.stamp()
@@ -514,7 +529,7 @@ class FocusStore:
                 model.FIELD_DESCRIPTION: body.get(model.FIELD_DESCRIPTION),
                 model.FIELD_STATUS: model.INITIAL_FOCUS_AREA_STATUS,
                 model.FIELD_DRAFT: False,
-                model.FIELD_TARGET_DATE: body.get(model.FIELD_TARGET_DATE),
+                model.FIELD_TARGET_DATE: None,  # [DOC] "not set on create"
                 model.FIELD_CREATED_AT: stamp,
                 model.FIELD_UPDATED_AT: stamp,
             }
@@ -528,6 +543,8 @@ class FocusStore:
 
         With ``update_mask``: the listed fields are set from the body, listed fields absent from the body (or
         null) are cleared, unlisted fields are untouched. Without it: the keys present in the body are set.
+        [DOC: support article] Only name, owner, external id and description can change: a parent, a target date
+        or anything else is refused.
 
         :param focus_area_id: the focus area.
         :param body: the request body.
@@ -641,7 +658,7 @@ class FocusStore:
 
     def create_organization(self, body: Any) -> dict[str, Any]:
         """
-        Create an organization (``name`` and ``organizationTypeId`` required).
+        Create an organization (``name`` and ``organizationTypeId`` required; the parent is ``parentOrganizationId``).
 
         :param body: the request body.
         :raises ApiError: 400 for a missing or invalid field.
@@ -656,11 +673,12 @@ class FocusStore:
                 raise missing_field(model.FIELD_ORGANIZATION_TYPE_ID)
             if not isinstance(type_id, str) or type_id not in self._state["organizationTypes"]:
                 raise invalid_field(model.FIELD_ORGANIZATION_TYPE_ID, f"names no organization type: {type_id!r}")
-            for field in (model.FIELD_EXTERNAL_ID, model.FIELD_DESCRIPTION, model.FIELD_PARENT_ID):
+            for field in (model.FIELD_EXTERNAL_ID, model.ORGANIZATION_PARENT_ID):
                 _check_optional_string(field, body.get(field))
-            parent_id = body.get(model.FIELD_PARENT_ID)
+            _check_account_id(model.FIELD_OWNER_ACCOUNT_ID, body.get(model.FIELD_OWNER_ACCOUNT_ID))
+            parent_id = body.get(model.ORGANIZATION_PARENT_ID)
             if parent_id is not None and parent_id not in self._state["organizations"]:
-                raise invalid_field(model.FIELD_PARENT_ID, f"names no organization: {parent_id!r}")
+                raise invalid_field(model.ORGANIZATION_PARENT_ID, f"names no organization: {parent_id!r}")
             stamp = self.clock.stamp()
             org_id = self._next_id("org")
             record = {
@@ -668,12 +686,13 @@ class FocusStore:
                 model.FIELD_NAME: name,
                 model.FIELD_ORGANIZATION_TYPE_ID: type_id,
                 model.FIELD_EXTERNAL_ID: body.get(model.FIELD_EXTERNAL_ID),
+                # [MODEL] the answer's name of the parent: the list filter's (``parentId``), not the create's
                 model.FIELD_PARENT_ID: parent_id,
                 model.FIELD_CREATED_AT: stamp,
                 model.FIELD_UPDATED_AT: stamp,
             }
-            if model.FIELD_DESCRIPTION in body:
-                record[model.FIELD_DESCRIPTION] = body[model.FIELD_DESCRIPTION]
+            if body.get(model.FIELD_OWNER_ACCOUNT_ID) is not None:
+                record[model.FIELD_OWNER_ACCOUNT_ID] = body[model.FIELD_OWNER_ACCOUNT_ID]
             self._state["organizations"][org_id] = record
             self._changed(_ORGANIZATIONS, org_id, counters=True)
             return dict(record)
@@ -689,6 +708,9 @@ class FocusStore:
         """
         with self._lock:
             return copy.deepcopy(self._state[LOOKUPS[resource]])
+
+    #: How ``funds/investment-category`` answers, one of :data:`INVESTMENT_CATEGORY_SHAPES` (default: the page).
+    investment_category_shape: str = "page"
 
     def bulk_upsert(self, kind: FundKind, body: Any) -> dict[str, Any]:
         """
@@ -752,7 +774,10 @@ class FocusStore:
         """
         Change a fund item with ``updateMask`` semantics (see :meth:`update_focus_area`).
 
-        :raises ApiError: 404 for an unknown id, 400 for read-only, unknown or invalid fields.
+        [DOC] The only field a PATCH may set is ``externalCostItemId`` (cost items) or ``externalId`` (benefit
+        items); any other field is refused with a 400 naming the supported one.
+
+        :raises ApiError: 404 for an unknown id, 400 for a field a PATCH may not set or an invalid value.
         """
         body = _require_object(body)
         with self._lock:
@@ -761,8 +786,14 @@ class FocusStore:
                 raise not_found(kind.label, item_id)
             fields = list(body) if update_mask is None else update_mask
             changes = {field: body.get(field) for field in fields}
-            _check_fields(changes, kind.writable_fields, kind.read_only_fields, kind.label.lower())
-            updated = self._apply_fund_changes(kind, dict(record), changes, creating=False)
+            supported = ", ".join(sorted(kind.patchable))
+            for field in changes:
+                if field not in kind.patchable:
+                    raise invalid_field(field, f"cannot be updated; the supported fields are {supported}")
+            updated = dict(record)
+            for field, value in changes.items():
+                _check_optional_string(field, value)
+                updated[kind.patchable[field]] = value
             if changes:
                 updated[model.FIELD_UPDATED_AT] = self.clock.stamp(record.get(model.FIELD_UPDATED_AT))
                 self._state[kind.collection][item_id] = updated
@@ -781,14 +812,40 @@ class FocusStore:
             self._changed(kind.collection, item_id)
 
     def _fund_view(self, kind: FundKind, record: Mapping[str, Any]) -> dict[str, Any]:
-        view = copy.deepcopy(dict(record))
-        focus_area = self._state["focusAreas"].get(record.get(model.FUND_FOCUS_AREA_ID))
-        view[model.FUND_FOCUS_AREA_EXTERNAL_ID] = focus_area.get(model.FIELD_EXTERNAL_ID) if focus_area else None
-        return view
+        """The documented answer of ``GET funds/{cost,benefit}-item/{id}``: exactly ``kind.answer_fields``."""
+        stored = {
+            kind.id_field: record.get(kind.id_field),
+            model.FUND_FOCUS_AREA_ID: record.get(model.FUND_FOCUS_AREA_ID),
+            model.FIELD_NAME: record.get(model.FIELD_NAME),
+        }
+        if kind is COST:
+            stored.update(
+                {
+                    model.ANSWER_EXTERNAL_COST_ITEM_ID: record.get(model.COST_ITEM_EXTERNAL_ID),
+                    model.COST_TYPE: record.get(model.COST_TYPE),
+                    # [MODEL] the reference does not say how a subtype's id relates to its key: the key is served
+                    model.ANSWER_COST_SUBTYPE_ID: record.get(model.COST_SUBTYPE_KEY),
+                    model.EXPENDITURE_TYPE: record.get(model.EXPENDITURE_TYPE),
+                    model.ANSWER_INVESTMENT_CATEGORY_ID: self._investment_category_id(
+                        record.get(model.INVESTMENT_CATEGORY_KEY)
+                    ),
+                }
+            )
+        else:
+            stored[model.ANSWER_EXTERNAL_BENEFIT_ITEM_ID] = record.get(model.BENEFIT_ITEM_EXTERNAL_ID)
+        return {field: copy.deepcopy(stored.get(field)) for field in kind.answer_fields}
+
+    def _investment_category_id(self, key: Any) -> Any:
+        for entry in self._state["investmentCategories"]:
+            if entry.get(model.LOOKUP_KEY) == key:
+                return entry.get(model.INVESTMENT_CATEGORY_ID)
+        return None
 
     def _upsert_fund_item(self, kind: FundKind, item: Any) -> tuple[str, bool]:
         item = _require_object(item, "An item")
-        _check_fields(item, kind.writable_fields | {kind.id_field}, frozenset(), kind.label.lower())
+        for field in item:
+            if field not in kind.request_fields:
+                raise invalid_field(field, f"is not a field of a {kind.label.lower()} request")
         collection: dict[str, dict[str, Any]] = self._state[kind.collection]
         existing: dict[str, Any] | None = None
         item_id = item.get(kind.id_field)
@@ -834,6 +891,12 @@ class FocusStore:
             if creating or field in changes:
                 _check_optional_string(field, changes.get(field))
                 record[field] = changes.get(field)
+        if kind is COST and (creating or model.EXPENDITURE_TYPE in changes):
+            record[model.EXPENDITURE_TYPE] = _expenditure_type_key(changes.get(model.EXPENDITURE_TYPE))
+        category = record.get(model.INVESTMENT_CATEGORY_KEY)
+        if kind is COST and category is not None and self._investment_category_id(category) is None:
+            keys = sorted(str(entry.get(model.LOOKUP_KEY)) for entry in self._state["investmentCategories"])
+            raise invalid_field(model.INVESTMENT_CATEGORY_KEY, f"must be one of {', '.join(keys)}")
         return record
 
     def _resolve_focus_area(self, changes: Mapping[str, Any]) -> str:

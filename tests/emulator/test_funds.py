@@ -72,11 +72,11 @@ def test_cost_bulk_creates_updates_and_reports_errors(site: Api, focus_emulator:
 
     created = site.get("funds/cost-item/cost-0002").json()
     assert created["focusAreaId"] == "fa-0004"
-    assert created["focusAreaExternalId"] == "PRJ-002"
-    assert created["costPeriodValues"] == PERIODS
+    assert created["externalCostItemId"] == "C-1"
+    assert focus_emulator.store.cost_items()[1]["costPeriodValues"] == PERIODS  # stored, not in the answer [DOC]
     updated = site.get("funds/cost-item/cost-0001").json()
     assert updated["name"] == "Renamed salaries"
-    assert updated["investmentCategoryKey"] == "RUN"
+    assert updated["investmentCategoryId"] == "ic-run"
     assert updated["costType"] == "LABOR"
 
 
@@ -86,27 +86,27 @@ def test_cost_bulk_rejects_a_bad_envelope(site: Api) -> None:
 
 
 def test_cost_item_patch_with_update_mask(site: Api) -> None:
+    # [DOC] "supported fields are externalCostItemId"; listed but absent clears it
     response = site.patch(
-        "funds/cost-item/cost-0001",
-        params={"updateMask": "name,costSubtypeKey,focusAreaExternalId"},
-        json={"name": "Salaries", "focusAreaExternalId": "PRJ-002", "costType": "SOFTWARE"},
+        "funds/cost-item/cost-0001", params={"updateMask": "externalCostItemId"}, json={"externalCostItemId": "C-9"}
     )
 
     assert response.status_code == 200
     item = response.json()
-    assert item["name"] == "Salaries"
-    assert item["costSubtypeKey"] is None
-    assert item["focusAreaId"] == "fa-0004"
-    assert item["costType"] == "LABOR"
+    assert item["externalCostItemId"] == "C-9"
+    assert item["name"] == "Funnel squad salaries"
+    cleared = site.patch("funds/cost-item/cost-0001", params={"updateMask": "externalCostItemId"}, json={})
+    assert cleared.json()["externalCostItemId"] is None
 
 
 @pytest.mark.parametrize(
     ("mask", "body", "error_type"),
     [
-        ("costItemId", {"costItemId": "x"}, "FIELD_READ_ONLY"),
-        ("name", {}, "REQUIRED_FIELD_MISSING"),
-        ("costType", {"costType": "TRAVEL"}, "FORMAT_INVALID"),
-        ("focusAreaId", {}, "REQUIRED_FIELD_MISSING"),
+        ("costItemId", {"costItemId": "x"}, "FORMAT_INVALID"),
+        ("name", {"name": "Salaries"}, "FORMAT_INVALID"),
+        ("costType", {"costType": "SOFTWARE"}, "FORMAT_INVALID"),
+        ("costItemExternalId", {"costItemExternalId": "C-9"}, "FORMAT_INVALID"),
+        ("focusAreaId", {}, "FORMAT_INVALID"),
         (None, {"colour": "red"}, "FORMAT_INVALID"),
         (None, {"costPeriodValues": [{"financialVersionType": "BUDGET", "timePeriodToAmount": {}}]}, "FORMAT_INVALID"),
         (
@@ -143,11 +143,11 @@ def test_benefit_items_have_the_same_shape(site: Api, focus_emulator: FocusEmula
                     "benefitItemExternalId": "B-2",
                     "name": "Savings",
                     "focusAreaId": "fa-0006",
-                    "benefitType": "COST_SAVINGS",
+                    "benefitTypeKey": "COST_SAVINGS",
                     "benefitPeriodValues": PERIODS,
                 },
-                {"benefitItemExternalId": "BEN-001", "benefitType": "RISK_REDUCTION"},
-                {"benefitItemExternalId": "B-3", "name": "x", "focusAreaId": "fa-0006", "benefitType": "LABOR"},
+                {"benefitItemExternalId": "BEN-001", "benefitTypeKey": "RISK_REDUCTION"},
+                {"benefitItemExternalId": "B-3", "name": "x", "focusAreaId": "fa-0006", "benefitTypeKey": "LABOR"},
             ]
         },
     ).json()
@@ -159,9 +159,13 @@ def test_benefit_items_have_the_same_shape(site: Api, focus_emulator: FocusEmula
     assert [(e["index"], e["benefitItemExternalId"], e["type"]) for e in body["errors"]] == [
         (2, "B-3", "FORMAT_INVALID")
     ]
-    assert site.get("funds/benefit-item/benefit-0001").json()["benefitType"] == "RISK_REDUCTION"
-    patched = site.patch("funds/benefit-item/benefit-0002", params={"updateMask": "benefitPeriodValues"}, json={})
-    assert patched.json()["benefitPeriodValues"] == []
+    assert focus_emulator.store.benefit_items()[0]["benefitTypeKey"] == "RISK_REDUCTION"
+    patched = site.patch(
+        "funds/benefit-item/benefit-0002", params={"updateMask": "externalId"}, json={"externalId": "B-9"}
+    )
+    assert patched.json()["externalBenefitItemId"] == "B-9"
+    refused = site.patch("funds/benefit-item/benefit-0002", params={"updateMask": "benefitPeriodValues"}, json={})
+    assert refused.status_code == 400
     assert site.delete("funds/benefit-item/benefit-0002").status_code == 204
     assert [b["benefitItemId"] for b in focus_emulator.store.benefit_items()] == ["benefit-0001"]
     assert site.get("funds/benefit-item/benefit-0404").status_code == 404

@@ -20,7 +20,12 @@ def test_list_filters_and_sort(site: Api) -> None:
 def test_create(site: Api) -> None:
     response = site.post(
         "organizations",
-        json={"name": "Data team", "organizationTypeId": "orgtype-team", "parentId": "org-0001", "externalId": "D"},
+        json={
+            "name": "Data team",
+            "organizationTypeId": "orgtype-team",
+            "parentOrganizationId": "org-0001",
+            "externalId": "D",
+        },
     )
 
     assert response.status_code == 201
@@ -36,7 +41,9 @@ def test_create(site: Api) -> None:
         ({"organizationTypeId": "orgtype-team"}, "REQUIRED_FIELD_MISSING"),
         ({"name": "x"}, "REQUIRED_FIELD_MISSING"),
         ({"name": "x", "organizationTypeId": "orgtype-guild"}, "FORMAT_INVALID"),
-        ({"name": "x", "organizationTypeId": "orgtype-team", "parentId": "org-9"}, "FORMAT_INVALID"),
+        ({"name": "x", "organizationTypeId": "orgtype-team", "parentOrganizationId": "org-9"}, "FORMAT_INVALID"),
+        # [DOC] the parent is parentOrganizationId: parentId is not a field of the request
+        ({"name": "x", "organizationTypeId": "orgtype-team", "parentId": "org-0001"}, "FORMAT_INVALID"),
         ({"name": "x", "organizationTypeId": "orgtype-team", "id": "org-9"}, "FIELD_READ_ONLY"),
     ],
 )

@@ -69,7 +69,13 @@ def test_example_focus_import_is_idempotent(dagbag, focus_env):
 
     fe.clear_requests()
     second = run(dagbag, "example_focus_import")
-    assert xcom(second, "upsert_focus_areas") == {"created": [], "updated": [], "unchanged": 8, "failed": []}
+    assert xcom(second, "upsert_focus_areas") == {
+        "created": [],
+        "updated": [],
+        "unchanged": 8,
+        "failed": [],
+        "not_updatable": [],
+    }
     assert writes(fe, "focus-areas") == []
     assert xcom(second, "import_cost_items") == {
         "created": [],

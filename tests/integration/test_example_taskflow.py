@@ -24,5 +24,11 @@ def test_example_focus_taskflow_upserts_and_a_second_run_writes_nothing(dagbag, 
 
     fe.clear_requests()
     second = run(dagbag, "example_focus_taskflow")
-    assert xcom(second, "upsert_focus_areas") == {"created": [], "updated": [], "unchanged": 8, "failed": []}
+    assert xcom(second, "upsert_focus_areas") == {
+        "created": [],
+        "updated": [],
+        "unchanged": 8,
+        "failed": [],
+        "not_updatable": [],
+    }
     assert writes(fe, "focus-areas") == []

@@ -134,18 +134,20 @@ def test_fund_endpoints(make_hook, kind):
         imported = hook.bulk_import_cost_items([item, bad])
         get, update, delete = hook.get_cost_item, hook.update_cost_item, hook.delete_cost_item
         id_key = model.COST_ITEM_ID
+        patch_field, answer_external_id = model.ANSWER_EXTERNAL_COST_ITEM_ID, model.ANSWER_EXTERNAL_COST_ITEM_ID
     else:
         type_key = hook.list_benefit_types()[0][model.LOOKUP_KEY]
         item = {
             "benefitItemExternalId": "IT-B-1",
             "name": "Revenue",
             "focusAreaId": focus_area["id"],
-            "benefitType": type_key,
+            "benefitTypeKey": type_key,
         }
         bad = {"benefitItemExternalId": "IT-B-2", "focusAreaId": "missing"}
         imported = hook.bulk_import_benefit_items([item, bad])
         get, update, delete = hook.get_benefit_item, hook.update_benefit_item, hook.delete_benefit_item
         id_key = model.BENEFIT_ITEM_ID
+        patch_field, answer_external_id = model.FIELD_EXTERNAL_ID, model.ANSWER_EXTERNAL_BENEFIT_ITEM_ID
 
     (result,) = imported[model.BULK_RESULTS]
     (error,) = imported[model.BULK_ERRORS]
@@ -154,9 +156,10 @@ def test_fund_endpoints(make_hook, kind):
     assert error[model.BULK_INDEX] == 1
     item_id = result[id_key]
     assert get(item_id)["name"] == item["name"]
-    assert update(item_id, {"name": "Renamed"})["name"] == "Renamed"
     again = (hook.bulk_import_cost_items if kind == "cost" else hook.bulk_import_benefit_items)([item])
     assert again[model.BULK_RESULTS][0][model.BULK_CREATED] is False
+    # [DOC] the one field a PATCH supports is the external id, under its PATCH name
+    assert update(item_id, {patch_field: "IT-X"})[answer_external_id] == "IT-X"
     assert delete(item_id) is None
     with pytest.raises(FocusNotFoundError):
         get(item_id)

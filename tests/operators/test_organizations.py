@@ -31,14 +31,28 @@ def test_list_caps_xcom(requests_mock, context):
 def test_create_returns_the_id(requests_mock, context):
     requests_mock.post(f"{API}/organizations", json={"id": "org-9", "name": "Ops"}, status_code=201)
     op = FocusCreateOrganizationOperator(
-        task_id="org", name="Ops", organization_type_id="orgtype-team", fields={"parentId": "org-1"}
+        task_id="org", name="Ops", organization_type_id="orgtype-team", fields={"parentOrganizationId": "org-1"}
     )
     assert op.execute(context) == "org-9"
     assert requests_mock.last_request.json() == {
         "name": "Ops",
         "organizationTypeId": "orgtype-team",
-        "parentId": "org-1",
+        "parentOrganizationId": "org-1",
     }
+
+
+def test_the_deprecated_parent_id_is_sent_as_parent_organization_id_with_a_warning(requests_mock, context, caplog):
+    # [DOC: api-group-organizations/] the parent field of a create is parentOrganizat... (parentOrganizationId)
+    requests_mock.post(f"{API}/organizations", json={"id": "org-9", "name": "Ops"}, status_code=201)
+    op = FocusCreateOrganizationOperator(
+        task_id="org", name="Ops", organization_type_id="orgtype-team", fields={"parentId": "org-1"}
+    )
+    with caplog.at_level("WARNING"):
+        assert op.execute(context) == "org-9"
+    body = requests_mock.last_request.json()
+    assert body["parentOrganizationId"] == "org-1"
+    assert "parentId" not in body
+    assert "'parentId' is deprecated" in caplog.text
 
 
 def test_create_templates_and_validation(context):
@@ -63,7 +77,7 @@ def test_create_fields_template_rendering_to_a_json_string_is_parsed(requests_mo
     op.render_template_fields({**context, "params": {"fields": {"parentId": "org-1"}}})
     assert isinstance(op.fields, str)
     assert op.execute(context) == "org-9"
-    assert requests_mock.last_request.json()["parentId"] == "org-1"
+    assert requests_mock.last_request.json()["parentOrganizationId"] == "org-1"
     bad = FocusCreateOrganizationOperator(task_id="org", name="Ops", organization_type_id="t", fields="{{ ds }}")
     bad.render_template_fields(context)
     with pytest.raises(FocusConfigError, match="fields rendered to a string that is not a JSON object"):

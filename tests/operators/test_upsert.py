@@ -48,7 +48,7 @@ def test_creates_missing_patches_only_differences_and_leaves_equal_alone(request
         max_in_flight=1,  # the order of the writes below is the order of the records
     )
     report = op.execute(context)
-    assert report == {"created": ["fa-3"], "updated": ["fa-2"], "unchanged": 1, "failed": []}
+    assert report == {"created": ["fa-3"], "updated": ["fa-2"], "unchanged": 1, "failed": [], "not_updatable": []}
     assert writes(requests_mock) == [
         ("PATCH", "focus-areas/fa-2", {"description": "new"}),
         (
@@ -69,7 +69,7 @@ def test_blank_values_are_not_given_never_sent_on_create_nor_cleared_on_update(r
         task_id="upsert", records=[rec("OLD", **blanks), rec("NEW", **blanks, parentExternalId=" ")]
     )
     report = op.execute(context)
-    assert report == {"created": ["fa-2"], "updated": [], "unchanged": 1, "failed": []}
+    assert report == {"created": ["fa-2"], "updated": [], "unchanged": 1, "failed": [], "not_updatable": []}
     assert writes(requests_mock) == [
         ("POST", "focus-areas", {"name": "NEW", "focusAreaTypeId": "fat-project", "externalId": "NEW"}),
     ]
@@ -96,7 +96,14 @@ def test_dry_run_writes_nothing_and_reports_the_same_shape(requests_mock, contex
         task_id="upsert", records=[rec("DIFF", description="new"), rec("NEW", "DIFF")], dry_run=True
     )
     report = op.execute(context)
-    assert report == {"created": ["NEW"], "updated": ["fa-2"], "unchanged": 0, "failed": [], "dry_run": True}
+    assert report == {
+        "created": ["NEW"],
+        "updated": ["fa-2"],
+        "unchanged": 0,
+        "failed": [],
+        "dry_run": True,
+        "not_updatable": [],
+    }
     assert writes(requests_mock) == []
 
 
@@ -237,7 +244,13 @@ def test_records_from_csv_by_extension_with_empty_cells_not_given(requests_mock,
         encoding="utf-8",
     )
     op = FocusUpsertFocusAreasOperator(task_id="upsert", input_path=f"file://{path}", max_in_flight=1)
-    assert op.execute(context) == {"created": ["fa-2"], "updated": [], "unchanged": 1, "failed": []}
+    assert op.execute(context) == {
+        "created": ["fa-2"],
+        "updated": [],
+        "unchanged": 1,
+        "failed": [],
+        "not_updatable": [],
+    }
     assert writes(requests_mock) == [
         (
             "POST",

@@ -93,6 +93,7 @@ def test_report_entries_carry_key_index_and_error(client, requests_mock):
             {"externalId": "ORPHAN", "index": 1, "error": "its parent 'NOWHERE' is neither in the input nor in Focus"}
         ],
         "dry_run": True,
+        "not_updatable": [],
     }
 
 
@@ -211,7 +212,7 @@ def test_exactly_once_under_faults_with_writes_in_flight(emulator, emulator_clie
     assert all(by_key[f"G{g}-{c}"]["parentId"] == by_key[f"G{g}"]["id"] for g in range(4) for c in range(10))
 
     again = upsert_focus_areas(emulator_client, records, max_in_flight=8)
-    assert again.as_dict() == {"created": [], "updated": [], "unchanged": 44, "failed": []}
+    assert again.as_dict() == {"created": [], "updated": [], "unchanged": 44, "failed": [], "not_updatable": []}
 
 
 def test_the_pool_keeps_a_connection_per_thread(client):

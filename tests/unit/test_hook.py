@@ -99,7 +99,7 @@ def test_fund_items_crud(hook, requests_mock, kind, key):
     assert requests_mock.last_request.json() == {"items": [{key: "X", "name": "n"}]}
     report = getattr(hook, f"import_{kind}_items")([{key: "X", "name": "n"}])
     assert report.as_dict() == {"created": ["X"], "updated": [], "unchanged": 0, "failed": []}
-    assert getattr(hook, f"get_{kind}_item")("i1") == {"id": "i1"}
+    assert getattr(hook, f"get_{kind}_item")("i1")["id"] == "i1"
     assert getattr(hook, f"update_{kind}_item")("i1", {"name": "x"}) == {"id": "i1", "name": "x"}
     assert requests_mock.last_request.qs == {"updatemask": ["name"]}
     assert getattr(hook, f"delete_{kind}_item")("i1") is None
@@ -240,5 +240,6 @@ def test_upsert_focus_areas_is_on_the_hook_with_the_operator_arguments(hook, req
             {"externalId": None, "index": 2, "error": "record 2 has no 'code' (key='code' names the external id)"}
         ],
         "dry_run": True,
+        "not_updatable": [],
     }
     assert all(r.method == "GET" for r in requests_mock.request_history)

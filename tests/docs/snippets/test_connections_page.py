@@ -22,8 +22,8 @@ def test_the_hook_tour(focus_emulator, focus_conn):
     hook.create_organization(name="Ops", organization_type_id="orgtype-team")
     item = {"costItemExternalId": "C-1", "focusAreaId": created["id"], "name": "Run", "costType": "LABOR"}
     hook.import_cost_items([item], chunk_size=100)  # -> FundImportReport; bulk_import_cost_items: one raw call
-    hook.get_cost_item("cost-0001")
-    hook.update_cost_item("cost-0001", {"name": "Renamed"})
+    hook.get_cost_item("cost-0001")  # read by the answer's names: externalCostItemId, costSubtypeId, ...
+    hook.update_cost_item("cost-0001", {"externalCostItemId": "C-0"})  # the one field a PATCH supports
     hook.delete_cost_item("cost-0001")
     hook.get_benefit_item("benefit-0001")  # and import_, update_, delete_benefit_item(s)
     hook.list_cost_types()
