@@ -12,7 +12,13 @@ from typing import Any
 from airflow.providers.common.compat.sdk import ObjectStoragePath
 
 from airflow_provider_focus.exceptions import FocusConfigError
-from airflow_provider_focus.services.records import format_of, iter_records
+from airflow_provider_focus.services.records import (
+    BadRecord,
+    check_delimiter,
+    check_encoding,
+    format_of,
+    read_records,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,17 +77,31 @@ def write_jsonl(location: str | ObjectStoragePath, records: Iterable[Any]) -> tu
 
 
 @contextmanager
-def open_records(location: str | ObjectStoragePath, *, format: str | None = None) -> Iterator[Iterator[dict[str, Any]]]:
+def open_records(
+    location: str | ObjectStoragePath,
+    *,
+    format: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    key: str | None = None,
+) -> Iterator[Iterator[dict[str, Any] | BadRecord]]:
     """
     Open a JSON Lines or CSV file (local path or object storage URL) and yield its records, read one at a time.
 
+    The reading is :func:`~airflow_provider_focus.services.records.read_records`'s: a bad line comes out as a
+    :class:`~airflow_provider_focus.services.records.BadRecord`, which the services report as a failed record.
+
     :param location: the source path or URL.
     :param format: ``"jsonl"`` or ``"csv"``; by default the extension decides (``.jsonl``, ``.ndjson``, ``.csv``).
-    :raises FocusConfigError: for a format that is neither, naming the accepted ones; for a line that is not a
-        record (naming the line).
+    :param encoding: the file's encoding; default UTF-8 with or without a byte-order mark.
+    :param delimiter: the CSV delimiter; default: sniffed from the header line.
+    :param key: the field every record needs; a CSV header without it is refused.
+    :raises FocusConfigError: for a format that is neither, naming the accepted ones; for a file that is not the
+        format named, or a CSV header that cannot work.
     """
     kind = format_of(str(location), format)
+    check_encoding(encoding)
+    check_delimiter(delimiter)
     source = as_storage_path(location)
-    # utf-8-sig: spreadsheet programs start a CSV with a byte order mark; newline="": the csv module's own rule
-    with source.open("r", encoding="utf-8-sig", newline="") as handle:
-        yield iter_records(handle, format=kind, source=str(source))
+    with source.open("rb") as handle:
+        yield read_records(handle, format=kind, encoding=encoding, delimiter=delimiter, key=key, name=str(source))
