@@ -410,7 +410,7 @@ def record_problem(record: Mapping[Any, Any]) -> str | None:
 
     Found before anything is sent, so that it fails the record and not the run: a field name that is no string, a
     value JSON cannot hold (``NaN``, infinity, an object of no JSON type), nesting deeper than
-    :data:`~airflow_provider_focus.api.bodies.MAX_BODY_DEPTH`, a lone surrogate (no text can hold one) or a
+    ``MAX_BODY_DEPTH`` (200), a lone surrogate (no text can hold one) or a
     string longer than :data:`MAX_STRING_CHARS`.
 
     :param record: the record.
