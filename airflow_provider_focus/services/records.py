@@ -32,7 +32,10 @@ from airflow_provider_focus.api.bodies import MAX_BODY_DEPTH, unencodable
 from airflow_provider_focus.exceptions import FocusConfigError
 
 #: Input formats by name; a file's extension picks one unless ``format=`` is given.
-FORMATS: dict[str, tuple[str, ...]] = {"jsonl": (".jsonl", ".ndjson"), "csv": (".csv",)}
+FORMATS: dict[str, tuple[str, ...]] = {"jsonl": (".jsonl", ".ndjson"), "csv": (".csv",), "parquet": (".parquet",)}
+
+#: Rows read from a Parquet file at a time (within a row group; memory holds one such batch).
+PARQUET_BATCH_ROWS = 1024
 
 #: The default encoding: UTF-8, with or without a byte-order mark (what Excel's "CSV UTF-8" writes).
 DEFAULT_ENCODING = "utf-8-sig"
@@ -63,16 +66,18 @@ class BadRecord:
     A line of the input that cannot be a record; the services report it as a failed record and read on.
 
     :param source: the file's name.
-    :param line: the line's number, counting from 1.
+    :param line: the line's number (a Parquet file's row number), counting from 1.
     :param reason: why, with the likely fix.
+    :param unit: what ``line`` counts: ``"line"``, or ``"row"`` in a Parquet file.
     """
 
     source: str
     line: int
     reason: str
+    unit: str = "line"
 
     def __str__(self) -> str:
-        return f"{self.source} line {self.line}: {self.reason}"
+        return f"{self.source} {self.unit} {self.line}: {self.reason}"
 
 
 def accepted_formats() -> str:
@@ -85,7 +90,7 @@ def format_of(path: str, format: str | None = None) -> str:
     Return the input format of a file: ``format`` when given, else the one its extension names.
 
     :param path: the file's path or URL.
-    :param format: ``"jsonl"`` or ``"csv"``, or ``None`` to go by the extension.
+    :param format: ``"jsonl"``, ``"csv"`` or ``"parquet"``, or ``None`` to go by the extension.
     :raises FocusConfigError: for an unknown format or extension, naming the accepted ones.
     """
     if format is not None:
@@ -100,7 +105,7 @@ def format_of(path: str, format: str | None = None) -> str:
             return found
     raise FocusConfigError(
         f"Cannot tell the format of {path!r} from its extension; accepted: {accepted_formats()}. Rename the file "
-        "or pass format='jsonl' or format='csv'."
+        "or pass format='jsonl', format='csv' or format='parquet'."
     )
 
 
@@ -147,7 +152,7 @@ def read_records(
     name: str | None = None,
 ) -> Iterator[dict[str, Any] | BadRecord]:
     """
-    Yield the records of a JSON Lines or CSV file, one at a time, and a :class:`BadRecord` for each bad line.
+    Yield the records of a JSON Lines, CSV or Parquet file, one at a time, and a :class:`BadRecord` for each bad line.
 
     JSON Lines: one JSON object a line, blank lines skipped. CSV: the header row names the fields; an empty cell
     means "not given" and is left out of the record (so it neither reaches Focus nor clears a field). Pass what
@@ -157,7 +162,8 @@ def read_records(
     :param source: a local path (``str`` or ``pathlib.Path``), an object with an ``open`` method (Airflow's
         ``ObjectStoragePath``), or an open file: binary (decoded here) or text (decoded by whoever opened it). A
         path is opened when the first record is read and closed at the end; an open file is left open.
-    :param format: ``"jsonl"`` or ``"csv"``; by default the file's extension decides.
+    :param format: ``"jsonl"``, ``"csv"`` or ``"parquet"`` (needs the ``parquet`` extra: pyarrow, read by row group);
+        by default the file's extension decides.
     :param encoding: the file's encoding (``"cp1252"`` for Excel on Windows, ``"latin-1"``, ...); default UTF-8
         with or without a byte-order mark. Ignored for a file opened in text mode.
     :param delimiter: the CSV delimiter; by default whichever of ``,`` ``;`` tab ``|`` the header line holds most.
@@ -171,7 +177,9 @@ def read_records(
     label = name or _name_of(source)
     kind = format_of(label, format) if format is not None or label != "<input>" else None
     if kind is None:
-        raise FocusConfigError("An open file has no name to tell its format by: pass format='jsonl' or format='csv'.")
+        raise FocusConfigError(
+            "An open file has no name to tell its format by: pass format='jsonl', format='csv' or format='parquet'."
+        )
     if isinstance(source, str) and "://" in source and not source.startswith("file://"):
         raise FocusConfigError(
             f"{source!r} is a URL: pass ObjectStoragePath({source!r}, conn_id=...) (airflow.sdk) to read object "
@@ -205,6 +213,11 @@ def _name_of(source: Any) -> str:
 def _read(
     source: Any, kind: str, codec: str, sep: str | None, key: str | None, label: str
 ) -> Iterator[dict[str, Any] | BadRecord]:
+    if kind == "parquet":
+        from airflow_provider_focus.services import _parquet
+
+        yield from _parquet.read(source, label=label, key=key, batch_rows=PARQUET_BATCH_ROWS)
+        return
     with _opened(source, codec, label) as (handle, decoded_here):
         lines = _Lines(handle, label, codec, decoded_here)
         if kind == "csv":

@@ -59,7 +59,7 @@ def test_the_format_comes_from_the_argument_or_the_extension(path, format, expec
 
 
 def test_an_unknown_format_names_the_accepted_ones():
-    with pytest.raises(FocusConfigError, match=r"accepted: jsonl \(\.jsonl, \.ndjson\); csv \(\.csv\)"):
+    with pytest.raises(FocusConfigError, match=r"accepted: jsonl \(\.jsonl, \.ndjson\); csv \(\.csv\); parquet"):
         format_of("export.xlsx")
     with pytest.raises(FocusConfigError, match="format='xml' is not an input format; accepted: jsonl"):
         format_of("in.csv", "xml")
