@@ -59,7 +59,12 @@ def _binary(source: Any, label: str) -> Iterator[IO[bytes]]:
         raise FocusConfigError(f"{label}: Parquet is read from a path or a file opened in binary mode ('rb').")
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):

@@ -428,6 +428,8 @@ def record_problem(record: Mapping[Any, Any]) -> str | None:
 
     :param record: the record.
     """
+    if _flat_and_fine(record):  # the common case, checked in one pass
+        return None
     for name in record:
         if not isinstance(name, str):
             return f"the field name {name!r} is a {type(name).__name__}, not a string"
@@ -458,6 +460,23 @@ def record_problem(record: Mapping[Any, Any]) -> str | None:
         elif isinstance(value, float) and not math.isfinite(value):  # pragma: no cover - unencodable found it first
             return f"{where} is {value!r}, which JSON cannot hold"
     return None
+
+
+def _flat_and_fine(record: Mapping[Any, Any]) -> bool:
+    """Whether a record is flat and plainly fine: string names, values short text, int, bool, finite or null."""
+    for name, value in record.items():
+        if type(name) is not str or not name.isascii():
+            return False
+        kind = type(value)
+        if kind is str:
+            if len(value) > MAX_STRING_CHARS or (not value.isascii() and surrogate_at(value) is not None):
+                return False
+        elif kind is float:
+            if not math.isfinite(value):
+                return False
+        elif value is not None and kind is not int and kind is not bool:
+            return False
+    return True
 
 
 def surrogate_at(text: str) -> int | None:

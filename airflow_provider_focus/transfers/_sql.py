@@ -59,12 +59,17 @@ def db_hook(conn_id: str, hook_params: Mapping[str, Any] | None = None) -> DbApi
     return hook
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(value: Any) -> Any:
     """
     Return a database value as a JSON-able one: dates as ISO 8601, decimals as numbers; others as they are.
 
     :param value: a cell as the DB-API driver returns it.
     """
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
