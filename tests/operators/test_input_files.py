@@ -64,3 +64,22 @@ def test_the_fund_operators_take_encoding_and_delimiter(focus_conn, context, tmp
 def test_encoding_and_delimiter_are_checked_at_parse_time(kwargs, message):
     with pytest.raises(FocusConfigError, match=message):
         FocusUpsertFocusAreasOperator(task_id="upsert", input_path="plan.csv", **kwargs)
+
+
+@pytest.mark.parametrize("name", ["plan.csv", "plan.parquet"])
+def test_read_records_takes_an_object_storage_path_as_the_operators_do(tmp_path, name):
+    from airflow.providers.common.compat.sdk import ObjectStoragePath
+
+    from airflow_provider_focus.services.records import read_records
+
+    path = tmp_path / name
+    if name.endswith(".csv"):
+        path.write_bytes(EXCEL_WINDOWS)
+    else:
+        pq = pytest.importorskip("pyarrow.parquet", reason="the parquet extra (pyarrow) is not installed")
+        import pyarrow
+
+        pq.write_table(pyarrow.table({"externalId": ["IF-1"], "name": ["Café"]}), path)
+    records = list(read_records(ObjectStoragePath(f"file://{path}"), encoding="cp1252"))
+    assert records[0]["externalId"] == "IF-1"
+    assert records[0]["name"] == "Café"

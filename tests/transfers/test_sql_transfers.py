@@ -44,7 +44,6 @@ def writes(emulator: FocusEmulator) -> list[str]:
     return [f"{r.method} {r.path}" for r in emulator.requests if r.method in ("POST", "PATCH", "PUT", "DELETE")]
 
 
-@pytest.mark.integration
 def test_10000_focus_areas_from_sql_into_focus_and_back_the_second_runs_write_nothing(
     focus_emulator, focus_conn, sqlite_db, context
 ):
@@ -99,6 +98,7 @@ def test_10000_focus_areas_from_sql_into_focus_and_back_the_second_runs_write_no
     assert incremental.execute(context)["written"] == 0
 
 
+@pytest.mark.integration  # the SQL hook path on every Airflow version of the matrix (10,000 rows: the newest)
 def test_bad_rows_are_failed_records_and_the_partial_failure_rule_applies(
     focus_emulator, focus_conn, sqlite_db, context
 ):
