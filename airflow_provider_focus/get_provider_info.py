@@ -14,7 +14,7 @@ from airflow_provider_focus.api.conn_fields import CONN_TYPE, FORM_BEHAVIOUR, co
 
 
 def get_provider_info() -> dict[str, Any]:
-    """Return the provider's metadata: its connection type, hook, operators, sensors and extra links."""
+    """Return the provider's metadata: its connection type, hook, operators, transfers, sensors and extra links."""
     return {
         "package-name": "airflow-provider-focus",
         "name": "Atlassian Focus",
@@ -45,6 +45,18 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_focus.operators.funds",
                 ],
             }
+        ],
+        "transfers": [
+            {
+                "source-integration-name": "Common SQL",
+                "target-integration-name": "Atlassian Focus",
+                "python-module": "airflow_provider_focus.transfers.sql_to_focus",
+            },
+            {
+                "source-integration-name": "Atlassian Focus",
+                "target-integration-name": "Common SQL",
+                "python-module": "airflow_provider_focus.transfers.focus_to_sql",
+            },
         ],
         "sensors": [
             {

@@ -16,7 +16,7 @@ from airflow.sdk import dag, task
 
 from airflow_provider_focus.exceptions import FocusPartialFailure
 from airflow_provider_focus.hooks.focus import FocusHook
-from airflow_provider_focus.services.records import iter_records
+from airflow_provider_focus.services.records import read_records
 
 DATA = Path(__file__).parent / "data"
 
@@ -34,9 +34,9 @@ def example_focus_taskflow() -> None:
     @task
     def upsert_focus_areas(csv_path: str) -> dict[str, Any]:
         """Upsert the CSV's focus areas (parents first, up to 4 writes at a time) and return the report."""
-        with open(csv_path, newline="", encoding="utf-8") as handle:
-            records = iter_records(handle, format="csv", source=csv_path)
-            report = FocusHook().upsert_focus_areas(records, key="externalId", max_in_flight=4)
+        # a path or an open file; a BOM is stripped, the delimiter sniffed, a bad row becomes a failed record
+        records = read_records(csv_path, key="externalId")
+        report = FocusHook().upsert_focus_areas(records, key="externalId", max_in_flight=4)
         if report.failed:
             first = report.failed[0]
             raise FocusPartialFailure(

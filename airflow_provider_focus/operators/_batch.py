@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_focus.exceptions import FocusConfigError, FocusPartialFailure
 from airflow_provider_focus.operators._jsonl import open_records
 from airflow_provider_focus.operators.base import FocusBaseOperator, is_template
-from airflow_provider_focus.services.records import format_of, records_of
+from airflow_provider_focus.services.records import check_delimiter, check_encoding, format_of, records_of
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -25,6 +25,9 @@ class FocusBatchOperator(FocusBaseOperator):
     :param input_path: a JSON Lines or CSV file (local path or object storage URL) to read instead of the
         records argument. (templated)
     :param format: ``"jsonl"`` or ``"csv"``; by default the extension of ``input_path`` decides.
+    :param encoding: the encoding of ``input_path`` (``"cp1252"``, ``"latin-1"``, ...); default UTF-8 with or
+        without a byte-order mark.
+    :param delimiter: the CSV delimiter of ``input_path``; by default sniffed from its header line.
     :param fail_on_error: fail the task at the end when any record failed.
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
     """
@@ -34,10 +37,16 @@ class FocusBatchOperator(FocusBaseOperator):
         *,
         input_path: str | None = None,
         format: str | None = None,
+        encoding: str | None = None,
+        delimiter: str | None = None,
         fail_on_error: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        check_encoding(encoding)
+        check_delimiter(delimiter)
+        self.encoding = encoding
+        self.delimiter = delimiter
         if format is not None:
             format_of("", format)
         if input_path is not None and format is None and not is_template(input_path):
@@ -64,15 +73,18 @@ class FocusBatchOperator(FocusBaseOperator):
             records_of(value, name=name)  # a list, or a literal JSON string holding one
 
     @contextmanager
-    def open_input(self, value: Any, *, name: str) -> Iterator[Iterable[Any]]:
+    def open_input(self, value: Any, *, name: str, key: str | None = None) -> Iterator[Iterable[Any]]:
         """
         Yield the records: the rendered argument, or the records of ``input_path`` read one at a time.
 
         :param value: the rendered records argument (a list, or a string holding a JSON list).
         :param name: the argument's name, for messages.
+        :param key: the field every record of ``input_path`` needs (a CSV header without it is refused).
         """
         if self.input_path is not None:
-            with open_records(str(self.input_path), format=self.format) as records:
+            with open_records(
+                str(self.input_path), format=self.format, encoding=self.encoding, delimiter=self.delimiter, key=key
+            ) as records:
                 yield records
         else:
             yield records_of(value, name=name)

@@ -1,18 +1,24 @@
-"""Stream records to and from local paths or Airflow object storage, without holding the data in memory."""
+"""Stream records to and from local paths or Airflow object storage (JSON Lines, CSV, Parquet), in constant memory."""
 
 from __future__ import annotations
 
 import json
 import logging
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from airflow.providers.common.compat.sdk import ObjectStoragePath
 
 from airflow_provider_focus.exceptions import FocusConfigError
-from airflow_provider_focus.services.records import format_of, iter_records
+from airflow_provider_focus.services.records import (
+    BadRecord,
+    check_delimiter,
+    check_encoding,
+    format_of,
+    read_records,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +55,41 @@ def write_jsonl(location: str | ObjectStoragePath, records: Iterable[Any]) -> tu
     :param records: JSON-able objects; consumed lazily.
     :return: the target as a string and the number of lines written.
     """
+
+    def write(handle: Any) -> int:
+        count = 0
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode())
+            handle.write(b"\n")
+            count += 1
+        return count
+
+    return _write_atomically(location, write)
+
+
+def write_parquet(location: str | ObjectStoragePath, focus_areas: Iterable[Any]) -> tuple[str, int]:
+    """
+    Write focus areas as Parquet with the stable columns (a row group per 10,000), then rename, as :func:`write_jsonl`.
+
+    :param location: the target path or URL.
+    :param focus_areas: focus areas as the API returns them; consumed lazily.
+    :return: the target as a string and the number of rows written.
+    :raises FocusConfigError: when pyarrow is not installed (the ``parquet`` extra).
+    """
+    from airflow_provider_focus.services import _parquet
+    from airflow_provider_focus.services.columns import row_of
+
+    _parquet.pyarrow_modules()  # before anything is created
+    return _write_atomically(location, lambda handle: _parquet.write(handle, (row_of(fa) for fa in focus_areas)))
+
+
+def _write_atomically(location: str | ObjectStoragePath, write: Callable[[Any], int]) -> tuple[str, int]:
     target = as_storage_path(location)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.part")
-    count = 0
     try:
-        with temporary.open("w", encoding="utf-8") as handle:
-            for record in records:
-                handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
-                handle.write("\n")
-                count += 1
+        with temporary.open("wb") as handle:
+            count = write(handle)
         temporary.rename(target)
     except BaseException:
         try:
@@ -71,17 +102,31 @@ def write_jsonl(location: str | ObjectStoragePath, records: Iterable[Any]) -> tu
 
 
 @contextmanager
-def open_records(location: str | ObjectStoragePath, *, format: str | None = None) -> Iterator[Iterator[dict[str, Any]]]:
+def open_records(
+    location: str | ObjectStoragePath,
+    *,
+    format: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    key: str | None = None,
+) -> Iterator[Iterator[dict[str, Any] | BadRecord]]:
     """
     Open a JSON Lines or CSV file (local path or object storage URL) and yield its records, read one at a time.
 
+    The reading is :func:`~airflow_provider_focus.services.records.read_records`'s: a bad line comes out as a
+    :class:`~airflow_provider_focus.services.records.BadRecord`, which the services report as a failed record.
+
     :param location: the source path or URL.
     :param format: ``"jsonl"`` or ``"csv"``; by default the extension decides (``.jsonl``, ``.ndjson``, ``.csv``).
-    :raises FocusConfigError: for a format that is neither, naming the accepted ones; for a line that is not a
-        record (naming the line).
+    :param encoding: the file's encoding; default UTF-8 with or without a byte-order mark.
+    :param delimiter: the CSV delimiter; default: sniffed from the header line.
+    :param key: the field every record needs; a CSV header without it is refused.
+    :raises FocusConfigError: for a format that is neither, naming the accepted ones; for a file that is not the
+        format named, or a CSV header that cannot work.
     """
     kind = format_of(str(location), format)
+    check_encoding(encoding)
+    check_delimiter(delimiter)
     source = as_storage_path(location)
-    # utf-8-sig: spreadsheet programs start a CSV with a byte order mark; newline="": the csv module's own rule
-    with source.open("r", encoding="utf-8-sig", newline="") as handle:
-        yield iter_records(handle, format=kind, source=str(source))
+    with source.open("rb") as handle:
+        yield read_records(handle, format=kind, encoding=encoding, delimiter=delimiter, key=key, name=str(source))

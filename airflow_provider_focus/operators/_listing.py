@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
 from airflow_provider_focus.exceptions import FocusConfigError
-from airflow_provider_focus.operators._jsonl import write_jsonl
+from airflow_provider_focus.operators._jsonl import write_jsonl, write_parquet
 from airflow_provider_focus.operators.base import (
     FocusBaseOperator,
     as_positive_int,
@@ -30,6 +30,7 @@ def list_or_export(
     output_path: str | None,
     max_xcom_items: int,
     log: logging.Logger | Any,
+    output_format: str = "jsonl",
 ) -> list[dict[str, Any]] | dict[str, Any]:
     """
     Return the items as a list, or write them to ``output_path`` as JSON Lines and return ``{"path", "count"}``.
@@ -40,10 +41,12 @@ def list_or_export(
     :param output_path: a local path or object storage URL; ``None`` returns the list.
     :param max_xcom_items: refuse to return more than this many through XCom.
     :param log: the operator's logger.
+    :param output_format: ``"jsonl"``, or ``"parquet"`` (focus areas only: the stable columns).
     :raises FocusConfigError: when the list would exceed ``max_xcom_items``.
     """
     if output_path:
-        path, count = write_jsonl(output_path, _logged(fetch(max_items), what, log))
+        writer = write_parquet if output_format == "parquet" else write_jsonl
+        path, count = writer(output_path, _logged(fetch(max_items), what, log))
         log.info("Wrote %d %s to %s", count, what, path)
         return {"path": path, "count": count}
     limit = max_xcom_items + 1 if max_items is None else min(max_items, max_xcom_items + 1)
@@ -77,7 +80,9 @@ class FocusListOperatorBase(FocusBaseOperator):
     :param sort: sort order, e.g. ``name`` or ``-updatedAt``; a value outside ``model.SORT_VALUES`` (an
         assumption) is sent anyway, with a warning. (templated)
     :param max_items: stop after this many. (templated)
-    :param output_path: a local path or an object storage URL to write JSON Lines to. (templated)
+    :param output_path: a local path or an object storage URL to write JSON Lines to (or Parquet, for focus areas:
+        a path ending in ``.parquet``). (templated)
+    :param format: the file ``output_path`` gets: ``"jsonl"`` or ``"parquet"``; by default its extension decides.
     :param page_size: the page size to ask the API for.
     :param max_xcom_items: the most items returned through XCom (default 1,000).
     """
@@ -85,6 +90,8 @@ class FocusListOperatorBase(FocusBaseOperator):
     template_fields: Sequence[str] = ("focus_conn_id", "name_contains", "parent_id", "sort", "max_items", "output_path")
     #: The kind of item, for messages.
     what = "items"
+    #: Whether the items can be written as Parquet (they have a documented table shape).
+    parquet = False
 
     def __init__(
         self,
@@ -96,9 +103,15 @@ class FocusListOperatorBase(FocusBaseOperator):
         output_path: str | None = None,
         page_size: int = model.MAX_PAGE_SIZE,
         max_xcom_items: int = DEFAULT_MAX_XCOM_ITEMS,
+        format: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if format is not None and format not in ("jsonl", "parquet"):
+            raise FocusConfigError(f"format={format!r} is not an output format; accepted: 'jsonl', 'parquet'.")
+        if format == "parquet" and not self.parquet:
+            raise FocusConfigError(f"Parquet export is for focus areas (a documented table shape), not {self.what}.")
+        self.format = format
         require_positive_int("max_items", max_items, optional=True)
         require_positive_int("page_size", page_size)
         require_positive_int("max_xcom_items", max_xcom_items)
@@ -134,4 +147,15 @@ class FocusListOperatorBase(FocusBaseOperator):
             output_path=self.output_path or None,
             max_xcom_items=self.max_xcom_items,
             log=self.log,
+            output_format=self._output_format(),
         )
+
+    def _output_format(self) -> str:
+        if self.format is not None:
+            return self.format
+        path = str(self.output_path or "").lower().split("?", 1)[0]
+        if path.endswith(".parquet"):
+            if not self.parquet:
+                raise FocusConfigError(f"Parquet export is for focus areas, not {self.what}: write JSON Lines.")
+            return "parquet"
+        return "jsonl"

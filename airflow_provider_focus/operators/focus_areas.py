@@ -70,7 +70,9 @@ class FocusListFocusAreasOperator(FocusListOperatorBase):
     :param sort: sort order, e.g. ``name`` or ``-updatedAt``. (templated)
     :param max_items: stop after this many. (templated)
     :param output_path: a local path or an object storage URL (``file:///...``, ``s3://...``) to write JSON Lines
-        to. (templated)
+        to; a path ending in ``.parquet`` gets Parquet with the stable columns of
+        :data:`~airflow_provider_focus.services.columns.FOCUS_AREA_COLUMNS` (the ``parquet`` extra). (templated)
+    :param format: ``"jsonl"`` or ``"parquet"``; by default the extension of ``output_path`` decides.
     :param updated_since: only those changed since this ISO 8601 time, e.g. a stored watermark. (templated)
     :param page_size: the page size to ask the API for.
     :param max_xcom_items: the most focus areas returned through XCom (default 1,000).
@@ -79,6 +81,7 @@ class FocusListFocusAreasOperator(FocusListOperatorBase):
 
     template_fields: Sequence[str] = (*FocusListOperatorBase.template_fields, "external_id", "updated_since")
     what = "focus areas"
+    parquet = True
 
     def __init__(self, *, external_id: str | None = None, updated_since: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -28,6 +28,8 @@ class _FocusImportFundItemsOperator(FocusBatchOperator):
     :param input_path: instead of ``items``, a JSON Lines or CSV file (local path or object storage URL), read as a
         stream. (templated)
     :param format: ``"jsonl"`` or ``"csv"``; by default the extension of ``input_path`` decides.
+    :param encoding: the encoding of ``input_path``; default UTF-8 with or without a byte-order mark.
+    :param delimiter: the CSV delimiter of ``input_path``; by default sniffed from its header line.
     :param chunk_size: items per bulk call.
     :param fail_on_error: fail the task at the end when any item failed.
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
@@ -43,12 +45,21 @@ class _FocusImportFundItemsOperator(FocusBatchOperator):
         items: Any = None,
         input_path: str | None = None,
         format: str | None = None,
+        encoding: str | None = None,
+        delimiter: str | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         fail_on_error: bool = True,
         **kwargs: Any,
     ) -> None:
         self.check_input("items", items, input_path)
-        super().__init__(input_path=input_path, format=format, fail_on_error=fail_on_error, **kwargs)
+        super().__init__(
+            input_path=input_path,
+            format=format,
+            encoding=encoding,
+            delimiter=delimiter,
+            fail_on_error=fail_on_error,
+            **kwargs,
+        )
         require_positive_int("chunk_size", chunk_size)
         self.items = items
         self.chunk_size = chunk_size
@@ -81,6 +92,8 @@ class FocusImportCostItemsOperator(_FocusImportFundItemsOperator):
     :param items: the cost items: a list of dicts (or an XComArg resolving to one). (templated)
     :param input_path: instead of ``items``, a JSON Lines or CSV file (local path or object storage URL). (templated)
     :param format: ``"jsonl"`` or ``"csv"``; by default the extension of ``input_path`` decides.
+    :param encoding: the encoding of ``input_path``; default UTF-8 with or without a byte-order mark.
+    :param delimiter: the CSV delimiter of ``input_path``; by default sniffed from its header line.
     :param chunk_size: items per bulk call (default 100).
     :param fail_on_error: fail the task at the end when any item failed.
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
@@ -105,6 +118,8 @@ class FocusImportBenefitItemsOperator(_FocusImportFundItemsOperator):
     :param items: the benefit items: a list of dicts (or an XComArg resolving to one). (templated)
     :param input_path: instead of ``items``, a JSON Lines or CSV file (local path or object storage URL). (templated)
     :param format: ``"jsonl"`` or ``"csv"``; by default the extension of ``input_path`` decides.
+    :param encoding: the encoding of ``input_path``; default UTF-8 with or without a byte-order mark.
+    :param delimiter: the CSV delimiter of ``input_path``; by default sniffed from its header line.
     :param chunk_size: items per bulk call (default 100).
     :param fail_on_error: fail the task at the end when any item failed.
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)

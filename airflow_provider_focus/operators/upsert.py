@@ -46,6 +46,8 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
     :param input_path: instead of ``records``, a JSON Lines or CSV file (local path or object storage URL), read
         as a stream. (templated)
     :param format: ``"jsonl"`` or ``"csv"``; by default the extension of ``input_path`` decides.
+    :param encoding: the encoding of ``input_path``; default UTF-8 with or without a byte-order mark.
+    :param delimiter: the CSV delimiter of ``input_path``; by default sniffed from its header line.
     :param key: the record field holding the external id.
     :param parent_key: the record field holding the parent's external id.
     :param dry_run: report what would change without writing.
@@ -68,6 +70,8 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
         records: Any = None,
         input_path: str | None = None,
         format: str | None = None,
+        encoding: str | None = None,
+        delimiter: str | None = None,
         key: str = model.FIELD_EXTERNAL_ID,
         parent_key: str = DEFAULT_PARENT_KEY,
         dry_run: bool = False,
@@ -80,7 +84,14 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
         **kwargs: Any,
     ) -> None:
         self.check_input("records", records, input_path)
-        super().__init__(input_path=input_path, format=format, fail_on_error=fail_on_error, **kwargs)
+        super().__init__(
+            input_path=input_path,
+            format=format,
+            encoding=encoding,
+            delimiter=delimiter,
+            fail_on_error=fail_on_error,
+            **kwargs,
+        )
         UpsertOptions(  # refuses what cannot work, at parse time
             key=key,
             parent_key=parent_key,
@@ -103,7 +114,7 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Apply the records and return the report."""
-        with self.open_input(self.records, name="records") as records:
+        with self.open_input(self.records, name="records", key=self.key) as records:
             report = self.hook.upsert_focus_areas(
                 records,
                 key=self.key,

@@ -17,7 +17,7 @@ from airflow_provider_focus._lazy import lazy_attributes
 if TYPE_CHECKING:
     from airflow_provider_focus.services.fund_imports import BENEFIT_ITEMS, COST_ITEMS, FundKind, import_fund_items
     from airflow_provider_focus.services.options import UpsertOptions
-    from airflow_provider_focus.services.records import format_of, iter_records
+    from airflow_provider_focus.services.records import BadRecord, format_of, iter_records, read_records
     from airflow_provider_focus.services.report import FailedRecord, FundImportReport, Report, UpsertReport
     from airflow_provider_focus.services.upsert import upsert_focus_areas
 
@@ -30,8 +30,10 @@ __getattr__ = lazy_attributes(
         "COST_ITEMS": f"{__name__}.fund_imports",
         "FundKind": f"{__name__}.fund_imports",
         "import_fund_items": f"{__name__}.fund_imports",
+        "BadRecord": f"{__name__}.records",
         "format_of": f"{__name__}.records",
         "iter_records": f"{__name__}.records",
+        "read_records": f"{__name__}.records",
         "FailedRecord": f"{__name__}.report",
         "FundImportReport": f"{__name__}.report",
         "Report": f"{__name__}.report",
@@ -44,6 +46,7 @@ __getattr__ = lazy_attributes(
 __all__ = [
     "BENEFIT_ITEMS",
     "COST_ITEMS",
+    "BadRecord",
     "FailedRecord",
     "FundImportReport",
     "FundKind",
@@ -53,5 +56,6 @@ __all__ = [
     "format_of",
     "import_fund_items",
     "iter_records",
+    "read_records",
     "upsert_focus_areas",
 ]

@@ -21,6 +21,7 @@ from airflow_provider_focus.api.bodies import unencodable
 from airflow_provider_focus.exceptions import FocusAuthError, FocusConfigError, FocusError
 from airflow_provider_focus.services import operations
 from airflow_provider_focus.services.options import DEFAULT_CHUNK_SIZE
+from airflow_provider_focus.services.records import BadRecord
 from airflow_provider_focus.services.report import FundImportReport
 
 if TYPE_CHECKING:
@@ -119,6 +120,9 @@ class _Import:
         chunk: list[tuple[int, dict[str, Any]]] = []
         for position, item in enumerate(items):
             self.read = position + 1
+            if isinstance(item, BadRecord):  # a line the reader could not make an item of
+                self.report.fail(None, position, str(item))
+                continue
             if not isinstance(item, Mapping):
                 self.report.fail(None, position, f"item {position} is not an object: {type(item).__name__}")
                 continue

@@ -39,6 +39,7 @@ from airflow_provider_focus.services.options import (
     DEFAULT_SCAN_THRESHOLD,
     UpsertOptions,
 )
+from airflow_provider_focus.services.records import BadRecord, record_problem, surrogate_at
 from airflow_provider_focus.services.report import NotUpdatable, UpsertReport
 
 if TYPE_CHECKING:
@@ -223,14 +224,20 @@ class _Upsert:
         key_field = self.options.key
         raw_key = record.get(key_field) if isinstance(record, Mapping) else None
         key = None if is_blank(raw_key) else str(raw_key)
+        problem = record_problem(record) if isinstance(record, Mapping) else None
         if self.stopped:
             self.report.fail(key, position, self.stopped)
+        elif isinstance(record, BadRecord):  # a line the reader could not make a record of
+            self.report.fail(None, position, str(record))
         elif not isinstance(record, Mapping):
             self.report.fail(None, position, f"record {position} is not an object: {type(record).__name__}")
         elif key is None:
             self.report.fail(
                 None, position, f"record {position} has no {key_field!r} (key={key_field!r} names the external id)"
             )
+        elif problem is not None:
+            # a key no text can carry (a lone surrogate) stays out of the report, which goes to XCom as JSON
+            self.report.fail(None if surrogate_at(key) is not None else key, position, f"record {position}: {problem}")
         elif key in self.first_index:
             self.duplicates.append((position, key))
         else:

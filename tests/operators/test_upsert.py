@@ -266,11 +266,11 @@ def test_csv_by_format_argument_and_an_unknown_extension_names_the_formats(reque
     path.write_text("externalId,name,focusAreaTypeId\nA,A,fat-project\n")
     op = FocusUpsertFocusAreasOperator(task_id="upsert", input_path=str(path), format="csv")
     assert op.execute(context)["unchanged"] == 1
-    with pytest.raises(FocusConfigError, match=r"accepted: jsonl \(\.jsonl, \.ndjson\); csv \(\.csv\)"):
+    with pytest.raises(FocusConfigError, match=r"accepted: jsonl \(\.jsonl, \.ndjson\); csv \(\.csv\); parquet"):
         FocusUpsertFocusAreasOperator(task_id="upsert", input_path=str(path))
     templated = FocusUpsertFocusAreasOperator(task_id="upsert", input_path="{{ params.path }}")
     templated.render_template_fields({**context, "params": {"path": str(path)}})
-    with pytest.raises(FocusConfigError, match="pass format='jsonl' or format='csv'"):
+    with pytest.raises(FocusConfigError, match="pass format='jsonl', format='csv' or format='parquet'"):
         templated.execute(context)
     with pytest.raises(FocusConfigError, match="format='xlsx' is not an input format"):
         FocusUpsertFocusAreasOperator(task_id="upsert", input_path=str(path), format="xlsx")

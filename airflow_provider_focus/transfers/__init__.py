@@ -1,0 +1,1 @@
+"""Transfer operators: records between Focus and another system (a SQL database through ``common.sql``)."""

@@ -1,0 +1,143 @@
+"""Move rows of a SQL query into Focus: the focus-area upsert, or the cost and benefit item imports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_focus.api import model
+from airflow_provider_focus.exceptions import FocusConfigError
+from airflow_provider_focus.operators._batch import FocusBatchOperator
+from airflow_provider_focus.operators.base import require_positive_int, require_text
+from airflow_provider_focus.services.options import (
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_LOG_EVERY,
+    DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
+    DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_PARENT_KEY,
+    DEFAULT_SCAN_THRESHOLD,
+    UpsertOptions,
+)
+from airflow_provider_focus.transfers._sql import DEFAULT_FETCH_SIZE, db_hook, query_rows
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_focus.services.report import Report
+
+#: What a query's rows can become, and how the report names them.
+TARGETS: dict[str, str] = {
+    "focus_areas": "focus area records",
+    "cost_items": "cost items",
+    "benefit_items": "benefit items",
+}
+
+
+class SqlToFocusOperator(FocusBatchOperator):
+    """
+    Run a query on any ``common.sql`` database and apply its rows to Focus, streamed ``fetch_size`` at a time.
+
+    Each row is a record whose field names are the query's column names (``SELECT code AS "externalId", title AS
+    name, ...``; a ``NULL`` means "not given"). The rows go through the same services as the file operators, so
+    the report, the exactly-once rules and the partial-failure rule are theirs: ``target="focus_areas"`` is
+    :class:`~airflow_provider_focus.operators.upsert.FocusUpsertFocusAreasOperator`'s upsert (matched by external
+    id, parents first, only differences patched, a second run writes nothing), ``"cost_items"`` and
+    ``"benefit_items"`` the bulk imports. Returns the report (``{"created", "updated", "unchanged", "failed"}``),
+    also pushed to XCom under ``report`` before the task fails because of failed records.
+
+    :param sql_conn_id: a connection whose hook is a ``common.sql`` ``DbApiHook`` (SQLite, Postgres, MySQL, ...).
+    :param sql: the query. (templated)
+    :param parameters: the query's parameters, if any. (templated)
+    :param target: ``"focus_areas"``, ``"cost_items"`` or ``"benefit_items"``.
+    :param fetch_size: rows fetched at a time.
+    :param hook_params: extra arguments of the database hook (e.g. ``{"schema": "plans"}``).
+    :param key: (focus areas) the column holding the external id.
+    :param parent_key: (focus areas) the column holding the parent's external id.
+    :param dry_run: (focus areas) report what would change without writing.
+    :param max_in_flight: (focus areas) writes in flight at the same time.
+    :param scan_threshold: (focus areas) from this many rows on, index existing focus areas with one scan.
+    :param log_every: (focus areas) log progress every this many records.
+    :param max_consecutive_rate_limits: (focus areas) give up on the rest after this many rate-limited records.
+    :param chunk_size: (fund items) items per bulk call.
+    :param fail_on_error: fail the task at the end when any record failed.
+    :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
+    """
+
+    template_fields: Sequence[str] = ("focus_conn_id", "sql", "parameters")
+    template_ext: Sequence[str] = (".sql",)
+    template_fields_renderers = {"sql": "sql", "parameters": "json"}
+    ui_color = "#cfe7f5"
+
+    def __init__(
+        self,
+        *,
+        sql_conn_id: str,
+        sql: str,
+        target: str = "focus_areas",
+        parameters: Sequence[Any] | Mapping[str, Any] | None = None,
+        fetch_size: int = DEFAULT_FETCH_SIZE,
+        hook_params: Mapping[str, Any] | None = None,
+        key: str = model.FIELD_EXTERNAL_ID,
+        parent_key: str = DEFAULT_PARENT_KEY,
+        dry_run: bool = False,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        scan_threshold: int = DEFAULT_SCAN_THRESHOLD,
+        log_every: int = DEFAULT_LOG_EVERY,
+        max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        fail_on_error: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(fail_on_error=fail_on_error, **kwargs)
+        require_text("sql_conn_id", sql_conn_id)
+        require_text("sql", sql)
+        if target not in TARGETS:
+            raise FocusConfigError(f"target={target!r} is not one of {', '.join(map(repr, TARGETS))}.")
+        require_positive_int("fetch_size", fetch_size)
+        require_positive_int("chunk_size", chunk_size)
+        UpsertOptions(
+            key=key,
+            parent_key=parent_key,
+            max_in_flight=max_in_flight,
+            scan_threshold=scan_threshold,
+            max_consecutive_rate_limits=max_consecutive_rate_limits,
+            log_every=log_every,
+        )
+        self.sql_conn_id = sql_conn_id
+        self.sql = sql
+        self.target = target
+        self.parameters = parameters
+        self.fetch_size = fetch_size
+        self.hook_params = dict(hook_params or {})
+        self.key = key
+        self.parent_key = parent_key
+        self.is_dry_run = bool(dry_run)
+        self.max_in_flight = max_in_flight
+        self.scan_threshold = scan_threshold
+        self.log_every = log_every
+        self.max_consecutive_rate_limits = max_consecutive_rate_limits
+        self.chunk_size = chunk_size
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        """Stream the query's rows into Focus and return the report."""
+        database = db_hook(self.sql_conn_id, self.hook_params)
+        self.log.info("Reading %s from %s, %d rows at a time", TARGETS[self.target], self.sql_conn_id, self.fetch_size)
+        with query_rows(database, str(self.sql), self.parameters, self.fetch_size) as rows:
+            report = self._apply(rows)
+        return self.finish(context, report, what=TARGETS[self.target])
+
+    def _apply(self, rows: Iterator[dict[str, Any]]) -> Report:
+        if self.target == "focus_areas":
+            return self.hook.upsert_focus_areas(
+                rows,
+                key=self.key,
+                parent_key=self.parent_key,
+                dry_run=self.is_dry_run,
+                max_in_flight=self.max_in_flight,
+                scan_threshold=self.scan_threshold,
+                max_consecutive_rate_limits=self.max_consecutive_rate_limits,
+                log_every=self.log_every,
+            )
+        if self.target == "cost_items":
+            return self.hook.import_cost_items(rows, chunk_size=self.chunk_size)
+        return self.hook.import_benefit_items(rows, chunk_size=self.chunk_size)
