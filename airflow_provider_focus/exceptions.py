@@ -179,6 +179,19 @@ class FocusPartialFailure(FocusError):
         self.report = dict(report)
 
 
+class FocusWatcherError(FocusError):
+    """
+    A watcher gave up: its reads kept failing with errors no retry cures (rejected credentials, a missing scope).
+
+    :param message: what failed and what to fix.
+    :param failures: how many failures in a row it saw.
+    """
+
+    def __init__(self, message: str, *, failures: int) -> None:
+        super().__init__(message)
+        self.failures = failures
+
+
 class FocusServerError(FocusApiError):
     """5xx: the service or its gateway failed."""
 
@@ -254,4 +267,5 @@ __all__ = [
     "FocusUncertainWriteError",
     "FocusValidationError",
     "FocusWaitError",
+    "FocusWatcherError",
 ]

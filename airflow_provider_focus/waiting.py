@@ -12,7 +12,7 @@ from typing import Any
 
 from airflow_provider_focus.api import model
 from airflow_provider_focus.arguments import as_field_names, is_template
-from airflow_provider_focus.exceptions import FocusApiError, FocusConfigError, FocusError
+from airflow_provider_focus.exceptions import FocusApiError, FocusConfigError, FocusError, FocusWatcherError
 
 #: ``status`` values of the one event a wait ends with.
 SUCCESS = "success"
@@ -25,6 +25,11 @@ ANY_STATUS = "*"
 
 #: A read in flight when a wait's deadline passes gets this many seconds more before it is cut short.
 READ_GRACE_SECONDS = 10.0
+
+#: A watcher ends with an error after this many failures in a row that no retry cures (401, 403, ...).
+DEFAULT_MAX_CONSECUTIVE_FAILURES = 5
+#: The longest a watcher backs off between two tries after such failures (unless its poll interval is longer).
+MAX_BACKOFF_SECONDS = 900.0
 
 
 def describe_focus_area(focus_area_id: Any, external_id: Any) -> str:
@@ -107,6 +112,92 @@ def waiting_can_cure(error: BaseException) -> bool:
     from airflow_provider_focus.api.retry import RetryPolicy  # with tenacity: only once a read has failed
 
     return RetryPolicy().is_retryable(error, idempotent=True)
+
+
+def server_asked_wait(error: BaseException) -> float:
+    """
+    Return the wait the server asked for with ``error`` (``Retry-After``), as the client's retry policy honours it.
+
+    :param error: what a read raised.
+    :return: seconds (0 when the server asked for none).
+    """
+    if getattr(error, "retry_after", None) is None:
+        return 0.0
+    from airflow_provider_focus.api.retry import RetryPolicy  # with tenacity: only once a read has failed
+
+    return RetryPolicy().wait_seconds(error, 1)
+
+
+class FailureStreak:
+    """
+    Decide what a poll loop that never ends on its own (a watcher) does after a failed read: wait, or give up.
+
+    An error waiting may cure (:func:`waiting_can_cure`: a 429, a 5xx, a dropped connection) is logged as a warning
+    and tried again after the poll interval, or after what the server asked for (``Retry-After``) when longer; it
+    never ends the loop. An error no retry cures (rejected credentials, a missing scope, a bad argument) is logged
+    as an error that says what to fix, the loop backs off (doubling from the poll interval, at most
+    :data:`MAX_BACKOFF_SECONDS`), and after ``max_consecutive_failures`` of them with no successful read in
+    between, :meth:`failed` raises :class:`~airflow_provider_focus.exceptions.FocusWatcherError`.
+
+    :param log: the logger to write to.
+    :param what: what the loop does, for messages (e.g. ``the Focus change watcher of connection 'focus_default'``).
+    :param poll_interval: seconds between two reads.
+    :param max_consecutive_failures: give up after this many failures in a row that no retry cures.
+    """
+
+    def __init__(
+        self,
+        log: Any,
+        *,
+        what: str,
+        poll_interval: float,
+        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    ) -> None:
+        if max_consecutive_failures < 1:
+            raise FocusConfigError("max_consecutive_failures must be at least 1.")
+        self._log = log
+        self.what = what
+        self.poll_interval = float(poll_interval)
+        self.max_consecutive_failures = int(max_consecutive_failures)
+        self.failures = 0
+
+    def succeeded(self) -> None:
+        """Note a successful read: the count of failures in a row starts again."""
+        self.failures = 0
+
+    def failed(self, error: BaseException) -> float:
+        """
+        Note a failed read; return how many seconds to wait before the next try.
+
+        :param error: what the read raised.
+        :raises FocusWatcherError: after ``max_consecutive_failures`` failures in a row that no retry cures.
+        """
+        asked = server_asked_wait(error)
+        if waiting_can_cure(error):
+            wait = max(self.poll_interval, asked)
+            self._log.warning("%s failed (%s); trying again in %g s", self.what, describe_error(error), wait)
+            return wait
+        self.failures += 1
+        if self.failures >= self.max_consecutive_failures:
+            raise FocusWatcherError(
+                f"{self.what} gave up after {self.failures} failures in a row that no retry cures; the last: "
+                f"{describe_error(error)} Fix the connection (its credentials, scopes or site) or the watcher's "
+                "arguments; Airflow starts the watcher again.",
+                failures=self.failures,
+            ) from error
+        backoff = min(self.poll_interval * 2 ** (self.failures - 1), max(MAX_BACKOFF_SECONDS, self.poll_interval))
+        wait = max(backoff, asked)
+        self._log.error(
+            "%s failed (%s). No retry cures this: fix the connection (its credentials, scopes or site) or the "
+            "watcher's arguments. Failure %d of %d in a row; trying again in %g s, ending after %d.",
+            self.what,
+            describe_error(error),
+            self.failures,
+            self.max_consecutive_failures,
+            wait,
+            self.max_consecutive_failures,
+        )
+        return wait
 
 
 def parse_statuses(target_statuses: Any, failure_statuses: Any) -> tuple[list[str], list[str]]:

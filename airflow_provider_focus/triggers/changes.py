@@ -23,13 +23,18 @@ Cost: on Airflow 3.3+ triggers with the same connection, server-side filters, po
 list sweep per poll interval in a triggerer process (``shared_stream_key``); each applies its own external ids and
 fields to the shared sweep. Before 3.3 each trigger sweeps on its own. A 429 is retried by the client honouring
 ``Retry-After``; if it persists, the sweep waits at least ``Retry-After`` before the next try.
+
+Failures (:class:`~airflow_provider_focus.waiting.FailureStreak`): an error waiting may cure (429, 5xx, a dropped
+connection) is logged and tried again, forever. An error no retry cures (rejected credentials, a missing scope) is
+logged as an error naming the fix, the trigger backs off, and after ``max_consecutive_failures`` such failures with
+no successful read in between it ends with :class:`~airflow_provider_focus.exceptions.FocusWatcherError`, which the
+triggerer logs ("Trigger ... exited with error"); Airflow then starts the watcher again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 from collections.abc import AsyncIterator, Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -37,8 +42,9 @@ from airflow_provider_focus._compat import require_airflow
 from airflow_provider_focus._lazy import import_off_loop
 from airflow_provider_focus.api import model
 from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
-from airflow_provider_focus.exceptions import FocusError, FocusRateLimitError, FocusServerError
+from airflow_provider_focus.exceptions import FocusError
 from airflow_provider_focus.triggers._hook import focus_hook
+from airflow_provider_focus.waiting import DEFAULT_MAX_CONSECUTIVE_FAILURES, FailureStreak
 
 if TYPE_CHECKING:
     from airflow_provider_focus.hooks.focus import FocusHook
@@ -54,8 +60,6 @@ except ImportError:  # pragma: no cover - older Airflow: refuse at construction,
     from airflow.triggers.base import TriggerEvent
 
     _HAS_EVENT_TRIGGER = False
-
-log = logging.getLogger(__name__)
 
 #: Key of the trigger's state in the watched asset's state store (Airflow 3.3+).
 STATE_KEY = "focus_area_changes"
@@ -78,6 +82,8 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
     :param poll_interval: seconds between two sweeps.
     :param overlap_seconds: how far behind its watermark a sweep looks (clock skew, late visibility).
     :param catch_up_seconds: after a restart, how far back the trigger catches up from its saved watermark.
+    :param max_consecutive_failures: end with an error after this many failed reads in a row that no retry cures
+        (rejected credentials, a missing scope); errors waiting may cure (429, 5xx) never end the watch.
     """
 
     def __init__(
@@ -91,6 +97,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
         poll_interval: float = 60.0,
         overlap_seconds: float = float(model.CHANGE_FEED_OVERLAP_SECONDS),
         catch_up_seconds: float = 24 * 3600.0,
+        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
     ) -> None:
         if not _HAS_EVENT_TRIGGER:
             require_airflow(EVENT_TRIGGER_AIRFLOW, feature="FocusAreaChangesTrigger (BaseEventTrigger, AssetWatcher)")
@@ -99,6 +106,8 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
             raise FocusError("external_ids and fields are lists of names, not one string.")
         if float(poll_interval) <= 0 or float(overlap_seconds) < 0 or float(catch_up_seconds) < 0:
             raise FocusError("poll_interval must be positive; overlap_seconds and catch_up_seconds not negative.")
+        if int(max_consecutive_failures) < 1:
+            raise FocusError("max_consecutive_failures must be at least 1.")
         self.focus_conn_id = focus_conn_id
         self.parent_id = parent_id
         self.name_contains = name_contains
@@ -107,6 +116,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
         self.poll_interval = float(poll_interval)
         self.overlap_seconds = float(overlap_seconds)
         self.catch_up_seconds = float(catch_up_seconds)
+        self.max_consecutive_failures = int(max_consecutive_failures)
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return the classpath and the keyword arguments, all plain JSON."""
@@ -121,6 +131,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
                 "poll_interval": self.poll_interval,
                 "overlap_seconds": self.overlap_seconds,
                 "catch_up_seconds": self.catch_up_seconds,
+                "max_consecutive_failures": self.max_consecutive_failures,
             },
         )
 
@@ -136,6 +147,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
             _server_external_id(self.external_ids) or "",
             str(self.poll_interval),
             str(self.overlap_seconds),
+            self.max_consecutive_failures,
         )
 
     @classmethod
@@ -144,11 +156,12 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
         trigger = cls(**kwargs)
         hook = await trigger._open()
         try:
+            streak = trigger._streak()
             feed = trigger._feed()
-            await trigger._start_feed(hook, feed)
+            await trigger._start_feed(hook, feed, streak)
             while True:
                 await asyncio.sleep(trigger.poll_interval)
-                changes = await trigger._sweep(hook, feed)
+                changes = await trigger._sweep(hook, feed, streak)
                 if changes:
                     yield changes
         finally:
@@ -158,7 +171,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
         """Start from the saved state (catching up), then turn each shared sweep into this trigger's events."""
         hook = await self._open()
         try:
-            tracker, events = await self._resume(hook)
+            tracker, events = await self._resume(hook, self._streak())
             for event in events:
                 yield TriggerEvent(event)
             await self._save(tracker)
@@ -173,7 +186,8 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
         """Start from the saved state (catching up), then sweep every ``poll_interval`` seconds, forever."""
         hook = await self._open()
         try:
-            tracker, events = await self._resume(hook)
+            streak = self._streak()
+            tracker, events = await self._resume(hook, streak)
             for event in events:
                 yield TriggerEvent(event)
             await self._save(tracker)
@@ -181,7 +195,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
             feed.watermark = tracker.watermark
             while True:
                 await asyncio.sleep(self.poll_interval)
-                changes = await self._sweep(hook, feed)
+                changes = await self._sweep(hook, feed, streak)
                 if not changes:
                     continue
                 for event in tracker.observe(changes):
@@ -196,6 +210,14 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
         """Return a new hook; on first use in a process, the hook and the change feed load in a worker thread."""
         await import_off_loop(CHANGE_SERVICE_MODULE)
         return await focus_hook(self.focus_conn_id)
+
+    def _streak(self) -> FailureStreak:
+        return FailureStreak(
+            self.log,
+            what=f"The Focus change watcher of connection {self.focus_conn_id!r}",
+            poll_interval=self.poll_interval,
+            max_consecutive_failures=self.max_consecutive_failures,
+        )
 
     def _feed(self) -> ChangeFeed:
         from airflow_provider_focus.services.changes import ChangeFeed  # loaded off the loop by _open
@@ -214,7 +236,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
             fields=self.fields, external_ids=self.external_ids, overlap=dt.timedelta(seconds=self.overlap_seconds)
         )
 
-    async def _start_feed(self, hook: FocusHook, feed: ChangeFeed) -> None:
+    async def _start_feed(self, hook: FocusHook, feed: ChangeFeed, streak: FailureStreak) -> None:
         """Point a fresh feed at the newest ``updatedAt`` on the server (retrying until the API answers)."""
         from airflow_provider_focus.services.changes import FocusAreaChange  # loaded off the loop by _open
 
@@ -228,11 +250,12 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
                     max_items=1,
                 ):
                     feed.watermark = FocusAreaChange.of(newest).updated_at
+                streak.succeeded()
                 return
             except FocusError as err:
-                await asyncio.sleep(self._wait_after(err))
+                await asyncio.sleep(streak.failed(err))
 
-    async def _resume(self, hook: FocusHook) -> tuple[ChangeTracker, list[dict[str, Any]]]:
+    async def _resume(self, hook: FocusHook, streak: FailureStreak) -> tuple[ChangeTracker, list[dict[str, Any]]]:
         """Return the tracker to go on with and the events of the catch-up since the saved watermark."""
         tracker = self._tracker()
         saved = await self._load()
@@ -244,40 +267,40 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
                     since = max(tracker.watermark, horizon)
                     changes = [change async for change in feed.achanges(await hook.aget_client(), since)]
                     events = tracker.observe(changes)
+                    streak.succeeded()
                     self.log.info("Caught up from %s: %d change(s), %d event(s)", since, len(changes), len(events))
                     return tracker, events
                 if self.fields:
                     # Watched fields need their current values first: one full sweep, firing nothing.
                     everything = [change async for change in feed.achanges(await hook.aget_client(), None)]
                     count = tracker.baseline(everything)
+                    streak.succeeded()
                     self.log.info("Watching %s of %d focus area(s)", ", ".join(self.fields), count)
                 else:
-                    await self._start_feed(hook, feed)
+                    await self._start_feed(hook, feed, streak)
                     if feed.watermark is not None:
                         client = await hook.aget_client()
                         recent = [change async for change in feed.achanges(client, feed.watermark)]
                         tracker.baseline(recent)
                 return tracker, []
             except FocusError as err:
-                await asyncio.sleep(self._wait_after(err))
+                await asyncio.sleep(streak.failed(err))
                 tracker = self._tracker()
 
-    async def _sweep(self, hook: FocusHook, feed: ChangeFeed) -> list[FocusAreaChange]:
-        """Return what changed since the feed's watermark; on an API failure, log, wait and return nothing."""
+    async def _sweep(self, hook: FocusHook, feed: ChangeFeed, streak: FailureStreak) -> list[FocusAreaChange]:
+        """
+        Return what changed since the feed's watermark; on an API failure, log, wait and return nothing.
+
+        :raises FocusWatcherError: after too many failures in a row that no retry cures.
+        """
         try:
             client = await hook.aget_client()
-            return [change async for change in feed.achanges(client)]
+            changes = [change async for change in feed.achanges(client)]
         except FocusError as err:
-            await asyncio.sleep(max(0.0, self._wait_after(err) - self.poll_interval))
+            await asyncio.sleep(max(0.0, streak.failed(err) - self.poll_interval))
             return []
-
-    def _wait_after(self, err: FocusError) -> float:
-        retry_after = (
-            getattr(err, "retry_after", None) if isinstance(err, (FocusRateLimitError, FocusServerError)) else None
-        )
-        wait = max(self.poll_interval, float(retry_after or 0))
-        log.warning("Focus change sweep failed (%s); trying again in %.0f s", err, wait)
-        return wait
+        streak.succeeded()
+        return changes
 
     async def _load(self) -> Any:
         store = getattr(self, "asset_state_store", None)
