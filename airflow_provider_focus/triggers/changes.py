@@ -171,7 +171,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
         """Start from the saved state (catching up), then turn each shared sweep into this trigger's events."""
         hook = await self._open()
         try:
-            tracker, events = await self._resume(hook, self._streak())
+            tracker, _, events = await self._resume(hook, self._streak())
             for event in events:
                 yield TriggerEvent(event)
             await self._save(tracker)
@@ -187,12 +187,10 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
         hook = await self._open()
         try:
             streak = self._streak()
-            tracker, events = await self._resume(hook, streak)
+            tracker, feed, events = await self._resume(hook, streak)
             for event in events:
                 yield TriggerEvent(event)
             await self._save(tracker)
-            feed = self._feed()
-            feed.watermark = tracker.watermark
             while True:
                 await asyncio.sleep(self.poll_interval)
                 changes = await self._sweep(hook, feed, streak)
@@ -255,12 +253,18 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
             except FocusError as err:
                 await asyncio.sleep(streak.failed(err))
 
-    async def _resume(self, hook: FocusHook, streak: FailureStreak) -> tuple[ChangeTracker, list[dict[str, Any]]]:
-        """Return the tracker to go on with and the events of the catch-up since the saved watermark."""
-        tracker = self._tracker()
+    async def _resume(
+        self, hook: FocusHook, streak: FailureStreak
+    ) -> tuple[ChangeTracker, ChangeFeed, list[dict[str, Any]]]:
+        """
+        Return the tracker and the feed to go on with, and the events of the catch-up since the saved watermark.
+
+        The feed goes on polling from where the start left it: it has checked the server's sort order already, so
+        a poll sends its pages and nothing else.
+        """
         saved = await self._load()
-        feed = self._feed()
         while True:
+            tracker, feed = self._tracker(), self._feed()  # afresh after a failed try: nothing half-seen is kept
             try:
                 if saved is not None and tracker.load(saved) and tracker.watermark is not None:
                     horizon = _utcnow() - dt.timedelta(seconds=self.catch_up_seconds)
@@ -269,7 +273,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
                     events = tracker.observe(changes)
                     streak.succeeded()
                     self.log.info("Caught up from %s: %d change(s), %d event(s)", since, len(changes), len(events))
-                    return tracker, events
+                    return tracker, feed, events
                 if self.fields:
                     # Watched fields need their current values first: one full sweep, firing nothing.
                     everything = [change async for change in feed.achanges(await hook.aget_client(), None)]
@@ -282,10 +286,9 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
                         client = await hook.aget_client()
                         recent = [change async for change in feed.achanges(client, feed.watermark)]
                         tracker.baseline(recent)
-                return tracker, []
+                return tracker, feed, []
             except FocusError as err:
                 await asyncio.sleep(streak.failed(err))
-                tracker = self._tracker()
 
     async def _sweep(self, hook: FocusHook, feed: ChangeFeed, streak: FailureStreak) -> list[FocusAreaChange]:
         """

@@ -330,3 +330,21 @@ def test_errors_waiting_may_cure_never_end_the_watch(
 def test_max_consecutive_failures_must_be_positive() -> None:
     with pytest.raises(FocusError, match="max_consecutive_failures"):
         make(max_consecutive_failures=0)
+
+
+def test_a_poll_sends_one_request_and_the_sort_check_goes_once_per_watch(
+    focus_emulator: FocusEmulator, focus_conn: str
+) -> None:
+    async def poll_a_while() -> None:
+        task = asyncio.ensure_future(until_it_ends(make(fields=["status"]).run()))
+        await until(lambda: sweeps(focus_emulator) >= 8)
+        task.cancel()
+        await asyncio.wait({task}, timeout=10)
+
+    asyncio.run(poll_a_while())
+
+    calls = [(r.query.get("sort"), r.query.get("limit")) for r in focus_emulator.requests if r.path == "focus-areas"]
+    polls = calls[1:]  # the first call is the start's full sweep (six focus areas: one page)
+    assert calls[0] == ("-updatedAt", "100")
+    assert polls.count(("updatedAt", "1")) == 1  # the sort check, with the first poll only
+    assert len(polls) - 1 == polls.count(("-updatedAt", "100")) >= 7  # then one request per poll
