@@ -14,7 +14,7 @@ from airflow.providers.common.compat.sdk import BaseHook
 from airflow_provider_focus._compat import aextra_dejson, aget_connection, amask_secret, mask_secret
 from airflow_provider_focus._lazy import import_off_loop
 from airflow_provider_focus.api import expect, model
-from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site, read_connection
+from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site, read_connection, warn_once
 from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
 from airflow_provider_focus.exceptions import (
     FocusAuthError,
@@ -93,6 +93,13 @@ class FocusHook(BaseHook):
         return self._config_of(conn, extra)
 
     def _config_of(self, conn: Connection, extra: Mapping[str, Any]) -> FocusClientConfig:
+        conn_type = getattr(conn, "conn_type", None)
+        if conn_type and conn_type != CONN_TYPE:
+            warn_once(
+                f"Connection {self.focus_conn_id!r} has the type {conn_type!r}, not {CONN_TYPE!r} (Atlassian Focus). "
+                "The Focus hook reads its fields anyway, but Airflow's connection form and Test button treat it as "
+                f"{conn_type!r}: change its type to {CONN_TYPE!r}."
+            )
         try:
             return FocusClientConfig.from_connection_fields(**_connection_fields(conn, extra))
         except FocusConfigError as err:
@@ -245,8 +252,10 @@ class FocusHook(BaseHook):
         if updated_since is not None and updated_since != "":
             if sort not in (None, "", model.CHANGE_FEED_SORT):
                 raise FocusConfigError(f"updated_since lists newest-updated first; sort={sort!r} cannot apply.")
+            from airflow_provider_focus.services.changes import to_datetime
+
             changes = self.iter_focus_area_changes(
-                updated_since,
+                to_datetime(updated_since, what="updated_since"),  # a bad value is named as the caller wrote it
                 name_contains=name_contains,
                 parent_id=parent_id,
                 external_id=external_id,

@@ -250,3 +250,8 @@ def test_a_walk_that_fails_half_way_hands_its_changes_out_again() -> None:
 
     assert ids(handed) == ["fa-2", "fa-1"]  # handed out, but the walk failed before its caller could keep them
     assert ids(again) == ["fa-2", "fa-1"]
+
+
+def test_a_bad_updated_since_is_named_as_the_caller_wrote_it(hook: FocusHook) -> None:
+    with pytest.raises(FocusConfigError, match=r"^updated_since must be an ISO 8601 time"):
+        hook.list_focus_areas(updated_since="last tuesday")
