@@ -193,6 +193,7 @@ def test_deferrable_defers_to_the_trigger_with_the_sensor_timeout(focus_emulator
         "target_statuses": ["COMPLETED", "PAUSED"],
         "failure_statuses": ["CANCELLED"],
         "poll_interval": 15.0,
+        "hook_params": {},
     }
     # The trigger carries the sensor's deadline; Airflow's deferral timeout only backs it up.
     assert before + 600 <= end_time <= after + 600
