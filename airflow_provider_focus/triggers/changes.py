@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Hashable, Sequence
+import json
+from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus._compat import require_airflow
@@ -84,6 +85,8 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
     :param catch_up_seconds: after a restart, how far back the trigger catches up from its saved watermark.
     :param max_consecutive_failures: end with an error after this many failed reads in a row that no retry cures
         (rejected credentials, a missing scope); errors waiting may cure (429, 5xx) never end the watch.
+    :param hook_params: keyword arguments of :class:`~airflow_provider_focus.hooks.focus.FocusHook` besides the
+        connection id (plain JSON).
     """
 
     def __init__(
@@ -98,6 +101,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
         overlap_seconds: float = float(model.CHANGE_FEED_OVERLAP_SECONDS),
         catch_up_seconds: float = 24 * 3600.0,
         max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+        hook_params: Mapping[str, Any] | None = None,
     ) -> None:
         if not _HAS_EVENT_TRIGGER:
             require_airflow(EVENT_TRIGGER_AIRFLOW, feature="FocusAreaChangesTrigger (BaseEventTrigger, AssetWatcher)")
@@ -117,6 +121,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
         self.overlap_seconds = float(overlap_seconds)
         self.catch_up_seconds = float(catch_up_seconds)
         self.max_consecutive_failures = int(max_consecutive_failures)
+        self.hook_params = dict(hook_params or {})
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return the classpath and the keyword arguments, all plain JSON."""
@@ -132,6 +137,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
                 "overlap_seconds": self.overlap_seconds,
                 "catch_up_seconds": self.catch_up_seconds,
                 "max_consecutive_failures": self.max_consecutive_failures,
+                "hook_params": self.hook_params,
             },
         )
 
@@ -148,6 +154,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
             str(self.poll_interval),
             str(self.overlap_seconds),
             self.max_consecutive_failures,
+            json.dumps(self.hook_params, sort_keys=True),
         )
 
     @classmethod
@@ -207,7 +214,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
     async def _open(self) -> FocusHook:
         """Return a new hook; on first use in a process, the hook and the change feed load in a worker thread."""
         await import_off_loop(CHANGE_SERVICE_MODULE)
-        return await focus_hook(self.focus_conn_id)
+        return await focus_hook(self.focus_conn_id, **self.hook_params)
 
     def _streak(self) -> FailureStreak:
         return FailureStreak(

@@ -102,6 +102,7 @@ def test_serialize_round_trips_as_plain_json() -> None:
         "overlap_seconds": 60.0,
         "catch_up_seconds": 86400.0,
         "max_consecutive_failures": 5,
+        "hook_params": {},
     }
     assert json.loads(json.dumps(kwargs)) == kwargs
     assert FocusAreaChangesTrigger(**kwargs).serialize() == (classpath, kwargs)
