@@ -102,9 +102,11 @@ demo: $(VENV)/.installed
 ## The whole suite: lint, type checks, the docs (warnings are errors), the package's checks, every test on the newest Airflow, then the matrix.
 test: lint typecheck docs-strict check-dist wheel-venvs pytest check-wheel-$(AIRFLOW_VERSION) matrix
 
+# lint-imports checks the layer contracts of pyproject.toml ([tool.importlinter]).
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy

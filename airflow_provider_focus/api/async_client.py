@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import logging
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
@@ -26,8 +25,6 @@ from airflow_provider_focus.api.httpx_transport import HttpxTransport
 from airflow_provider_focus.api.pages import Pager
 from airflow_provider_focus.api.steps import FetchToken, LookUp, Reveal, Send, Steps, TransportFailure, Wait
 from airflow_provider_focus.exceptions import FocusError
-
-log = logging.getLogger(__name__)
 
 USER_AGENT = f"{USER_AGENT_PRODUCT} {HttpxTransport.library}"
 
@@ -187,6 +184,3 @@ class AsyncFocusClient:
 def ssl_verify(verify: bool | str) -> bool | ssl.SSLContext:
     """httpx wants an ``SSLContext`` for a CA bundle path."""
     return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
-
-
-_ssl_verify = ssl_verify  # the name it had before

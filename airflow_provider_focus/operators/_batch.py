@@ -7,9 +7,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_focus.arguments import is_template
 from airflow_provider_focus.exceptions import FocusConfigError
 from airflow_provider_focus.operators._jsonl import open_records
-from airflow_provider_focus.operators.base import FocusBaseOperator, is_template
+from airflow_provider_focus.operators.base import FocusBaseOperator
 from airflow_provider_focus.services.records import format_of, records_of
 
 if TYPE_CHECKING:

@@ -45,8 +45,7 @@ DEFAULT_POLL_INTERVAL_SECONDS = 60.0
 #: How long after the trigger's own deadline Airflow's deferral timeout fires, should the trigger not answer.
 DEFERRAL_BACKSTOP_SECONDS = READ_GRACE_SECONDS + 50.0
 
-# FocusAreaStatusError used to be defined here; it lives in exceptions.py now and is still importable from here.
-__all__ = ["FocusAreaExistsSensor", "FocusAreaStatusError", "FocusAreaStatusSensor"]
+__all__ = ["FocusAreaExistsSensor", "FocusAreaStatusSensor"]
 
 
 class FocusAreaStatusSensor(BaseSensorOperator):

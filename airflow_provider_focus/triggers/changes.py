@@ -39,7 +39,8 @@ import json
 from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_focus._compat import require_airflow
+from airflow.triggers.base import BaseEventTrigger, TriggerEvent
+
 from airflow_provider_focus._lazy import import_off_loop
 from airflow_provider_focus.api import model
 from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
@@ -51,27 +52,14 @@ if TYPE_CHECKING:
     from airflow_provider_focus.hooks.focus import FocusHook
     from airflow_provider_focus.services.changes import ChangeFeed, ChangeTracker, FocusAreaChange
 
-try:  # Airflow 3.0+
-    from airflow.triggers.base import BaseEventTrigger as _EventTriggerBase
-    from airflow.triggers.base import TriggerEvent
-
-    _HAS_EVENT_TRIGGER = True
-except ImportError:  # pragma: no cover - older Airflow: refuse at construction, not at import
-    from airflow.triggers.base import BaseTrigger as _EventTriggerBase  # type: ignore[assignment]
-    from airflow.triggers.base import TriggerEvent
-
-    _HAS_EVENT_TRIGGER = False
-
 #: Key of the trigger's state in the watched asset's state store (Airflow 3.3+).
 STATE_KEY = "focus_area_changes"
 #: The change feed and tracker: loaded when the trigger runs (:meth:`FocusAreaChangesTrigger._open`), not when a DAG
 #: file builds it.
 CHANGE_SERVICE_MODULE = "airflow_provider_focus.services.changes"
-#: The Airflow release that has ``BaseEventTrigger`` (event-driven scheduling with ``AssetWatcher``).
-EVENT_TRIGGER_AIRFLOW = "3.0"
 
 
-class FocusAreaChangesTrigger(_EventTriggerBase):
+class FocusAreaChangesTrigger(BaseEventTrigger):
     """
     Watch focus areas and yield one event per change (for ``AssetWatcher``; never for deferring tasks).
 
@@ -103,8 +91,6 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
         max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
         hook_params: Mapping[str, Any] | None = None,
     ) -> None:
-        if not _HAS_EVENT_TRIGGER:
-            require_airflow(EVENT_TRIGGER_AIRFLOW, feature="FocusAreaChangesTrigger (BaseEventTrigger, AssetWatcher)")
         super().__init__()
         if isinstance(external_ids, str) or isinstance(fields, str):
             raise FocusError("external_ids and fields are lists of names, not one string.")

@@ -18,14 +18,9 @@ from airflow.providers.common.compat.sdk import (
     TaskDeferred,
 )
 
-from airflow_provider_focus.exceptions import FocusConfigError, FocusError, FocusWaitError
+from airflow_provider_focus.exceptions import FocusAreaStatusError, FocusConfigError, FocusError, FocusWaitError
 from airflow_provider_focus.links import FOCUS_AREA_ID_ATTR
-from airflow_provider_focus.sensors.focus import (
-    DEFERRAL_BACKSTOP_SECONDS,
-    FocusAreaExistsSensor,
-    FocusAreaStatusError,
-    FocusAreaStatusSensor,
-)
+from airflow_provider_focus.sensors.focus import DEFERRAL_BACKSTOP_SECONDS, FocusAreaExistsSensor, FocusAreaStatusSensor
 from airflow_provider_focus.triggers.focus import FocusAreaStatusTrigger
 
 BACKSTOP = timedelta(seconds=DEFERRAL_BACKSTOP_SECONDS)
