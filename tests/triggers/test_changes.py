@@ -267,8 +267,26 @@ async def until_it_ends(stream: AsyncIterator[TriggerEvent], timeout: float = 20
     return events
 
 
+def trigger_log(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> str:
+    """
+    Return the trigger's log lines as ``<level> <message>``, wherever this Airflow writes them.
+
+    Airflow 3.1+ logs a trigger through structlog to the console (``... [error    ] <message> ...``); Airflow 3.0
+    through the standard logging module (caplog).
+    """
+    lines = [f"{r.levelname.lower()} {r.getMessage()}" for r in caplog.records]
+    for line in capsys.readouterr().out.splitlines():
+        for level in ("error", "warning", "info", "debug"):
+            if f"[{level}" in line:
+                lines.append(f"{level} {line.split(']', 1)[-1].strip()}")
+    return "\n".join(lines)
+
+
 def test_revoked_credentials_end_the_watch_with_an_error_naming_the_fix(
-    focus_emulator: FocusEmulator, focus_conn: str, capsys: pytest.CaptureFixture[str]
+    focus_emulator: FocusEmulator,
+    focus_conn: str,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     trigger = make(fields=["status"], max_consecutive_failures=3)
 
@@ -287,11 +305,10 @@ def test_revoked_credentials_end_the_watch_with_an_error_naming_the_fix(
     assert "credentials were rejected" in str(raised.value)
     rejected = [r for r in focus_emulator.requests if r.status == 401]
     assert len(rejected) == 3  # one per try, then it ended: it does not poll silently forever
-    # The trigger's log (Airflow's structured logger writes it to the console, as the triggerer's log).
-    logged = capsys.readouterr().out
+    logged = trigger_log(capsys, caplog)
     errors = [line for line in logged.splitlines() if "No retry cures this: fix the connection" in line]
     assert len(errors) == 2  # the third failure ends the watch
-    assert all("[error" in line and "credentials were rejected" in line for line in errors)
+    assert all(line.startswith("error ") and "credentials were rejected" in line for line in errors)
     assert "Failure 1 of 3" in errors[0]
     assert "Failure 2 of 3" in errors[1]
     assert "a-revoked-token" not in logged
@@ -299,7 +316,10 @@ def test_revoked_credentials_end_the_watch_with_an_error_naming_the_fix(
 
 
 def test_a_missing_scope_at_start_ends_the_watch_with_an_error_naming_the_scope(
-    focus_emulator: FocusEmulator, focus_conn: str, capsys: pytest.CaptureFixture[str]
+    focus_emulator: FocusEmulator,
+    focus_conn: str,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     focus_emulator.add_user(EMULATOR_EMAIL, EMULATOR_API_TOKEN, scopes=[model.Scope.FUNDS_READ])
 
@@ -308,7 +328,7 @@ def test_a_missing_scope_at_start_ends_the_watch_with_an_error_naming_the_scope(
 
     assert "focus-areas-read-scope" in str(raised.value)
     assert [r.status for r in focus_emulator.requests if r.path == "focus-areas"] == [403, 403]
-    assert "No retry cures this" in capsys.readouterr().out
+    assert "No retry cures this" in trigger_log(capsys, caplog)
 
 
 def test_errors_waiting_may_cure_never_end_the_watch(
