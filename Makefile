@@ -29,10 +29,13 @@ MATRIX_PYTEST = -m integration
 # - 3.2.2: `dag.test()` fails for every DAG (the in-process Execution API serves requests before its lifespan has
 #   run: "'State' object has no attribute 'svcs_registry'"; fixed in 3.3), so the tests that run DAGs through
 #   dag.test() (marker dag_test) are left out there; the real deployments still run.
-# - 3.0.6: dag.test()'s in-process supervisor logs every request of the task at debug level, MaskSecret
-#   included ("Sending request msg=MaskSecret(value='<the secret>')"), so the secret-leak test, which searches
-#   dag.test()'s console output, cannot pass for any DAG that masks a secret; 3.1 logs no request body. The other
-#   dag.test() runs and the real deployments still run there.
+# - 3.0.6: dag.test()'s console shows a failed task's traceback with its local variables (rich, show_locals), a
+#   request's Authorization header among them, unredacted; so the failed-run secret-leak test is left out there
+#   (3.1+ and a worker's task log show no locals). The successful-run secret-leak test runs on 3.0.6: the provider
+#   sends its own secrets to no in-process supervisor there (see _compat.mask_secret), and the test forgives only
+#   the one line Airflow 3.0 itself writes with the connection's password ("Sending request
+#   msg=MaskSecret(value=...)", from Airflow's connection look-up). The other dag.test() runs and the real
+#   deployments still run there.
 # - 3.0.6: the connection list's Test button cannot test a stored connection that has a password, of any type: the
 #   API returns the password redacted ("***") and POST /api/v2/connections/test tests what it is sent, without
 #   merging the stored connection (3.1 merges it). The Test button test of a new connection still runs there.
@@ -43,7 +46,8 @@ MATRIX_PYTEST = -m integration
 WATCHER_DEPLOYMENT = --deselect tests/integration/test_watcher_real_airflow.py
 MATRIX_PYTEST_3.2.2 = -m "integration and not dag_test" $(WATCHER_DEPLOYMENT)
 MATRIX_PYTEST_3.1.8 = -m integration $(WATCHER_DEPLOYMENT)
-MATRIX_PYTEST_3.0.6 = -m integration --deselect tests/integration/test_secrets_never_leak.py \
+MATRIX_PYTEST_3.0.6 = -m integration \
+	--deselect tests/integration/test_secrets_never_leak.py::test_failed_run_explains_the_credential_without_quoting_it \
 	--deselect tests/integration/test_connection_test_button.py::test_the_test_button_works_for_a_focus_connection_that_stores_its_port
 
 # test-airflow-X and check-wheel-X are not .PHONY (make looks no pattern rule up for those); they name no file.
@@ -111,9 +115,11 @@ test:
 check: lint typecheck
 	$(VENV)/bin/pytest $(XDIST) -m "not integration" $(PYTEST_ARGS)
 
+# lint-imports checks the layer contracts of pyproject.toml ([tool.importlinter]).
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy

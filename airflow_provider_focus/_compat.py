@@ -18,9 +18,9 @@ from packaging.version import Version
 from airflow_provider_focus.exceptions import FocusError
 
 try:  # Airflow 3.1+
-    from airflow.sdk.log import mask_secret
+    from airflow.sdk.log import mask_secret as _airflow_mask_secret
 except ImportError:  # Airflow 3.0
-    from airflow.sdk.execution_time.secrets_masker import mask_secret  # type: ignore[no-redef]
+    from airflow.sdk.execution_time.secrets_masker import mask_secret as _airflow_mask_secret  # type: ignore[no-redef]
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection
@@ -69,6 +69,36 @@ def require_airflow(version: str, *, feature: str) -> None:
             f"{feature} needs Apache Airflow {version} or newer; this is Airflow {AIRFLOW_VERSION}. "
             f"Upgrade Airflow to {version} or newer to use it."
         )
+
+
+def mask_secret(secret: Any, name: str | None = None) -> None:
+    """
+    Register a secret with Airflow's masker, in this process first, and with the supervisor when it is another one.
+
+    Airflow 3.0 (task SDK 1.0) sends the value to the supervisor before it masks it in the task's own process, and
+    its in-process supervisor (``dag.test()``, ``airflow dags test``) logs every message it is sent at debug level:
+    ``Sending request msg=MaskSecret(value='<the secret>')`` on the console, unredacted. There the value is masked
+    in this process, which the in-process supervisor shares, and no message is sent. A worker's supervisor, a
+    process of its own, is told as before (Airflow 3.0's logs ``body omitted`` for that message); Airflow 3.1+
+    masks before it sends, and is called as it is.
+
+    :param secret: the value to redact from logs.
+    :param name: the secret's name, as Airflow's ``mask_secret`` takes it.
+    """
+    if secret and not airflow_at_least("3.1") and _in_process_supervisor():
+        from airflow.sdk.execution_time.secrets_masker import _secrets_masker  # Airflow 3.0's own masker
+
+        _secrets_masker().add_mask(secret, name)  # what the in-process supervisor would do with the message
+        return
+    _airflow_mask_secret(secret, name)
+
+
+def _in_process_supervisor() -> bool:
+    """Say whether this task talks to an in-process supervisor (``dag.test()``), which shares this process."""
+    from airflow.sdk.execution_time import task_runner
+
+    comms = getattr(task_runner, "SUPERVISOR_COMMS", None)
+    return type(comms).__name__ == "InProcessSupervisorComms"
 
 
 async def amask_secret(secret: str) -> None:

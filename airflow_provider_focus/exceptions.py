@@ -179,6 +179,35 @@ class FocusPartialFailure(FocusError):
         self.report = dict(report)
 
 
+class FocusWaitTimeoutError(FocusError):
+    """
+    A wait for a focus area (:meth:`~airflow_provider_focus.hooks.focus.FocusHook.wait_for_focus_area`) reached its
+    deadline before the focus area reached one of the statuses waited for.
+
+    :param message: what was waited for, until when, and the last status seen.
+    :param focus_area_id: the focus area's id, when it was found.
+    :param status: its last status seen (``None``: never read).
+    """
+
+    def __init__(self, message: str, *, focus_area_id: Any = None, status: Any = None) -> None:
+        super().__init__(message)
+        self.focus_area_id = focus_area_id
+        self.status = status
+
+
+class FocusWatcherError(FocusError):
+    """
+    A watcher gave up: its reads kept failing with errors no retry cures (rejected credentials, a missing scope).
+
+    :param message: what failed and what to fix.
+    :param failures: how many failures in a row it saw.
+    """
+
+    def __init__(self, message: str, *, failures: int) -> None:
+        super().__init__(message)
+        self.failures = failures
+
+
 class FocusServerError(FocusApiError):
     """5xx: the service or its gateway failed."""
 
@@ -254,4 +283,6 @@ __all__ = [
     "FocusUncertainWriteError",
     "FocusValidationError",
     "FocusWaitError",
+    "FocusWaitTimeoutError",
+    "FocusWatcherError",
 ]

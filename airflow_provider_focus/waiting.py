@@ -7,12 +7,21 @@ One place for these decisions keeps the sensor's two modes alike: deferred or no
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from airflow_provider_focus.api import model
 from airflow_provider_focus.arguments import as_field_names, is_template
-from airflow_provider_focus.exceptions import FocusApiError, FocusConfigError, FocusError
+from airflow_provider_focus.exceptions import (
+    FocusApiError,
+    FocusConfigError,
+    FocusError,
+    FocusWaitTimeoutError,
+    FocusWatcherError,
+)
 
 #: ``status`` values of the one event a wait ends with.
 SUCCESS = "success"
@@ -25,6 +34,11 @@ ANY_STATUS = "*"
 
 #: A read in flight when a wait's deadline passes gets this many seconds more before it is cut short.
 READ_GRACE_SECONDS = 10.0
+
+#: A watcher ends with an error after this many failures in a row that no retry cures (401, 403, ...).
+DEFAULT_MAX_CONSECUTIVE_FAILURES = 5
+#: The longest a watcher backs off between two tries after such failures (unless its poll interval is longer).
+MAX_BACKOFF_SECONDS = 900.0
 
 
 def describe_focus_area(focus_area_id: Any, external_id: Any) -> str:
@@ -109,6 +123,92 @@ def waiting_can_cure(error: BaseException) -> bool:
     return RetryPolicy().is_retryable(error, idempotent=True)
 
 
+def server_asked_wait(error: BaseException) -> float:
+    """
+    Return the wait the server asked for with ``error`` (``Retry-After``), as the client's retry policy honours it.
+
+    :param error: what a read raised.
+    :return: seconds (0 when the server asked for none).
+    """
+    if getattr(error, "retry_after", None) is None:
+        return 0.0
+    from airflow_provider_focus.api.retry import RetryPolicy  # with tenacity: only once a read has failed
+
+    return RetryPolicy().wait_seconds(error, 1)
+
+
+class FailureStreak:
+    """
+    Decide what a poll loop that never ends on its own (a watcher) does after a failed read: wait, or give up.
+
+    An error waiting may cure (:func:`waiting_can_cure`: a 429, a 5xx, a dropped connection) is logged as a warning
+    and tried again after the poll interval, or after what the server asked for (``Retry-After``) when longer; it
+    never ends the loop. An error no retry cures (rejected credentials, a missing scope, a bad argument) is logged
+    as an error that says what to fix, the loop backs off (doubling from the poll interval, at most
+    :data:`MAX_BACKOFF_SECONDS`), and after ``max_consecutive_failures`` of them with no successful read in
+    between, :meth:`failed` raises :class:`~airflow_provider_focus.exceptions.FocusWatcherError`.
+
+    :param log: the logger to write to.
+    :param what: what the loop does, for messages (e.g. ``the Focus change watcher of connection 'focus_default'``).
+    :param poll_interval: seconds between two reads.
+    :param max_consecutive_failures: give up after this many failures in a row that no retry cures.
+    """
+
+    def __init__(
+        self,
+        log: Any,
+        *,
+        what: str,
+        poll_interval: float,
+        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    ) -> None:
+        if max_consecutive_failures < 1:
+            raise FocusConfigError("max_consecutive_failures must be at least 1.")
+        self._log = log
+        self.what = what
+        self.poll_interval = float(poll_interval)
+        self.max_consecutive_failures = int(max_consecutive_failures)
+        self.failures = 0
+
+    def succeeded(self) -> None:
+        """Note a successful read: the count of failures in a row starts again."""
+        self.failures = 0
+
+    def failed(self, error: BaseException) -> float:
+        """
+        Note a failed read; return how many seconds to wait before the next try.
+
+        :param error: what the read raised.
+        :raises FocusWatcherError: after ``max_consecutive_failures`` failures in a row that no retry cures.
+        """
+        asked = server_asked_wait(error)
+        if waiting_can_cure(error):
+            wait = max(self.poll_interval, asked)
+            self._log.warning("%s failed (%s); trying again in %g s", self.what, describe_error(error), wait)
+            return wait
+        self.failures += 1
+        if self.failures >= self.max_consecutive_failures:
+            raise FocusWatcherError(
+                f"{self.what} gave up after {self.failures} failures in a row that no retry cures; the last: "
+                f"{describe_error(error)} Fix the connection (its credentials, scopes or site) or the watcher's "
+                "arguments; Airflow starts the watcher again.",
+                failures=self.failures,
+            ) from error
+        backoff = min(self.poll_interval * 2 ** (self.failures - 1), max(MAX_BACKOFF_SECONDS, self.poll_interval))
+        wait = max(backoff, asked)
+        self._log.error(
+            "%s failed (%s). No retry cures this: fix the connection (its credentials, scopes or site) or the "
+            "watcher's arguments. Failure %d of %d in a row; trying again in %g s, ending after %d.",
+            self.what,
+            describe_error(error),
+            self.failures,
+            self.max_consecutive_failures,
+            wait,
+            self.max_consecutive_failures,
+        )
+        return wait
+
+
 def parse_statuses(target_statuses: Any, failure_statuses: Any) -> tuple[list[str], list[str]]:
     """
     Validate both status lists (templates pass until they are rendered).
@@ -173,3 +273,183 @@ class ChangeLog:
             return
         self._last = state
         (self._log.warning if warning else self._log.info)(message, *args)
+
+
+@dataclass(frozen=True)
+class WaitOutcome:
+    """
+    How a wait for a focus area ended.
+
+    :param result: :data:`SUCCESS`, :data:`FAILURE`, :data:`TIMEOUT` or :data:`ERROR`.
+    :param message: the end of the wait in one sentence (what a sensor raises or logs, what a trigger sends).
+    :param focus_area_id: the focus area's id, once known.
+    :param status: its last status seen (``None``: never read).
+    :param focus_area: the focus area as last read.
+    :param error: for :data:`ERROR`, what the read raised.
+    """
+
+    result: str
+    message: str
+    focus_area_id: Any = None
+    status: Any = None
+    focus_area: dict[str, Any] | None = None
+    error: BaseException | None = None
+
+    def event(self) -> dict[str, Any]:
+        """Return the trigger event's payload: ``{"status", "focus_area_id", "focus_area_status", "message"}``."""
+        return {
+            "status": self.result,
+            "focus_area_id": self.focus_area_id,
+            "focus_area_status": self.status,
+            "message": self.message,
+        }
+
+    def value(self) -> dict[str, Any]:
+        """
+        Return the focus area when the wait succeeded; raise what says why it did not.
+
+        :raises FocusAreaStatusError: for a failure status (importing Airflow, whose exception it also is).
+        :raises FocusWaitTimeoutError: when the deadline passed first.
+        :raises FocusError: the read's own error, for an error no waiting cures.
+        """
+        if self.result == SUCCESS and self.focus_area is not None:
+            return self.focus_area
+        if self.result == FAILURE:
+            from airflow_provider_focus.exceptions import FocusAreaStatusError
+
+            raise FocusAreaStatusError(self.message)
+        if self.result == TIMEOUT:
+            raise FocusWaitTimeoutError(self.message, focus_area_id=self.focus_area_id, status=self.status)
+        if self.error is not None:
+            raise self.error
+        raise FocusError(self.message)
+
+
+class FocusAreaWait:
+    """
+    One wait for a focus area to reach a status: every decision, whoever reads (a sensor, a trigger, a ``@task``).
+
+    The caller reads the focus area (by id, or by external id: ``None`` while none exists) and reports each read
+    with :meth:`observed` or :meth:`failed`; either returns a :class:`WaitOutcome` when the wait is over. Between
+    reads, :meth:`pause` says how long to sleep, or ``None`` once the deadline has passed (then
+    :meth:`timed_out`). Statuses are compared ignoring case; a target :data:`ANY_STATUS` waits until the focus
+    area exists. An error waiting may cure (:func:`waiting_can_cure`) keeps the wait going; any other ends it. What
+    the wait sees is logged when it changes, not on every read.
+
+    :param log: the logger to write to.
+    :param focus_area_id: the focus area's id (this or ``external_id``).
+    :param external_id: its external id (this or ``focus_area_id``).
+    :param statuses: statuses that end the wait successfully.
+    :param failure_statuses: statuses that end it with a failure.
+    :param poll_interval: seconds between two reads.
+    :param end_time: the deadline, in seconds since the epoch; ``None``: the caller keeps the time.
+    """
+
+    def __init__(
+        self,
+        log: Any,
+        *,
+        focus_area_id: str | None = None,
+        external_id: str | None = None,
+        statuses: Sequence[str],
+        failure_statuses: Sequence[str] = (),
+        poll_interval: float,
+        end_time: float | None = None,
+    ) -> None:
+        if (focus_area_id is None) == (external_id is None):
+            raise FocusConfigError("Give exactly one of focus_area_id and external_id.")
+        if isinstance(statuses, str) or isinstance(failure_statuses, str):
+            raise FocusConfigError("statuses and failure_statuses are lists of statuses, not one string.")
+        if not statuses:
+            raise FocusConfigError("statuses must name at least one status, e.g. ['COMPLETED'].")
+        if float(poll_interval) <= 0:
+            raise FocusConfigError(f"poll_interval must be a positive number of seconds, got {poll_interval!r}.")
+        self.focus_area_id = focus_area_id
+        self.external_id = external_id
+        self.statuses = list(statuses)
+        self.failure_statuses = list(failure_statuses)
+        self.poll_interval = float(poll_interval)
+        self.end_time = end_time
+        self.seen_id: Any = focus_area_id
+        self.status: Any = None
+        self._changes = ChangeLog(log)
+
+    @property
+    def focus_area(self) -> str:
+        """How messages name the focus area."""
+        return describe_focus_area(self.focus_area_id, self.external_id)
+
+    def remaining(self) -> float | None:
+        """Return the seconds left before the deadline (negative once passed), or ``None`` without one."""
+        return None if self.end_time is None else self.end_time - time.time()
+
+    def read_timeout(self) -> float | None:
+        """Return how long a read may take before the deadline cuts it short (``None``: no deadline)."""
+        remaining = self.remaining()
+        return None if remaining is None else max(remaining, 0.0) + READ_GRACE_SECONDS
+
+    def observed(self, focus_area: dict[str, Any] | None) -> WaitOutcome | None:
+        """
+        Take a read; return the outcome when the focus area's status settles the wait, else ``None``.
+
+        :param focus_area: the focus area read, or ``None`` when no focus area has the external id yet.
+        """
+        if focus_area is None:
+            self._changes.note("missing", "No focus area %s yet; waiting for it", self.focus_area)
+            return None
+        self.seen_id = focus_area.get(model.FIELD_ID, self.seen_id)
+        self.status = focus_area.get(model.FIELD_STATUS)
+        result = outcome(self.status, self.statuses, self.failure_statuses)
+        if result is not None:
+            matched = self.statuses if result == SUCCESS else self.failure_statuses
+            message = status_message(self.focus_area, self.status, result, matched)
+            return WaitOutcome(result, message, self.seen_id, self.status, focus_area)
+        self._changes.note(
+            f"status {self.status}",
+            "Focus area %s is %s; waiting for %s",
+            self.focus_area,
+            self.status,
+            ", ".join(self.statuses),
+        )
+        return None
+
+    def failed(self, error: BaseException) -> WaitOutcome | None:
+        """
+        Take a failed read; return the :data:`ERROR` outcome when no waiting cures the error, else ``None``.
+
+        :param error: what the read raised.
+        """
+        if not waiting_can_cure(error):
+            message = f"Could not read focus area {self.focus_area}: {describe_error(error)}"
+            return WaitOutcome(ERROR, message, self.seen_id, self.status, error=error)
+        self._changes.note(
+            f"error {error_kind(error)}",
+            "Could not read focus area %s (%s); %s",
+            self.focus_area,
+            describe_error(error),
+            "waiting on" if self.end_time is None else "polling on until the deadline",
+            warning=True,
+        )
+        return None
+
+    def pause(self) -> float | None:
+        """Return the seconds to sleep before the next read, or ``None`` when the deadline has passed."""
+        remaining = self.remaining()
+        if remaining is None:
+            return self.poll_interval
+        if remaining <= 0:
+            return None
+        return min(self.poll_interval, remaining)
+
+    def timed_out(self) -> WaitOutcome:
+        """Return the :data:`TIMEOUT` outcome: what was waited for, until when, and what was last seen."""
+        deadline = datetime.fromtimestamp(self.end_time or 0, tz=timezone.utc).isoformat(timespec="seconds")
+        wanted = "to exist" if ANY_STATUS in self.statuses else f"for {', '.join(self.statuses)}"
+        if self.status is not None:
+            seen = f"its last status was {self.status}"
+        elif self.external_id is not None:
+            seen = "no focus area had that external id"
+        else:
+            seen = "it could not be read"
+        message = f"Timed out waiting for focus area {self.focus_area} {wanted} at {deadline}; {seen}."
+        return WaitOutcome(TIMEOUT, message, self.seen_id, self.status)

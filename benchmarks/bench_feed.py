@@ -6,6 +6,10 @@ own CPU time and memory: the start (one full sweep recording every status), then
 with 10 status changes each (the changes are made through the emulator's control API between two polls, outside
 the measurement). The baseline, measured in the same run, is the full sweep: what a poll would cost if the watch
 listed every focus area each time (or what 10,000 sensors would read). ``BENCH_FEED_SIZE`` sets the size.
+
+It also counts the API requests of each poll (from the emulator's request log, outside the measurement): what a
+watch costs in rate limit. A quiet poll should send one request; the check that the server honours ``sort`` goes
+once per watch, with its first poll.
 """
 
 from __future__ import annotations
@@ -36,6 +40,15 @@ CHILD = textwrap.dedent(
         with open("/proc/self/statm") as statm:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
+    def control(method, path):
+        request = urllib.request.Request(f"{url}/_emulator/{path}", method=method)
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            body = answer.read()
+        return json.loads(body) if body else None
+
+    def api_requests():
+        return [r for r in control("GET", "requests")["requests"] if r["path"] == "focus-areas"]
+
     def set_status(number, status):
         request = urllib.request.Request(
             f"{url}/_emulator/focus-areas/fa-{number:06d}/status",
@@ -50,26 +63,33 @@ CHILD = textwrap.dedent(
 
         trigger = FocusAreaChangesTrigger(fields=["status"], poll_interval=1)
         hook = FocusHook()
+        streak = trigger._streak()
         before_rss = rss_mb()
         cpu = time.process_time()
-        tracker, _ = await trigger._resume(hook)
+        tracker, feed, _ = await trigger._resume(hook, streak)
         start_cpu = time.process_time() - cpu
         start_rss = rss_mb()
-        feed = trigger._feed()
-        feed.watermark = tracker.watermark
         results = {"start_cpu": start_cpu, "rss_before": before_rss, "rss_after_start": start_rss}
         for label, changes in (("quiet", 0), ("busy", changes_per_poll)):
-            cpus, events, pages = [], 0, []
+            cpus, events, pages, calls = [], 0, [], []
             for poll in range(polls):
                 for offset in range(changes):
                     number = 1 + (poll * changes + offset) * 37 % size
                     set_status(number, "AT_RISK" if poll % 2 == 0 else "ON_TRACK")
+                control("DELETE", "requests")
                 cpu = time.process_time()
-                swept = await trigger._sweep(hook, feed)
+                swept = await trigger._sweep(hook, feed, streak)
                 events += len(tracker.observe(swept))
                 cpus.append(time.process_time() - cpu)
                 pages.append(feed.last_walk_pages)
-            results[label] = {"cpu": sorted(cpus)[len(cpus) // 2], "events": events, "pages": max(pages)}
+                calls.append(len(api_requests()))
+            results[label] = {
+                "cpu": sorted(cpus)[len(cpus) // 2],
+                "events": events,
+                "pages": max(pages),
+                "requests_first": calls[0],
+                "requests_after": max(calls[1:]),
+            }
         results["rss_end"] = rss_mb()
         results["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         results["state_bytes"] = len(json.dumps(tracker.dump()))
@@ -114,6 +134,10 @@ def main() -> None:
             f"  poll, {label:5s} ({changes:>2} changes): {poll['cpu'] * 1000:8.1f} ms CPU median, "
             f"{poll['pages']} page(s), {poll['events']} event(s) in {POLLS} polls  "
             f"ratio {poll['cpu'] / full:.3f} of a full sweep"
+        )
+        print(
+            f"    API requests per poll ({label}): {poll['requests_first']} in the first, at most "
+            f"{poll['requests_after']} in each later one (its pages, plus the sort check once per watch)"
         )
     print(
         f"  memory: RSS {figures['rss_before']:.0f} MB before the start, {figures['rss_after_start']:.0f} MB after it, "

@@ -11,6 +11,7 @@ triggering asset event. Other fields (name, description, ...) changing fire noth
 
 from __future__ import annotations
 
+# [START howto_trigger_focus_area_changes]
 import logging
 import os
 from datetime import datetime
@@ -22,9 +23,8 @@ from airflow_provider_focus.triggers.changes import FocusAreaChangesTrigger
 
 log = logging.getLogger(__name__)
 
-SITE = os.environ.get("FOCUS_SITE", "acme.atlassian.net")
+SITE = os.environ.get("FOCUS_SITE", "acme.atlassian.net")  # your site: the asset's URI names it
 
-# [START howto_trigger_focus_area_changes]
 focus_area_status = Asset(
     name="focus_area_status",
     uri=f"focus://{SITE}/focus-areas",

@@ -14,7 +14,6 @@ from typing import Any
 
 from airflow.sdk import dag, task
 
-from airflow_provider_focus.exceptions import FocusPartialFailure
 from airflow_provider_focus.hooks.focus import FocusHook
 from airflow_provider_focus.services.records import read_records
 
@@ -37,12 +36,7 @@ def example_focus_taskflow() -> None:
         # a path or an open file; a BOM is stripped, the delimiter sniffed, a bad row becomes a failed record
         records = read_records(csv_path, key="externalId")
         report = FocusHook().upsert_focus_areas(records, key="externalId", max_in_flight=4)
-        if report.failed:
-            first = report.failed[0]
-            raise FocusPartialFailure(
-                f"{len(report.failed)} records failed; first: {first.key} (row {first.index}): {first.error}",
-                report=report.as_dict(),
-            )
+        report.raise_if_failed("focus areas")  # as the operator does: FocusPartialFailure naming the first
         return report.as_dict()
 
     # [END howto_hook_focus_upsert_taskflow]

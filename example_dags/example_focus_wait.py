@@ -6,15 +6,18 @@ Each sensor checks once on a worker, then defers: the triggerer polls the focus 
 The trigger keeps the sensor's deadline itself, so the wait ends at ``timeout`` even under ``airflow dags test``.
 Trigger ``example_focus_wait`` with ``{"focus_area_id": "..."}`` as the run's conf, and
 ``example_focus_wait_for_external_id`` with ``{"external_id": "..."}``; the defaults are focus areas of the
-emulator's demo seed.
+emulator's demo seed. ``example_focus_wait_in_a_task`` waits in a ``@task`` with the hook's ``wait_for_focus_area``
+(the sensor's wait, on the worker) and goes on with the focus area it returns.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from airflow.sdk import dag
+from airflow.sdk import dag, task
 
+from airflow_provider_focus.hooks.focus import FocusHook
 from airflow_provider_focus.sensors.focus import FocusAreaExistsSensor, FocusAreaStatusSensor
 
 
@@ -71,5 +74,33 @@ def example_focus_wait_for_external_id() -> None:
     # [END howto_sensor_focus_area_exists]
 
 
+@dag(
+    dag_id="example_focus_wait_in_a_task",
+    schedule=None,
+    start_date=datetime(2025, 1, 1),
+    catchup=False,
+    params={"external_id": "PRJ-002"},
+    tags=["example", "focus"],
+    doc_md=__doc__,
+)
+def example_focus_wait_in_a_task() -> None:
+    # [START howto_hook_wait_for_focus_area]
+    @task
+    def wait_then_report(params: Any = None) -> dict[str, Any]:
+        """Wait until the focus area is completed (fail if cancelled), then use what the wait returns."""
+        focus_area = FocusHook().wait_for_focus_area(
+            external_id=params["external_id"],
+            statuses=["COMPLETED"],
+            failure_statuses=["CANCELLED"],
+            timeout=timedelta(hours=1),
+            poll_interval=timedelta(seconds=30),
+        )
+        return {"id": focus_area["id"], "name": focus_area["name"], "status": focus_area["status"]}
+
+    # [END howto_hook_wait_for_focus_area]
+    wait_then_report()
+
+
 example_focus_wait()
 example_focus_wait_for_external_id()
+example_focus_wait_in_a_task()

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import logging
-import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
@@ -24,10 +22,9 @@ from airflow_provider_focus.api.config import FocusClientConfig
 from airflow_provider_focus.api.core import CURRENT_BUDGET, Core
 from airflow_provider_focus.api.httpx_transport import HttpxTransport
 from airflow_provider_focus.api.pages import Pager
+from airflow_provider_focus.api.pool import ssl_context
 from airflow_provider_focus.api.steps import FetchToken, LookUp, Reveal, Send, Steps, TransportFailure, Wait
 from airflow_provider_focus.exceptions import FocusError
-
-log = logging.getLogger(__name__)
 
 USER_AGENT = f"{USER_AGENT_PRODUCT} {HttpxTransport.library}"
 
@@ -65,7 +62,8 @@ class AsyncFocusClient:
     ) -> None:
         self.config = config
         self._owns_http = http is None
-        self.http = http if http is not None else httpx.AsyncClient(verify=ssl_verify(config.verify))
+        # One TLS context builder for the process (api/pool.py): a client of its own shares the pool's contexts.
+        self.http = http if http is not None else httpx.AsyncClient(verify=ssl_context(config.verify))
         self.transport = HttpxTransport(self.http)
         self._secret_sink = secret_sink
         self._unmasked: list[str] = []
@@ -182,11 +180,3 @@ class AsyncFocusClient:
                     failure = caught
                 finally:
                     CURRENT_BUDGET.reset(token)
-
-
-def ssl_verify(verify: bool | str) -> bool | ssl.SSLContext:
-    """httpx wants an ``SSLContext`` for a CA bundle path."""
-    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
-
-
-_ssl_verify = ssl_verify  # the name it had before

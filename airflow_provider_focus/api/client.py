@@ -5,7 +5,6 @@ one keep-alive session.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -23,8 +22,6 @@ from airflow_provider_focus.api.pages import Pager
 from airflow_provider_focus.api.requests_transport import RequestsTransport
 from airflow_provider_focus.api.steps import FetchToken, LookUp, Reveal, Send, Steps, TransportFailure, Wait
 from airflow_provider_focus.exceptions import FocusConfigError, FocusError
-
-log = logging.getLogger(__name__)
 
 USER_AGENT = f"{USER_AGENT_PRODUCT} {RequestsTransport.library}"
 

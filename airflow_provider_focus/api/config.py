@@ -133,7 +133,7 @@ class FocusClientConfig:
         """
         reading = read_connection(host=host, port=port, login=login, password=password, extra=extra)
         for warning in reading.warnings:
-            _warn_once(warning)
+            warn_once(warning)
         return reading.config
 
 
@@ -486,7 +486,7 @@ _warned: set[str] = set()
 _warned_lock = threading.Lock()
 
 
-def _warn_once(message: str) -> None:
+def warn_once(message: str) -> None:
     """Log ``message`` as a warning the first time this process sees it (1,000 triggers share a connection)."""
     with _warned_lock:
         if message in _warned:

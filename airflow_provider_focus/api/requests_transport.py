@@ -12,7 +12,6 @@ import contextlib
 import heapq
 import http.client
 import itertools
-import logging
 import socket
 import threading
 import time
@@ -31,8 +30,6 @@ from urllib3.poolmanager import ProxyManager
 from airflow_provider_focus.api import errors
 from airflow_provider_focus.api.failures import classify
 from airflow_provider_focus.api.steps import Answer, Headers, Send, TransportFailure
-
-log = logging.getLogger(__name__)
 
 #: Bytes asked for per read of a body.
 CHUNK_BYTES = 64 * 1024

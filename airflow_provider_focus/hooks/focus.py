@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from functools import cached_property
@@ -15,7 +15,7 @@ from airflow.providers.common.compat.sdk import BaseHook
 from airflow_provider_focus._compat import aextra_dejson, aget_connection, amask_secret, mask_secret
 from airflow_provider_focus._lazy import import_off_loop
 from airflow_provider_focus.api import expect, fund_shapes, model
-from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site, read_connection
+from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site, read_connection, warn_once
 from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
 from airflow_provider_focus.exceptions import (
     FocusAuthError,
@@ -34,6 +34,7 @@ from airflow_provider_focus.services.options import (
     DEFAULT_PARENT_KEY,
     DEFAULT_SCAN_THRESHOLD,
 )
+from airflow_provider_focus.waiting import FocusAreaWait, WaitOutcome
 
 if TYPE_CHECKING:
     import httpx
@@ -100,6 +101,13 @@ class FocusHook(BaseHook):
         return self._config_of(conn, extra)
 
     def _config_of(self, conn: Connection, extra: Mapping[str, Any]) -> FocusClientConfig:
+        conn_type = getattr(conn, "conn_type", None)
+        if conn_type and conn_type != CONN_TYPE:
+            warn_once(
+                f"Connection {self.focus_conn_id!r} has the type {conn_type!r}, not {CONN_TYPE!r} (Atlassian Focus). "
+                "The Focus hook reads its fields anyway, but Airflow's connection form and Test button treat it as "
+                f"{conn_type!r}: change its type to {CONN_TYPE!r}."
+            )
         try:
             return FocusClientConfig.from_connection_fields(**_connection_fields(conn, extra))
         except FocusConfigError as err:
@@ -252,8 +260,10 @@ class FocusHook(BaseHook):
         if updated_since is not None and updated_since != "":
             if sort not in (None, "", model.CHANGE_FEED_SORT):
                 raise FocusConfigError(f"updated_since lists newest-updated first; sort={sort!r} cannot apply.")
+            from airflow_provider_focus.services.changes import to_datetime
+
             changes = self.iter_focus_area_changes(
-                updated_since,
+                to_datetime(updated_since, what="updated_since"),  # a bad value is named as the caller wrote it
                 name_contains=name_contains,
                 parent_id=parent_id,
                 external_id=external_id,
@@ -393,6 +403,157 @@ class FocusHook(BaseHook):
             if focus_area.get(model.FIELD_EXTERNAL_ID) == external_id:
                 return focus_area
         return None
+
+    # --- waiting for a focus area ----------------------------------------------------------------------------
+
+    def wait_for_focus_area(
+        self,
+        focus_area_id: str | None = None,
+        *,
+        external_id: str | None = None,
+        statuses: Sequence[str],
+        failure_statuses: Sequence[str] = (),
+        timeout: float | timedelta,
+        poll_interval: float | timedelta = 60.0,
+    ) -> JsonDict:
+        """
+        Read a focus area every ``poll_interval`` seconds until its status is one of ``statuses``; return it.
+
+        The same wait as :class:`~airflow_provider_focus.sensors.focus.FocusAreaStatusSensor` and its trigger
+        (one decision object, :class:`~airflow_provider_focus.waiting.FocusAreaWait`), for a ``@task``: statuses
+        are compared ignoring case, ``["*"]`` waits until the focus area exists, by external id a focus area that
+        does not exist yet is waited for, and errors waiting may cure (429, 5xx, a dropped connection, after the
+        client's retries) do not end the wait. It blocks the worker slot while it waits: a long wait belongs in the
+        deferrable sensor.
+
+        :param focus_area_id: the focus area's id (this or ``external_id``).
+        :param external_id: its external id (this or ``focus_area_id``).
+        :param statuses: statuses that end the wait successfully, e.g. ``["COMPLETED"]``.
+        :param failure_statuses: statuses that end it with an error, e.g. ``["CANCELLED"]``.
+        :param timeout: seconds (or a ``timedelta``) before the wait gives up.
+        :param poll_interval: seconds (or a ``timedelta``) between two reads.
+        :return: the focus area, as last read.
+        :raises FocusAreaStatusError: when its status is one of ``failure_statuses`` (a ``FocusError``).
+        :raises FocusWaitTimeoutError: when ``timeout`` passed first; the message says what was last seen.
+        :raises FocusError: for an error no waiting cures (401/403, an id that does not exist).
+        """
+        import time
+
+        wait = self.focus_area_wait(
+            focus_area_id,
+            external_id=external_id,
+            statuses=statuses,
+            failure_statuses=failure_statuses,
+            timeout=timeout,
+            poll_interval=poll_interval,
+        )
+        while True:
+            try:
+                if wait.focus_area_id is not None:
+                    focus_area: JsonDict | None = self.get_focus_area(wait.focus_area_id)
+                else:
+                    focus_area = self.find_focus_area(str(wait.external_id))
+            except FocusError as err:
+                end = wait.failed(err)
+            else:
+                end = wait.observed(focus_area)
+            if end is None and (pause := wait.pause()) is not None:
+                time.sleep(pause)
+                continue
+            end = end or wait.timed_out()
+            self.log.info("%s", end.message)
+            return end.value()
+
+    async def await_for_focus_area(
+        self,
+        focus_area_id: str | None = None,
+        *,
+        external_id: str | None = None,
+        statuses: Sequence[str],
+        failure_statuses: Sequence[str] = (),
+        timeout: float | timedelta,
+        poll_interval: float | timedelta = 60.0,
+    ) -> JsonDict:
+        """
+        Wait for a focus area's status from an event loop (the async twin of :meth:`wait_for_focus_area`).
+
+        The parameters, the return value and the errors are those of :meth:`wait_for_focus_area`.
+        """
+        wait = self.focus_area_wait(
+            focus_area_id,
+            external_id=external_id,
+            statuses=statuses,
+            failure_statuses=failure_statuses,
+            timeout=timeout,
+            poll_interval=poll_interval,
+        )
+        end = await self.afollow_focus_area_wait(wait)
+        self.log.info("%s", end.message)
+        return end.value()
+
+    def focus_area_wait(
+        self,
+        focus_area_id: str | None = None,
+        *,
+        external_id: str | None = None,
+        statuses: Sequence[str],
+        failure_statuses: Sequence[str] = (),
+        timeout: float | timedelta | None,
+        poll_interval: float | timedelta,
+        log: Any = None,
+    ) -> FocusAreaWait:
+        """
+        Return the decision object of a wait (see :meth:`wait_for_focus_area`) that ends ``timeout`` from now.
+
+        :param timeout: seconds or a ``timedelta``; ``None`` for a wait whose caller keeps the time.
+        :param log: where the wait logs what it sees (default: this hook's log).
+        """
+        import time
+
+        seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else timeout
+        interval = poll_interval.total_seconds() if isinstance(poll_interval, timedelta) else poll_interval
+        return FocusAreaWait(
+            log if log is not None else self.log,
+            focus_area_id=focus_area_id,
+            external_id=external_id,
+            statuses=statuses,
+            failure_statuses=failure_statuses,
+            poll_interval=float(interval),
+            end_time=None if seconds is None else time.time() + float(seconds),
+        )
+
+    async def afollow_focus_area_wait(self, wait: FocusAreaWait) -> WaitOutcome:
+        """
+        Read the focus area of ``wait`` until it is over, from an event loop; return how it ended (never raises).
+
+        A read in flight at the deadline is cut short after a grace period. Any error of a read (a missing
+        connection included) is an outcome, not an exception, so a trigger always ends with an event.
+
+        :param wait: the wait, from :meth:`focus_area_wait`.
+        """
+        import asyncio
+
+        from airflow_provider_focus.api.deadline import within
+
+        while True:
+            try:
+                read: Coroutine[Any, Any, JsonDict | None]
+                if wait.focus_area_id is not None:
+                    read = self.aget_focus_area(wait.focus_area_id)
+                else:
+                    read = self.afind_focus_area(str(wait.external_id))
+                limit = wait.read_timeout()
+                focus_area = await (read if limit is None else within(read, limit))
+            except Exception as err:  # an outcome, never a crashed trigger
+                end = wait.failed(err)
+            else:
+                end = wait.observed(focus_area)
+            if end is not None:
+                return end
+            pause = wait.pause()
+            if pause is None:
+                return wait.timed_out()
+            await asyncio.sleep(pause)
 
     def create_focus_area(self, *, name: str, focus_area_type_id: str, **fields: Any) -> JsonDict:
         """

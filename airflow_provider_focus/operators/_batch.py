@@ -7,9 +7,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_focus.exceptions import FocusConfigError, FocusPartialFailure
+from airflow_provider_focus.arguments import is_template
+from airflow_provider_focus.exceptions import FocusConfigError
 from airflow_provider_focus.operators._jsonl import open_records
-from airflow_provider_focus.operators.base import FocusBaseOperator, is_template
+from airflow_provider_focus.operators.base import FocusBaseOperator
 from airflow_provider_focus.services.records import check_delimiter, check_encoding, format_of, records_of
 
 if TYPE_CHECKING:
@@ -104,10 +105,5 @@ class FocusBatchOperator(FocusBaseOperator):
         if report.failed and self.fail_on_error:
             context["ti"].xcom_push(key="report", value=result)
             self.log.error("Report: %s", json.dumps(result))
-            first = report.failed[0]
-            raise FocusPartialFailure(
-                f"{len(report.failed)} of {report.done} {what} failed ({report.applied} applied; the report is in "
-                f"XCom under the key 'report'). First: {first.key}: {first.error}",
-                report=result,
-            )
+            report.raise_if_failed(what, where="the report is in XCom under the key 'report'")
         return result

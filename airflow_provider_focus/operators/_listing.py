@@ -7,13 +7,10 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
+from airflow_provider_focus.arguments import as_positive_int, require_positive_int
 from airflow_provider_focus.exceptions import FocusConfigError
 from airflow_provider_focus.operators._jsonl import write_jsonl, write_parquet
-from airflow_provider_focus.operators.base import (
-    FocusBaseOperator,
-    as_positive_int,
-    require_positive_int,
-)
+from airflow_provider_focus.operators.base import FocusBaseOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

@@ -10,18 +10,6 @@ from airflow.providers.common.compat.sdk import BaseOperator
 
 from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
 
-# The argument checks moved to a module sensors and triggers share; operators keep importing them from here.
-from airflow_provider_focus.arguments import (  # noqa: F401
-    as_field_names,
-    as_mapping,
-    as_positive_int,
-    is_template,
-    require_mapping,
-    require_positive_int,
-    require_text,
-)
-from airflow_provider_focus.exceptions import FocusPartialFailure as FocusPartialFailure  # its old home
-
 if TYPE_CHECKING:
     from airflow_provider_focus.hooks.focus import FocusHook
 

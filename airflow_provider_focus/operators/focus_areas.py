@@ -6,18 +6,12 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
+from airflow_provider_focus.arguments import as_field_names, as_mapping, is_template, require_mapping, require_text
 from airflow_provider_focus.exceptions import FocusConfigError, FocusResponseError
 from airflow_provider_focus.links import FOCUS_AREA_ID_ATTR, FocusAreaLink
 from airflow_provider_focus.operators._creates import made_by_an_earlier_try
 from airflow_provider_focus.operators._listing import FocusListOperatorBase
-from airflow_provider_focus.operators.base import (
-    FocusBaseOperator,
-    as_field_names,
-    as_mapping,
-    is_template,
-    require_mapping,
-    require_text,
-)
+from airflow_provider_focus.operators.base import FocusBaseOperator
 
 if TYPE_CHECKING:
     import pendulum

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_focus.arguments import require_positive_int, require_text
 from airflow_provider_focus.exceptions import FocusNotFoundError
 from airflow_provider_focus.operators._batch import FocusBatchOperator
-from airflow_provider_focus.operators.base import FocusBaseOperator, require_positive_int, require_text
+from airflow_provider_focus.operators.base import FocusBaseOperator
 from airflow_provider_focus.services.options import DEFAULT_CHUNK_SIZE
 
 if TYPE_CHECKING:

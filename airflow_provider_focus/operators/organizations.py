@@ -6,14 +6,10 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
+from airflow_provider_focus.arguments import as_mapping, require_mapping, require_text
 from airflow_provider_focus.operators._creates import made_by_an_earlier_try
 from airflow_provider_focus.operators._listing import FocusListOperatorBase
-from airflow_provider_focus.operators.base import (
-    FocusBaseOperator,
-    as_mapping,
-    require_mapping,
-    require_text,
-)
+from airflow_provider_focus.operators.base import FocusBaseOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

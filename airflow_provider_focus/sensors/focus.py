@@ -27,14 +27,10 @@ from airflow_provider_focus.waiting import (
     READ_GRACE_SECONDS,
     SUCCESS,
     TIMEOUT,
-    ChangeLog,
+    FocusAreaWait,
     describe_focus_area,
-    error_kind,
-    outcome,
     parse_statuses,
-    status_message,
     unknown_statuses,
-    waiting_can_cure,
 )
 
 if TYPE_CHECKING:
@@ -49,8 +45,7 @@ DEFAULT_POLL_INTERVAL_SECONDS = 60.0
 #: How long after the trigger's own deadline Airflow's deferral timeout fires, should the trigger not answer.
 DEFERRAL_BACKSTOP_SECONDS = READ_GRACE_SECONDS + 50.0
 
-# FocusAreaStatusError used to be defined here; it lives in exceptions.py now and is still importable from here.
-__all__ = ["FocusAreaExistsSensor", "FocusAreaStatusError", "FocusAreaStatusSensor"]
+__all__ = ["FocusAreaExistsSensor", "FocusAreaStatusSensor"]
 
 
 class FocusAreaStatusSensor(BaseSensorOperator):
@@ -76,6 +71,8 @@ class FocusAreaStatusSensor(BaseSensorOperator):
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
     :param deferrable: wait in the triggerer instead of on a worker (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between two reads, in both modes (it is also the default ``poke_interval``).
+    :param hook_params: keyword arguments of :class:`~airflow_provider_focus.hooks.focus.FocusHook` besides the
+        connection id; they reach the trigger too (plain JSON).
     """
 
     template_fields: Sequence[str] = (
@@ -98,6 +95,7 @@ class FocusAreaStatusSensor(BaseSensorOperator):
         focus_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poll_interval: float | timedelta | None = None,
+        hook_params: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         if poll_interval is None:
@@ -121,18 +119,33 @@ class FocusAreaStatusSensor(BaseSensorOperator):
         self.focus_conn_id = focus_conn_id
         self.deferrable = deferrable
         self.poll_interval = seconds
+        self.hook_params = dict(hook_params or {})
 
     @cached_property
     def hook(self) -> FocusHook:
         """The hook, created at first use (never in ``__init__``)."""
         from airflow_provider_focus.hooks.focus import FocusHook  # at run time: a DAG file needs no hook
 
-        return FocusHook(focus_conn_id=self.focus_conn_id)
+        return FocusHook(focus_conn_id=self.focus_conn_id, **self.hook_params)
 
     @cached_property
-    def _changes(self) -> ChangeLog:
-        """Logs what the pokes see when it changes, not on every poke."""
-        return ChangeLog(self.log)
+    def _wait(self) -> FocusAreaWait:
+        """
+        The wait's decisions, shared with the trigger and the hook's ``wait_for_focus_area``.
+
+        Airflow's sensor loop keeps the time (``timeout``), so the wait has no deadline of its own. Built at the first
+        poke, after the templates were rendered; it logs what the pokes see when it changes, not on every poke.
+        """
+        targets, failures = parse_statuses(self.target_statuses, self.failure_statuses)
+        return self.hook.focus_area_wait(
+            None if self.focus_area_id is None else str(self.focus_area_id),
+            external_id=None if self.external_id is None else str(self.external_id),
+            statuses=targets,
+            failure_statuses=failures,
+            timeout=None,
+            poll_interval=self.poll_interval,
+            log=self.log,
+        )
 
     @property
     def focus_area(self) -> str:
@@ -167,39 +180,24 @@ class FocusAreaStatusSensor(BaseSensorOperator):
         return result
 
     def _check(self) -> PokeReturnValue:
-        targets, failures = parse_statuses(self.target_statuses, self.failure_statuses)
+        wait = self._wait
         try:
-            if self.focus_area_id is not None:
-                focus_area: dict[str, Any] | None = self.hook.get_focus_area(str(self.focus_area_id))
+            if wait.focus_area_id is not None:
+                focus_area: dict[str, Any] | None = self.hook.get_focus_area(wait.focus_area_id)
             else:
-                focus_area = self.hook.find_focus_area(str(self.external_id))
+                focus_area = self.hook.find_focus_area(str(wait.external_id))
         except FocusError as err:
-            if not waiting_can_cure(err):
+            if wait.failed(err) is not None:
                 raise
-            self._changes.note(
-                f"error {error_kind(err)}",
-                "Could not read focus area %s (%s); waiting on",
-                self.focus_area,
-                err,
-                warning=True,
-            )
             return PokeReturnValue(is_done=False)
-        if focus_area is None:
-            self._changes.note("missing", "No focus area %s yet; waiting for it", self.focus_area)
+        end = wait.observed(focus_area)
+        self._link_to(wait.seen_id)
+        if end is None:
             return PokeReturnValue(is_done=False)
-        focus_area_id = focus_area.get(model.FIELD_ID, self.focus_area_id)
-        self._link_to(focus_area_id)
-        status = focus_area.get(model.FIELD_STATUS)
-        result = outcome(status, targets, failures)
-        if result == FAILURE:
-            raise FocusAreaStatusError(status_message(self.focus_area, status, result, failures))
-        if result == SUCCESS:
-            self.log.info("%s", status_message(self.focus_area, status, result, targets))
-            return PokeReturnValue(is_done=True, xcom_value=self._xcom_value(focus_area_id, status))
-        self._changes.note(
-            f"status {status}", "Focus area %s is %s; waiting for %s", self.focus_area, status, ", ".join(targets)
-        )
-        return PokeReturnValue(is_done=False)
+        if end.result == FAILURE:
+            raise FocusAreaStatusError(end.message)
+        self.log.info("%s", end.message)
+        return PokeReturnValue(is_done=True, xcom_value=self._xcom_value(end.focus_area_id, end.status))
 
     def _defer(self) -> None:
         """Hand the wait to the triggerer with its deadline: the lower of both timeouts after the wait started."""
@@ -220,6 +218,7 @@ class FocusAreaStatusSensor(BaseSensorOperator):
                 failure_statuses=failures,
                 poll_interval=self.poll_interval,
                 end_time=started_at + limit.total_seconds(),
+                hook_params=self.hook_params,
             ),
             method_name="execute_complete",
             # Airflow's own deferral timeout is a backstop: the trigger yields a timeout event at the deadline.

@@ -141,8 +141,10 @@ class FeedWalk:
     :param since: the watermark; ``None`` walks everything.
     :param overlap: how far behind ``since`` to look.
     :param page_size: the ``limit`` to ask for.
-    :param seen: keys handed out by earlier walks of the same feed (not handed out again); updated in place.
-    :param probe: ask once whether the server honours ``sort`` (see :meth:`probe_query`).
+    :param seen: keys handed out by earlier walks of the same feed (not handed out again); the keys this walk
+        hands out are in :attr:`handed_out`, which the feed adds to ``seen`` when the walk completes (a walk that
+        fails half-way hands its changes out again next time, instead of losing them).
+    :param probe: ask whether the server honours ``sort`` (see :meth:`probe_query`).
     """
 
     def __init__(
@@ -162,6 +164,8 @@ class FeedWalk:
         self.cutoff = since - overlap if since is not None else None
         self.watermark = since
         self.seen = seen
+        self.handed_out: set[tuple[str, str]] = set()
+        self.probed = False
         self.full_scan = since is None
         self.sort_ignored = False
         self.stopped = False
@@ -204,9 +208,9 @@ class FeedWalk:
                     self.stopped = True  # the rest of this page is still read, to check its order
                 continue
             change = FocusAreaChange(str(item[model.FIELD_ID]), updated_at, item)
-            if change.key in self.seen:
+            if change.key in self.seen or change.key in self.handed_out:
                 continue
-            self.seen.add(change.key)
+            self.handed_out.add(change.key)
             changes.append(change)
         if self.pages == 1:
             self._first_page_distinct = len(stamps) > 1
@@ -223,6 +227,7 @@ class FeedWalk:
         if not self._probe or self.full_scan or self._first is None or self.pages != 1:
             return None
         self._probe = False
+        self.probed = True
         return {**self._params, model.PARAM_SORT: model.CHANGE_FEED_PROBE_SORT, model.PARAM_LIMIT: 1}
 
     def check_probe(self, page: Any) -> None:
@@ -273,7 +278,8 @@ class ChangeFeed:
     :param external_id: only focus areas with this external id (server-side).
     :param overlap: how far behind the watermark to look (clock skew, late visibility).
     :param page_size: the ``limit`` to ask for.
-    :param verify_sort: check once per feed that the server honours ``sort`` (one extra ``limit=1`` call).
+    :param verify_sort: check once per feed that the server honours ``sort`` (one extra ``limit=1`` call, with
+        the first walk that has a watermark; later walks send only their pages).
     """
 
     def __init__(
@@ -298,6 +304,7 @@ class ChangeFeed:
         self.verify_sort = verify_sort
         self.watermark: pendulum.DateTime | None = None
         self.sort_ignored = False
+        self.sort_checked = False
         self.last_walk_pages = 0
         self._seen: set[tuple[str, str]] = set()
 
@@ -338,18 +345,19 @@ class ChangeFeed:
             overlap=self.overlap,
             page_size=self.page_size,
             seen=self._seen,
-            probe=self.verify_sort and not self.sort_ignored,
+            probe=self.verify_sort and not self.sort_ignored and not self.sort_checked,
         )
 
     def _finish(self, walk: FeedWalk) -> None:
         self.last_walk_pages = walk.pages
         self.sort_ignored = self.sort_ignored or walk.sort_ignored
+        self.sort_checked = self.sort_checked or walk.probed
+        self._seen |= walk.handed_out
         if walk.watermark is not None and (self.watermark is None or walk.watermark > self.watermark):
             self.watermark = walk.watermark
         if self.watermark is not None:
             horizon = iso(self.watermark - self.overlap)
             self._seen = {key for key in self._seen if key[1] >= horizon}
-            walk.seen = self._seen
         log.debug("Change feed walked %d page(s); watermark %s", walk.pages, self.watermark)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from airflow_provider_focus.exceptions import FocusPartialFailure
+
 
 @dataclass(frozen=True)
 class FailedRecord:
@@ -68,6 +70,24 @@ class Report:
         return (
             f"{len(self.created)} created, {len(self.updated)} updated, {self.unchanged} unchanged, "
             f"{len(self.failed)} failed{' (dry run)' if self.dry_run else ''}"
+        )
+
+    def raise_if_failed(self, what: str = "records", *, where: str | None = None) -> None:
+        """
+        Raise when any record failed: the operators' rule (``fail_on_error``), in one line of a ``@task``.
+
+        :param what: the kind of records, for the message (``"focus areas"``, ``"cost items"``).
+        :param where: where the whole report can be read, added to the message (the operators push it to XCom).
+        :raises FocusPartialFailure: naming how many failed, how many were applied and the first failure; its
+            ``report`` is :meth:`as_dict`.
+        """
+        if not self.failed:
+            return
+        first = self.failed[0]
+        applied = f"{self.applied} applied" + (f"; {where}" if where else "")
+        raise FocusPartialFailure(
+            f"{len(self.failed)} of {self.done} {what} failed ({applied}). First: {first.key}: {first.error}",
+            report=self.as_dict(),
         )
 
     def as_dict(self) -> dict[str, Any]:

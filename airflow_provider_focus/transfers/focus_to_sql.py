@@ -8,7 +8,8 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
-from airflow_provider_focus.operators.base import FocusBaseOperator, require_positive_int, require_text
+from airflow_provider_focus.arguments import require_positive_int, require_text
+from airflow_provider_focus.operators.base import FocusBaseOperator
 from airflow_provider_focus.services.changes import iso, to_datetime
 from airflow_provider_focus.services.columns import COLUMN_NAMES, row_of
 from airflow_provider_focus.transfers._sql import check_table, db_hook

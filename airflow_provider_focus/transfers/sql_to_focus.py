@@ -6,9 +6,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
+from airflow_provider_focus.arguments import require_positive_int, require_text
 from airflow_provider_focus.exceptions import FocusConfigError
 from airflow_provider_focus.operators._batch import FocusBatchOperator
-from airflow_provider_focus.operators.base import require_positive_int, require_text
 from airflow_provider_focus.services.options import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_LOG_EVERY,

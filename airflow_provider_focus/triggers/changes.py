@@ -23,50 +23,43 @@ Cost: on Airflow 3.3+ triggers with the same connection, server-side filters, po
 list sweep per poll interval in a triggerer process (``shared_stream_key``); each applies its own external ids and
 fields to the shared sweep. Before 3.3 each trigger sweeps on its own. A 429 is retried by the client honouring
 ``Retry-After``; if it persists, the sweep waits at least ``Retry-After`` before the next try.
+
+Failures (:class:`~airflow_provider_focus.waiting.FailureStreak`): an error waiting may cure (429, 5xx, a dropped
+connection) is logged and tried again, forever. An error no retry cures (rejected credentials, a missing scope) is
+logged as an error naming the fix, the trigger backs off, and after ``max_consecutive_failures`` such failures with
+no successful read in between it ends with :class:`~airflow_provider_focus.exceptions.FocusWatcherError`, which the
+triggerer logs ("Trigger ... exited with error"); Airflow then starts the watcher again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
-from collections.abc import AsyncIterator, Hashable, Sequence
+import json
+from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_focus._compat import require_airflow
+from airflow.triggers.base import BaseEventTrigger, TriggerEvent
+
 from airflow_provider_focus._lazy import import_off_loop
 from airflow_provider_focus.api import model
 from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
-from airflow_provider_focus.exceptions import FocusError, FocusRateLimitError, FocusServerError
+from airflow_provider_focus.exceptions import FocusError
 from airflow_provider_focus.triggers._hook import focus_hook
+from airflow_provider_focus.waiting import DEFAULT_MAX_CONSECUTIVE_FAILURES, FailureStreak
 
 if TYPE_CHECKING:
     from airflow_provider_focus.hooks.focus import FocusHook
     from airflow_provider_focus.services.changes import ChangeFeed, ChangeTracker, FocusAreaChange
-
-try:  # Airflow 3.0+
-    from airflow.triggers.base import BaseEventTrigger as _EventTriggerBase
-    from airflow.triggers.base import TriggerEvent
-
-    _HAS_EVENT_TRIGGER = True
-except ImportError:  # pragma: no cover - older Airflow: refuse at construction, not at import
-    from airflow.triggers.base import BaseTrigger as _EventTriggerBase  # type: ignore[assignment]
-    from airflow.triggers.base import TriggerEvent
-
-    _HAS_EVENT_TRIGGER = False
-
-log = logging.getLogger(__name__)
 
 #: Key of the trigger's state in the watched asset's state store (Airflow 3.3+).
 STATE_KEY = "focus_area_changes"
 #: The change feed and tracker: loaded when the trigger runs (:meth:`FocusAreaChangesTrigger._open`), not when a DAG
 #: file builds it.
 CHANGE_SERVICE_MODULE = "airflow_provider_focus.services.changes"
-#: The Airflow release that has ``BaseEventTrigger`` (event-driven scheduling with ``AssetWatcher``).
-EVENT_TRIGGER_AIRFLOW = "3.0"
 
 
-class FocusAreaChangesTrigger(_EventTriggerBase):
+class FocusAreaChangesTrigger(BaseEventTrigger):
     """
     Watch focus areas and yield one event per change (for ``AssetWatcher``; never for deferring tasks).
 
@@ -78,6 +71,10 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
     :param poll_interval: seconds between two sweeps.
     :param overlap_seconds: how far behind its watermark a sweep looks (clock skew, late visibility).
     :param catch_up_seconds: after a restart, how far back the trigger catches up from its saved watermark.
+    :param max_consecutive_failures: end with an error after this many failed reads in a row that no retry cures
+        (rejected credentials, a missing scope); errors waiting may cure (429, 5xx) never end the watch.
+    :param hook_params: keyword arguments of :class:`~airflow_provider_focus.hooks.focus.FocusHook` besides the
+        connection id (plain JSON).
     """
 
     def __init__(
@@ -91,14 +88,16 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
         poll_interval: float = 60.0,
         overlap_seconds: float = float(model.CHANGE_FEED_OVERLAP_SECONDS),
         catch_up_seconds: float = 24 * 3600.0,
+        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+        hook_params: Mapping[str, Any] | None = None,
     ) -> None:
-        if not _HAS_EVENT_TRIGGER:
-            require_airflow(EVENT_TRIGGER_AIRFLOW, feature="FocusAreaChangesTrigger (BaseEventTrigger, AssetWatcher)")
         super().__init__()
         if isinstance(external_ids, str) or isinstance(fields, str):
             raise FocusError("external_ids and fields are lists of names, not one string.")
         if float(poll_interval) <= 0 or float(overlap_seconds) < 0 or float(catch_up_seconds) < 0:
             raise FocusError("poll_interval must be positive; overlap_seconds and catch_up_seconds not negative.")
+        if int(max_consecutive_failures) < 1:
+            raise FocusError("max_consecutive_failures must be at least 1.")
         self.focus_conn_id = focus_conn_id
         self.parent_id = parent_id
         self.name_contains = name_contains
@@ -107,6 +106,8 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
         self.poll_interval = float(poll_interval)
         self.overlap_seconds = float(overlap_seconds)
         self.catch_up_seconds = float(catch_up_seconds)
+        self.max_consecutive_failures = int(max_consecutive_failures)
+        self.hook_params = dict(hook_params or {})
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return the classpath and the keyword arguments, all plain JSON."""
@@ -121,6 +122,8 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
                 "poll_interval": self.poll_interval,
                 "overlap_seconds": self.overlap_seconds,
                 "catch_up_seconds": self.catch_up_seconds,
+                "max_consecutive_failures": self.max_consecutive_failures,
+                "hook_params": self.hook_params,
             },
         )
 
@@ -136,6 +139,8 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
             _server_external_id(self.external_ids) or "",
             str(self.poll_interval),
             str(self.overlap_seconds),
+            self.max_consecutive_failures,
+            json.dumps(self.hook_params, sort_keys=True),
         )
 
     @classmethod
@@ -144,11 +149,12 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
         trigger = cls(**kwargs)
         hook = await trigger._open()
         try:
+            streak = trigger._streak()
             feed = trigger._feed()
-            await trigger._start_feed(hook, feed)
+            await trigger._start_feed(hook, feed, streak)
             while True:
                 await asyncio.sleep(trigger.poll_interval)
-                changes = await trigger._sweep(hook, feed)
+                changes = await trigger._sweep(hook, feed, streak)
                 if changes:
                     yield changes
         finally:
@@ -158,7 +164,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
         """Start from the saved state (catching up), then turn each shared sweep into this trigger's events."""
         hook = await self._open()
         try:
-            tracker, events = await self._resume(hook)
+            tracker, _, events = await self._resume(hook, self._streak())
             for event in events:
                 yield TriggerEvent(event)
             await self._save(tracker)
@@ -173,15 +179,14 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
         """Start from the saved state (catching up), then sweep every ``poll_interval`` seconds, forever."""
         hook = await self._open()
         try:
-            tracker, events = await self._resume(hook)
+            streak = self._streak()
+            tracker, feed, events = await self._resume(hook, streak)
             for event in events:
                 yield TriggerEvent(event)
             await self._save(tracker)
-            feed = self._feed()
-            feed.watermark = tracker.watermark
             while True:
                 await asyncio.sleep(self.poll_interval)
-                changes = await self._sweep(hook, feed)
+                changes = await self._sweep(hook, feed, streak)
                 if not changes:
                     continue
                 for event in tracker.observe(changes):
@@ -195,7 +200,15 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
     async def _open(self) -> FocusHook:
         """Return a new hook; on first use in a process, the hook and the change feed load in a worker thread."""
         await import_off_loop(CHANGE_SERVICE_MODULE)
-        return await focus_hook(self.focus_conn_id)
+        return await focus_hook(self.focus_conn_id, **self.hook_params)
+
+    def _streak(self) -> FailureStreak:
+        return FailureStreak(
+            self.log,
+            what=f"The Focus change watcher of connection {self.focus_conn_id!r}",
+            poll_interval=self.poll_interval,
+            max_consecutive_failures=self.max_consecutive_failures,
+        )
 
     def _feed(self) -> ChangeFeed:
         from airflow_provider_focus.services.changes import ChangeFeed  # loaded off the loop by _open
@@ -214,7 +227,7 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
             fields=self.fields, external_ids=self.external_ids, overlap=dt.timedelta(seconds=self.overlap_seconds)
         )
 
-    async def _start_feed(self, hook: FocusHook, feed: ChangeFeed) -> None:
+    async def _start_feed(self, hook: FocusHook, feed: ChangeFeed, streak: FailureStreak) -> None:
         """Point a fresh feed at the newest ``updatedAt`` on the server (retrying until the API answers)."""
         from airflow_provider_focus.services.changes import FocusAreaChange  # loaded off the loop by _open
 
@@ -228,56 +241,62 @@ class FocusAreaChangesTrigger(_EventTriggerBase):
                     max_items=1,
                 ):
                     feed.watermark = FocusAreaChange.of(newest).updated_at
+                streak.succeeded()
                 return
             except FocusError as err:
-                await asyncio.sleep(self._wait_after(err))
+                await asyncio.sleep(streak.failed(err))
 
-    async def _resume(self, hook: FocusHook) -> tuple[ChangeTracker, list[dict[str, Any]]]:
-        """Return the tracker to go on with and the events of the catch-up since the saved watermark."""
-        tracker = self._tracker()
+    async def _resume(
+        self, hook: FocusHook, streak: FailureStreak
+    ) -> tuple[ChangeTracker, ChangeFeed, list[dict[str, Any]]]:
+        """
+        Return the tracker and the feed to go on with, and the events of the catch-up since the saved watermark.
+
+        The feed goes on polling from where the start left it: it has checked the server's sort order already, so
+        a poll sends its pages and nothing else.
+        """
         saved = await self._load()
-        feed = self._feed()
         while True:
+            tracker, feed = self._tracker(), self._feed()  # afresh after a failed try: nothing half-seen is kept
             try:
                 if saved is not None and tracker.load(saved) and tracker.watermark is not None:
                     horizon = _utcnow() - dt.timedelta(seconds=self.catch_up_seconds)
                     since = max(tracker.watermark, horizon)
                     changes = [change async for change in feed.achanges(await hook.aget_client(), since)]
                     events = tracker.observe(changes)
+                    streak.succeeded()
                     self.log.info("Caught up from %s: %d change(s), %d event(s)", since, len(changes), len(events))
-                    return tracker, events
+                    return tracker, feed, events
                 if self.fields:
                     # Watched fields need their current values first: one full sweep, firing nothing.
                     everything = [change async for change in feed.achanges(await hook.aget_client(), None)]
                     count = tracker.baseline(everything)
+                    streak.succeeded()
                     self.log.info("Watching %s of %d focus area(s)", ", ".join(self.fields), count)
                 else:
-                    await self._start_feed(hook, feed)
+                    await self._start_feed(hook, feed, streak)
                     if feed.watermark is not None:
                         client = await hook.aget_client()
                         recent = [change async for change in feed.achanges(client, feed.watermark)]
                         tracker.baseline(recent)
-                return tracker, []
+                return tracker, feed, []
             except FocusError as err:
-                await asyncio.sleep(self._wait_after(err))
-                tracker = self._tracker()
+                await asyncio.sleep(streak.failed(err))
 
-    async def _sweep(self, hook: FocusHook, feed: ChangeFeed) -> list[FocusAreaChange]:
-        """Return what changed since the feed's watermark; on an API failure, log, wait and return nothing."""
+    async def _sweep(self, hook: FocusHook, feed: ChangeFeed, streak: FailureStreak) -> list[FocusAreaChange]:
+        """
+        Return what changed since the feed's watermark; on an API failure, log, wait and return nothing.
+
+        :raises FocusWatcherError: after too many failures in a row that no retry cures.
+        """
         try:
             client = await hook.aget_client()
-            return [change async for change in feed.achanges(client)]
+            changes = [change async for change in feed.achanges(client)]
         except FocusError as err:
-            await asyncio.sleep(max(0.0, self._wait_after(err) - self.poll_interval))
+            await asyncio.sleep(max(0.0, streak.failed(err) - self.poll_interval))
             return []
-
-    def _wait_after(self, err: FocusError) -> float:
-        retry_after = (
-            getattr(err, "retry_after", None) if isinstance(err, (FocusRateLimitError, FocusServerError)) else None
-        )
-        wait = max(self.poll_interval, float(retry_after or 0))
-        log.warning("Focus change sweep failed (%s); trying again in %.0f s", err, wait)
-        return wait
+        streak.succeeded()
+        return changes
 
     async def _load(self) -> Any:
         store = getattr(self, "asset_state_store", None)

@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Sequence
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_focus.api import model
-from airflow_provider_focus.api.deadline import within
 from airflow_provider_focus.exceptions import FocusConfigError
 from airflow_provider_focus.triggers._hook import focus_hook
-from airflow_provider_focus.waiting import (
-    ANY_STATUS,
-    ERROR,
-    READ_GRACE_SECONDS,
-    SUCCESS,
-    TIMEOUT,
-    ChangeLog,
-    describe_error,
-    describe_focus_area,
-    error_kind,
-    outcome,
-    status_message,
-    waiting_can_cure,
-)
-
-if TYPE_CHECKING:
-    from airflow_provider_focus.hooks.focus import FocusHook
+from airflow_provider_focus.waiting import FocusAreaWait, describe_focus_area
 
 
 class FocusAreaStatusTrigger(BaseTrigger):
@@ -51,6 +30,8 @@ class FocusAreaStatusTrigger(BaseTrigger):
     :param external_id: the focus area's external id (this or ``focus_area_id``).
     :param end_time: the deadline, in seconds since the epoch: the trigger yields ``timeout`` after it. ``None``
         (triggers deferred by earlier versions) waits until the task's own deferral timeout.
+    :param hook_params: keyword arguments of :class:`~airflow_provider_focus.hooks.focus.FocusHook` besides the
+        connection id, as the deferring sensor's hook had them (plain JSON).
     """
 
     def __init__(
@@ -63,6 +44,7 @@ class FocusAreaStatusTrigger(BaseTrigger):
         focus_area_id: str | None = None,
         external_id: str | None = None,
         end_time: float | None = None,
+        hook_params: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__()
         if (focus_area_id is None) == (external_id is None):
@@ -74,6 +56,7 @@ class FocusAreaStatusTrigger(BaseTrigger):
         self.failure_statuses = list(failure_statuses)
         self.poll_interval = float(poll_interval)
         self.end_time = None if end_time is None else float(end_time)
+        self.hook_params = dict(hook_params or {})
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return the classpath and the keyword arguments, all plain JSON."""
@@ -87,6 +70,7 @@ class FocusAreaStatusTrigger(BaseTrigger):
                 "focus_area_id": self.focus_area_id,
                 "external_id": self.external_id,
                 "end_time": self.end_time,
+                "hook_params": self.hook_params,
             },
         )
 
@@ -97,82 +81,18 @@ class FocusAreaStatusTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Read the focus area every ``poll_interval`` seconds until its status settles the wait or time is up."""
-        hook = await focus_hook(self.focus_conn_id)
-        focus_area_id, status = self.focus_area_id, None
-        changes = ChangeLog(self.log)
+        hook = await focus_hook(self.focus_conn_id, **self.hook_params)
         try:
-            while True:
-                try:
-                    focus_area = await self._read(hook)
-                except Exception as err:  # an event, never a crashed trigger
-                    if not waiting_can_cure(err):
-                        message = f"Could not read focus area {self.focus_area}: {describe_error(err)}"
-                        yield TriggerEvent(self._event(ERROR, focus_area_id, None, message))
-                        return
-                    changes.note(
-                        f"error {error_kind(err)}",
-                        "Could not read focus area %s (%s); polling on until the deadline",
-                        self.focus_area,
-                        describe_error(err),
-                        warning=True,
-                    )
-                else:
-                    if focus_area is None:
-                        changes.note("missing", "No focus area %s yet; waiting for it", self.focus_area)
-                    else:
-                        focus_area_id = focus_area.get(model.FIELD_ID, focus_area_id)
-                        status = focus_area.get(model.FIELD_STATUS)
-                        result = outcome(status, self.target_statuses, self.failure_statuses)
-                        if result is not None:
-                            matched = self.target_statuses if result == SUCCESS else self.failure_statuses
-                            message = status_message(self.focus_area, status, result, matched)
-                            yield TriggerEvent(self._event(result, focus_area_id, status, message))
-                            return
-                        changes.note(
-                            f"status {status}",
-                            "Focus area %s is %s; waiting for %s",
-                            self.focus_area,
-                            status,
-                            ", ".join(self.target_statuses),
-                        )
-                remaining = self._remaining()
-                if remaining is not None and remaining <= 0:
-                    yield TriggerEvent(self._event(TIMEOUT, focus_area_id, status, self._timeout_message(status)))
-                    return
-                await asyncio.sleep(self.poll_interval if remaining is None else min(self.poll_interval, remaining))
+            wait = FocusAreaWait(
+                self.log,
+                focus_area_id=self.focus_area_id,
+                external_id=self.external_id,
+                statuses=self.target_statuses,
+                failure_statuses=self.failure_statuses,
+                poll_interval=self.poll_interval,
+                end_time=self.end_time,
+            )
+            outcome = await hook.afollow_focus_area_wait(wait)
+            yield TriggerEvent(outcome.event())
         finally:
             await hook.aclose()
-
-    async def _read(self, hook: FocusHook) -> dict[str, Any] | None:
-        """Read the focus area once (``None``: no focus area has the external id), cut short after the deadline."""
-        read = (
-            hook.aget_focus_area(self.focus_area_id)
-            if self.focus_area_id is not None
-            else hook.afind_focus_area(str(self.external_id))
-        )
-        remaining = self._remaining()
-        if remaining is None:
-            return await read
-        return await within(read, max(remaining, 0.0) + READ_GRACE_SECONDS)
-
-    def _remaining(self) -> float | None:
-        return None if self.end_time is None else self.end_time - time.time()
-
-    def _timeout_message(self, status: Any) -> str:
-        deadline = datetime.fromtimestamp(self.end_time or 0, tz=timezone.utc).isoformat(timespec="seconds")
-        wanted = "to exist" if ANY_STATUS in self.target_statuses else f"for {', '.join(self.target_statuses)}"
-        if status is not None:
-            seen = f"its last status was {status}"
-        elif self.external_id is not None:
-            seen = "no focus area had that external id"
-        else:
-            seen = "it could not be read"
-        return f"Timed out waiting for focus area {self.focus_area} {wanted} at {deadline}; {seen}."
-
-    def _event(self, result: str, focus_area_id: Any, status: Any, message: str) -> dict[str, Any]:
-        return {
-            "status": result,
-            "focus_area_id": focus_area_id,
-            "focus_area_status": status,
-            "message": message,
-        }

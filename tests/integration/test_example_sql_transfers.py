@@ -30,7 +30,13 @@ def test_example_focus_sql_to_focus_upserts_the_table_and_a_second_run_writes_no
 
     focus_env.clear_requests()
     second = run(dagbag, "example_focus_sql_to_focus")
-    assert xcom(second, "plans_to_focus") == {"created": [], "updated": [], "unchanged": 8, "failed": []}
+    assert xcom(second, "plans_to_focus") == {
+        "created": [],
+        "updated": [],
+        "unchanged": 8,
+        "failed": [],
+        "not_updatable": [],
+    }
     assert writes(focus_env, "focus-areas") == []
 
 

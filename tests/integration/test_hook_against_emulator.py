@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 import pytest
@@ -397,3 +398,25 @@ def test_the_async_client_refuses_a_bad_header_without_the_credential(make_hook)
         asyncio.run(call())
     assert "tok" not in str(excinfo.value)
     assert excinfo.value.__context__ is None
+
+
+def test_a_connection_of_another_type_works_but_is_warned_about(focus_emulator, monkeypatch):
+    fields = json.loads(focus_emulator.conn_env("focus_http")["AIRFLOW_CONN_FOCUS_HTTP"])
+    monkeypatch.setenv("AIRFLOW_CONN_FOCUS_HTTP", json.dumps({**fields, "conn_type": "http"}))
+    monkeypatch.setenv("AIRFLOW_CONN_FOCUS_TYPED", focus_emulator.conn_env("focus_typed")["AIRFLOW_CONN_FOCUS_TYPED"])
+    warned: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: warned.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("airflow_provider_focus.api.config")
+    logger.addHandler(handler)
+    try:
+        assert len(list(FocusHook("focus_http").list_focus_areas())) == 6
+        assert len(list(FocusHook("focus_typed").list_focus_areas())) == 6
+    finally:
+        logger.removeHandler(handler)
+
+    assert warned == [
+        "Connection 'focus_http' has the type 'http', not 'atlassian_focus' (Atlassian Focus). The Focus hook reads "
+        "its fields anyway, but Airflow's connection form and Test button treat it as 'http': change its type to "
+        "'atlassian_focus'."
+    ]

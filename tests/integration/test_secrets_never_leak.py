@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_focus._compat import airflow_at_least
 from tests.conftest import AIRFLOW_HOME
 
 pytestmark = [pytest.mark.integration, pytest.mark.dag_test]
@@ -50,6 +51,25 @@ def secrets_of(emulator: Any) -> list[str]:
     return [API_TOKEN, CLIENT_SECRET, basic, *issued]
 
 
+def without_airflow_own_leak(text: str, password: str) -> str:
+    """
+    Drop the one line Airflow 3.0 itself writes with the connection's password: nothing else is forgiven.
+
+    Airflow 3.0's ``dag.test()`` logs, at debug level, every message its task sends to the in-process supervisor,
+    and Airflow's own connection look-up (``airflow.sdk.execution_time.context._get_connection``) sends the
+    password in a ``MaskSecret`` before masking it: ``Sending request msg=MaskSecret(value='<password>')``. That is
+    no code of the provider's (Airflow 3.1 masks first); what the provider derives (the Basic credential, access
+    tokens) must not appear there, and does not.
+
+    :param text: everything the run wrote.
+    :param password: the connection's password.
+    """
+    if airflow_at_least("3.1"):
+        return text
+    airflow_own = f"Sending request                msg=MaskSecret(value='{password}'"
+    return "\n".join(line for line in text.splitlines() if airflow_own not in line)
+
+
 def use_connection(monkeypatch: pytest.MonkeyPatch, emulator: Any, auth_type: str, **fields: Any) -> None:
     mode = "site" if auth_type == "api_token" else "cloud"
     ((name, value),) = emulator.conn_env("focus_default", auth_type=auth_type, mode=mode).items()
@@ -60,10 +80,11 @@ def use_connection(monkeypatch: pytest.MonkeyPatch, emulator: Any, auth_type: st
 def test_successful_run_leaks_no_secret(dagbag, focus_emulator, monkeypatch, capfd, caplog, auth_type):
     focus_emulator.add_user(EMAIL, API_TOKEN)
     focus_emulator.add_client(CLIENT_ID, CLIENT_SECRET)
+    password = API_TOKEN if auth_type == "api_token" else CLIENT_SECRET
     if auth_type == "api_token":
-        use_connection(monkeypatch, focus_emulator, auth_type, login=EMAIL, password=API_TOKEN)
+        use_connection(monkeypatch, focus_emulator, auth_type, login=EMAIL, password=password)
     else:
-        use_connection(monkeypatch, focus_emulator, auth_type, login=CLIENT_ID, password=CLIENT_SECRET)
+        use_connection(monkeypatch, focus_emulator, auth_type, login=CLIENT_ID, password=password)
 
     dag_run = dagbag.get_dag("example_focus_lifecycle").test()
 
@@ -72,6 +93,7 @@ def test_successful_run_leaks_no_secret(dagbag, focus_emulator, monkeypatch, cap
     assert auth_modes == {"basic" if auth_type == "api_token" else "bearer"}
     captured = capfd.readouterr()
     everything = "\n".join([captured.out, captured.err, caplog.text, run_artefacts(dag_run)])
+    everything = without_airflow_own_leak(everything, password)
     secrets = secrets_of(focus_emulator)
     assert len(secrets) >= 3
     for secret in secrets:

@@ -18,14 +18,9 @@ from airflow.providers.common.compat.sdk import (
     TaskDeferred,
 )
 
-from airflow_provider_focus.exceptions import FocusConfigError, FocusError, FocusWaitError
+from airflow_provider_focus.exceptions import FocusAreaStatusError, FocusConfigError, FocusError, FocusWaitError
 from airflow_provider_focus.links import FOCUS_AREA_ID_ATTR
-from airflow_provider_focus.sensors.focus import (
-    DEFERRAL_BACKSTOP_SECONDS,
-    FocusAreaExistsSensor,
-    FocusAreaStatusError,
-    FocusAreaStatusSensor,
-)
+from airflow_provider_focus.sensors.focus import DEFERRAL_BACKSTOP_SECONDS, FocusAreaExistsSensor, FocusAreaStatusSensor
 from airflow_provider_focus.triggers.focus import FocusAreaStatusTrigger
 
 BACKSTOP = timedelta(seconds=DEFERRAL_BACKSTOP_SECONDS)
@@ -193,6 +188,7 @@ def test_deferrable_defers_to_the_trigger_with_the_sensor_timeout(focus_emulator
         "target_statuses": ["COMPLETED", "PAUSED"],
         "failure_statuses": ["CANCELLED"],
         "poll_interval": 15.0,
+        "hook_params": {},
     }
     # The trigger carries the sensor's deadline; Airflow's deferral timeout only backs it up.
     assert before + 600 <= end_time <= after + 600

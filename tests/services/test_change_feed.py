@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_focus.exceptions import FocusConfigError, FocusResponseError
+from airflow_provider_focus.exceptions import FocusConfigError, FocusResponseError, FocusServerError
 from airflow_provider_focus.hooks.focus import FocusHook
 from airflow_provider_focus.services.changes import ChangeFeed, FocusAreaChange
 from airflow_provider_focus.testing import FocusEmulator
@@ -193,3 +193,65 @@ def test_an_item_without_a_readable_updated_at_is_a_response_error() -> None:
 def test_a_bad_since_is_a_config_error() -> None:
     with pytest.raises(FocusConfigError, match="since"):
         list(ChangeFeed().changes(_Pages([]), "last tuesday"))
+
+
+def test_a_reused_feed_checks_the_sort_order_once_not_on_every_walk(
+    hook: FocusHook, focus_emulator: FocusEmulator
+) -> None:
+    make_many(focus_emulator, 5)
+    feed = ChangeFeed()
+    focus_emulator.set_clock(frozen_at=T2)
+    focus_emulator.clear_requests()
+
+    list(feed.changes(hook.client, T1))
+    first = [call["sort"] for call in list_calls(focus_emulator)]
+    walks = []
+    for minute in range(21, 24):
+        focus_emulator.set_clock(frozen_at=f"2030-01-01T00:{minute}:00Z")
+        focus_emulator.set_status("fa-0003", "AT_RISK" if minute % 2 else "ON_TRACK")
+        focus_emulator.clear_requests()
+        assert ids(list(feed.changes(hook.client))) == ["fa-0003"]
+        walks.append([(call["sort"], call["limit"]) for call in list_calls(focus_emulator)])
+
+    assert first == ["-updatedAt", "updatedAt"]
+    assert feed.sort_checked
+    # One page per walk: the one-item check in the other order went with the first walk only.
+    assert walks == [[("-updatedAt", "100")]] * 3
+
+
+class _FailingOnce:
+    """Answers pages in turn, but the second call fails once (a page lost half-way through a walk)."""
+
+    def __init__(self, pages: list[Any]) -> None:
+        self.pages = pages
+        self.calls = 0
+
+    def request(self, method: str, path: str, *, params: Any = None) -> Any:
+        self.calls += 1
+        if self.calls == 2:
+            raise FocusServerError(status_code=502, method=method, path=path)
+        return self.pages[(params or {}).get("cursor") == "next"]
+
+
+def test_a_walk_that_fails_half_way_hands_its_changes_out_again() -> None:
+    first = {
+        "values": [{"id": "fa-2", "updatedAt": "2030-01-01T00:20:00Z"}, {"id": "fa-1", "updatedAt": T2}],
+        "nextPageCursor": "next",
+        "last": False,
+    }
+    second = {"values": [{"id": "fa-0", "updatedAt": T0}], "last": True}
+    feed = ChangeFeed(verify_sort=False)
+    source = _FailingOnce([first, second])
+    handed: list[FocusAreaChange] = []
+
+    with pytest.raises(FocusServerError):
+        handed.extend(feed.changes(source, T1))
+    again = list(feed.changes(source, T1))
+
+    assert ids(handed) == ["fa-2", "fa-1"]  # handed out, but the walk failed before its caller could keep them
+    assert ids(again) == ["fa-2", "fa-1"]
+
+
+def test_a_bad_updated_since_is_named_as_the_caller_wrote_it(hook: FocusHook) -> None:
+    with pytest.raises(FocusConfigError, match=r"^updated_since must be an ISO 8601 time"):
+        hook.list_focus_areas(updated_since="last tuesday")

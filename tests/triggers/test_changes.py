@@ -11,7 +11,9 @@ import pytest
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
 from airflow_provider_focus._compat import airflow_at_least
-from airflow_provider_focus.testing import FocusEmulator
+from airflow_provider_focus.api import model
+from airflow_provider_focus.exceptions import FocusError, FocusWatcherError
+from airflow_provider_focus.testing import EMULATOR_API_TOKEN, EMULATOR_EMAIL, FocusEmulator
 from airflow_provider_focus.triggers.changes import STATE_KEY, FocusAreaChangesTrigger
 
 pytestmark = pytest.mark.integration
@@ -99,6 +101,8 @@ def test_serialize_round_trips_as_plain_json() -> None:
         "poll_interval": 30.0,
         "overlap_seconds": 60.0,
         "catch_up_seconds": 86400.0,
+        "max_consecutive_failures": 5,
+        "hook_params": {},
     }
     assert json.loads(json.dumps(kwargs)) == kwargs
     assert FocusAreaChangesTrigger(**kwargs).serialize() == (classpath, kwargs)
@@ -249,3 +253,119 @@ def test_triggers_of_one_sweep_share_it_and_each_applies_its_own_fields(
     assert [e["focus_area_id"] for e in status_events] == ["fa-0004"]
     assert sorted(e["focus_area_id"] for e in any_events) == ["fa-0001", "fa-0004"]
     assert len(opened) == 1  # one sweep loop for both triggers, not one each
+
+
+async def until_it_ends(stream: AsyncIterator[TriggerEvent], timeout: float = 20) -> list[dict[str, Any]]:
+    """Consume a watch until it ends (a watcher only ends by raising); return the events it fired."""
+    events: list[dict[str, Any]] = []
+
+    async def consume() -> None:
+        async for event in stream:
+            events.append(event.payload)
+
+    await asyncio.wait_for(consume(), timeout)
+    return events
+
+
+def trigger_log(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> str:
+    """
+    Return the trigger's log lines as ``<level> <message>``, wherever this Airflow writes them.
+
+    Airflow 3.1+ logs a trigger through structlog to the console (``... [error    ] <message> ...``); Airflow 3.0
+    through the standard logging module (caplog).
+    """
+    lines = [f"{r.levelname.lower()} {r.getMessage()}" for r in caplog.records]
+    for line in capsys.readouterr().out.splitlines():
+        for level in ("error", "warning", "info", "debug"):
+            if f"[{level}" in line:
+                lines.append(f"{level} {line.split(']', 1)[-1].strip()}")
+    return "\n".join(lines)
+
+
+def test_revoked_credentials_end_the_watch_with_an_error_naming_the_fix(
+    focus_emulator: FocusEmulator,
+    focus_conn: str,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    trigger = make(fields=["status"], max_consecutive_failures=3)
+
+    async def scenario() -> None:
+        stream = trigger.run()
+        task = asyncio.ensure_future(until_it_ends(stream))
+        await until(lambda: sweeps(focus_emulator) >= 2)
+        focus_emulator.add_user(EMULATOR_EMAIL, "a-revoked-token")  # the connection's API token no longer works
+        await task
+
+    with pytest.raises(FocusWatcherError) as raised:
+        asyncio.run(scenario())
+
+    assert raised.value.failures == 3
+    assert "gave up after 3 failures in a row" in str(raised.value)
+    assert "credentials were rejected" in str(raised.value)
+    rejected = [r for r in focus_emulator.requests if r.status == 401]
+    assert len(rejected) == 3  # one per try, then it ended: it does not poll silently forever
+    logged = trigger_log(capsys, caplog)
+    errors = [line for line in logged.splitlines() if "No retry cures this: fix the connection" in line]
+    assert len(errors) == 2  # the third failure ends the watch
+    assert all(line.startswith("error ") and "credentials were rejected" in line for line in errors)
+    assert "Failure 1 of 3" in errors[0]
+    assert "Failure 2 of 3" in errors[1]
+    assert "a-revoked-token" not in logged
+    assert EMULATOR_API_TOKEN not in logged
+
+
+def test_a_missing_scope_at_start_ends_the_watch_with_an_error_naming_the_scope(
+    focus_emulator: FocusEmulator,
+    focus_conn: str,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    focus_emulator.add_user(EMULATOR_EMAIL, EMULATOR_API_TOKEN, scopes=[model.Scope.FUNDS_READ])
+
+    with pytest.raises(FocusWatcherError) as raised:
+        asyncio.run(until_it_ends(make(max_consecutive_failures=2).run()))
+
+    assert "focus-areas-read-scope" in str(raised.value)
+    assert [r.status for r in focus_emulator.requests if r.path == "focus-areas"] == [403, 403]
+    assert "No retry cures this" in trigger_log(capsys, caplog)
+
+
+def test_errors_waiting_may_cure_never_end_the_watch(
+    focus_emulator: FocusEmulator, focus_conn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = json.loads(focus_emulator.conn_env("focus_default")["AIRFLOW_CONN_FOCUS_DEFAULT"])
+    env["extra"] = json.dumps({"max_retries": 0})
+    monkeypatch.setenv("AIRFLOW_CONN_FOCUS_DEFAULT", json.dumps(env))
+
+    def act() -> None:
+        focus_emulator.faults.server_error(count=4, status=502, path="focus-areas")
+        focus_emulator.set_status("fa-0005", "AT_RISK")
+
+    events = asyncio.run(watch(make(fields=["status"], max_consecutive_failures=2).run(), focus_emulator, act, 1))
+
+    assert [event["focus_area_id"] for event in events] == ["fa-0005"]
+    assert sum(1 for r in focus_emulator.requests if r.status == 502) == 4
+
+
+def test_max_consecutive_failures_must_be_positive() -> None:
+    with pytest.raises(FocusError, match="max_consecutive_failures"):
+        make(max_consecutive_failures=0)
+
+
+def test_a_poll_sends_one_request_and_the_sort_check_goes_once_per_watch(
+    focus_emulator: FocusEmulator, focus_conn: str
+) -> None:
+    async def poll_a_while() -> None:
+        task = asyncio.ensure_future(until_it_ends(make(fields=["status"]).run()))
+        await until(lambda: sweeps(focus_emulator) >= 8)
+        task.cancel()
+        await asyncio.wait({task}, timeout=10)
+
+    asyncio.run(poll_a_while())
+
+    calls = [(r.query.get("sort"), r.query.get("limit")) for r in focus_emulator.requests if r.path == "focus-areas"]
+    polls = calls[1:]  # the first call is the start's full sweep (six focus areas: one page)
+    assert calls[0] == ("-updatedAt", "100")
+    assert polls.count(("updatedAt", "1")) == 1  # the sort check, with the first poll only
+    assert len(polls) - 1 == polls.count(("-updatedAt", "100")) >= 7  # then one request per poll

@@ -75,6 +75,7 @@ def test_serialize_returns_the_classpath_and_every_kwarg_as_plain_json():
         "failure_statuses": ["CANCELLED"],
         "poll_interval": 30.0,
         "end_time": 1_800_000_000.0,
+        "hook_params": {},
     }
     assert json.loads(json.dumps(kwargs)) == kwargs
     assert FocusAreaStatusTrigger(**kwargs).serialize() == (classpath, kwargs)
@@ -205,7 +206,7 @@ def test_deadline_beats_a_target_status_only_if_it_is_not_seen(focus_emulator, m
 
 
 def test_a_read_hanging_past_the_deadline_is_cut_short(focus_emulator, monkeypatch):
-    monkeypatch.setattr("airflow_provider_focus.triggers.focus.READ_GRACE_SECONDS", 0.2)
+    monkeypatch.setattr("airflow_provider_focus.waiting.READ_GRACE_SECONDS", 0.2)
     use_emulator(monkeypatch, focus_emulator, timeout=30)
     focus_emulator.faults.latency(5)
     started = time.monotonic()

@@ -1,0 +1,39 @@
+"""The layer rules are checked, not just written: import-linter's contracts (pyproject.toml) and no old aliases."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_import_contracts_are_kept() -> None:
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "Contracts: 4 kept, 0 broken." in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("airflow_provider_focus.operators.base", "FocusPartialFailure"),
+        ("airflow_provider_focus.operators.base", "require_text"),
+        ("airflow_provider_focus.api.async_client", "_ssl_verify"),
+        ("airflow_provider_focus.api.async_client", "ssl_verify"),  # one TLS context builder: api/pool.py
+        ("airflow_provider_focus.triggers.changes", "_HAS_EVENT_TRIGGER"),
+    ],
+)
+def test_a_release_that_never_shipped_keeps_no_alias_for_an_old_home(module: str, name: str) -> None:
+    imported = __import__(module, fromlist=[name])
+    assert not hasattr(imported, name)
