@@ -25,6 +25,7 @@ from airflow_provider_focus.api.auth import SecretSink, TokenSource, static_auth
 from airflow_provider_focus.api.calls import Call, log_retry, summary
 from airflow_provider_focus.api.config import FocusClientConfig
 from airflow_provider_focus.api.retry import RetryPolicy
+from airflow_provider_focus.api.scrub import Scrubber
 from airflow_provider_focus.api.steps import (
     Answer,
     Budget,
@@ -61,6 +62,8 @@ class Core:
     :param user_agent: the ``User-Agent`` header (names the HTTP library).
     :param authorization: the static ``Authorization`` value (Basic, static bearer), or ``None``.
     :param tokens: the client-credentials token source, or ``None``.
+    :param scrub: the scrubber of the client's secrets; by default one that knows the connection's password and
+        the ``Authorization`` value (a token source adds each token it fetches to the one it was given).
     """
 
     def __init__(
@@ -70,7 +73,9 @@ class Core:
         user_agent: str,
         authorization: str | None = None,
         tokens: TokenSource | None = None,
+        scrub: Scrubber | None = None,
     ) -> None:
+        self.scrub = scrub if scrub is not None else secrets_scrubber(config, authorization)
         self.config = config
         self.user_agent = user_agent
         self.authorization = authorization
@@ -87,6 +92,7 @@ class Core:
         :param secret_sink: receives the static credential's derived form (the Basic value) for masking.
         """
         authorization = static_authorization(config, secret_sink=secret_sink)
+        scrub = secrets_scrubber(config, authorization)
         tokens = (
             None
             if authorization is not None
@@ -96,9 +102,10 @@ class Core:
                 token_url=config.token_url,
                 user_agent=user_agent,
                 max_bytes=config.max_response_bytes,
+                scrub=scrub,
             )
         )
-        return cls(config, user_agent=user_agent, authorization=authorization, tokens=tokens)
+        return cls(config, user_agent=user_agent, authorization=authorization, tokens=tokens, scrub=scrub)
 
     @property
     def refreshable(self) -> bool:
@@ -214,7 +221,7 @@ class Core:
             if token is not None and call.should_refresh_token(answer, refreshable=True):
                 self.tokens.invalidate(token)  # type: ignore[union-attr]
                 continue
-            return call.result(answer)
+            return call.result(answer, self.scrub)
 
     def send(self, request: Send, *, method: str, path: str, call: Call | None = None) -> Steps[Answer]:
         """
@@ -232,10 +239,23 @@ class Core:
         else:
             return answer
         host = errors.origin_of(request.url).split("://", 1)[-1]
-        error = errors.failure_error(failure.kind, failure.detail, method=method, path=path, host=host)
+        detail = self.scrub(failure.detail)
+        error = errors.failure_error(failure.kind, detail, method=method, path=path, host=host)
         if call is not None and isinstance(error, FocusConnectionError):
             call.sent_without_answer |= error.may_have_taken_effect
         raise error
+
+
+def secrets_scrubber(config: FocusClientConfig, authorization: str | None) -> Scrubber:
+    """
+    Return a scrubber that knows the connection's secrets: the password (API token, client secret or access
+    token) and the ``Authorization`` value with its credential part (the Basic value).
+
+    :param config: the configuration.
+    :param authorization: the static ``Authorization`` value, if any.
+    """
+    credential = authorization.split(" ", 1)[-1] if authorization else None
+    return Scrubber([config.password, authorization, credential])
 
 
 def _may_still_be_running(error: FocusError) -> bool:
