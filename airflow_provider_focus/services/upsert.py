@@ -22,7 +22,8 @@ from airflow_provider_focus.api import model
 from airflow_provider_focus.exceptions import FocusAuthError, FocusConfigError, FocusError, FocusRateLimitError
 from airflow_provider_focus.services import operations
 from airflow_provider_focus.services._concurrency import BoundedRunner, Outcome, widen_pool
-from airflow_provider_focus.services._diff import changed_fields, cycle_message, desired_fields, is_blank, type_conflict
+from airflow_provider_focus.services._cycles import cycle_messages
+from airflow_provider_focus.services._diff import changed_fields, desired_fields, is_blank, type_conflict
 from airflow_provider_focus.services.options import (
     DEFAULT_LOG_EVERY,
     DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
@@ -188,7 +189,9 @@ class _Upsert:
             widen_pool(self.client.session, options.max_in_flight + 1)
         try:
             self.index = _Index(self.client, scan=scan)
-            with BoundedRunner[_Job](options.max_in_flight) as runner:
+            # A scanned dry run makes no call per record: it runs on this thread, without a hand-off per record.
+            in_flight = 1 if scan and options.dry_run else options.max_in_flight
+            with BoundedRunner[_Job](in_flight) as runner:
                 for position, record in enumerate(chain(head, iterator)):
                     self._read(position, record)
                     self._pump(runner, drain=False)
@@ -330,7 +333,7 @@ class _Upsert:
             for job in jobs:
                 self._fail(job, f"its parent {parent!r} is neither in the input nor in Focus")
         stuck = sorted((job for jobs in self.waiting.values() for job in jobs), key=lambda job: job.index)
-        messages = {job.key: cycle_message(job.key, self.parent_of) for job in stuck}
+        messages = cycle_messages([job.key for job in stuck], self.parent_of)
         self.waiting.clear()
         for job in stuck:
             self.report.fail(job.key, job.index, messages[job.key])
