@@ -266,6 +266,16 @@ def log_retry(call: Call, retry_state: tenacity.RetryCallState, max_retries: int
     """Log a failed attempt and the wait before the next one (tenacity's ``before_sleep``)."""
     error = retry_state.outcome.exception() if retry_state.outcome else None
     wait = retry_state.next_action.sleep if retry_state.next_action else 0.0
+    if getattr(error, "status_code", None) == 429:
+        log.warning(
+            "Focus API %s %s was rate-limited (HTTP 429, attempt %d); trying again in %.1f s, within the "
+            "connection's rate_limit_budget",
+            call.method,
+            call.path,
+            retry_state.attempt_number,
+            wait,
+        )
+        return
     log.warning(
         "Focus API %s %s failed (%s); retry %d of %d in %.1f s",
         call.method,

@@ -40,6 +40,7 @@ from airflow_provider_focus.api.steps import (
 from airflow_provider_focus.exceptions import (
     FocusConnectionError,
     FocusError,
+    FocusRateLimitError,
     FocusResponseError,
     FocusServerError,
     FocusUncertainWriteError,
@@ -80,7 +81,13 @@ class Core:
         self.user_agent = user_agent
         self.authorization = authorization
         self.tokens = tokens
-        self.retry_policy = RetryPolicy(max_retries=config.max_retries, max_wait=config.max_retry_wait)
+        self.retry_policy = RetryPolicy(
+            max_retries=config.max_retries,
+            max_wait=config.max_retry_wait,
+            rate_limit_budget=config.rate_limit_budget,
+        )
+        #: How many answers were 429 so far, over every call of this client (a batch slows down when it grows).
+        self.rate_limited = 0
 
     @classmethod
     def for_config(cls, config: FocusClientConfig, *, user_agent: str, secret_sink: SecretSink) -> Core:
@@ -121,7 +128,8 @@ class Core:
         :param call: the normalised call.
         :raises FocusError: (a subclass of it) when the call fails for good.
         """
-        budget = CURRENT_BUDGET.get() or Budget(self.retry_policy.max_retries + 1)
+        policy = self.retry_policy
+        budget = CURRENT_BUDGET.get() or Budget(policy.max_retries + 1, policy.rate_limit_budget)
         idempotent = call.idempotent or call.find_existing is not None
         retrying = tenacity.Retrying(
             stop=budget.spent,
@@ -140,6 +148,10 @@ class Core:
                 budget.take()
                 try:
                     result = yield from self._attempt(call, budget)
+                except FocusRateLimitError as error:
+                    self.rate_limited += 1
+                    budget.refund_rate_limited(policy.wait_seconds(error, state.attempt_number))
+                    state.set_exception(sys.exc_info())  # type: ignore[arg-type]
                 except FocusError:
                     state.set_exception(sys.exc_info())  # type: ignore[arg-type]
                 else:

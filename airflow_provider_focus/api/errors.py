@@ -318,8 +318,8 @@ def error_from_response(response: HttpResponse, *, method: str, path: str, scrub
     if status == 429:
         return FocusRateLimitError(
             retry_after=retry_after_seconds(response),
-            hint="Focus rate-limited the calls and every retry was spent: lower the task's concurrency or "
-            "raise the connection's extra 'max_retries'.",
+            hint="Focus rate-limited the calls for longer than the retries allow: lower the task's concurrency or "
+            "raise the connection's extra 'rate_limit_budget' (seconds).",
             **common,
         )
     if status >= 500:

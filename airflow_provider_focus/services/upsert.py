@@ -64,8 +64,10 @@ def upsert_focus_areas(
     sent on create nor changed on update. Parents named by external id (``parent_key``) are created before their
     children, whether or not the parent is in the same input; a parent already in Focus is used as it is there.
     A missing parent, a parent cycle, a repeated key or an API error fails that record (and the records below it)
-    only; the report lists it and the run goes on. An authentication error, or ``max_consecutive_rate_limits``
-    records in a row lost to rate limiting, stops the run: the records not yet sent are reported as not attempted.
+    only; the report lists it and the run goes on. A 429 slows the run down (fewer writes in flight) while the
+    client waits it out within the connection's ``rate_limit_budget``. An authentication error, or
+    ``max_consecutive_rate_limits`` records in a row lost to rate limiting, stops the run: the records not yet sent
+    are reported as not attempted; so does an opening scan of existing focus areas that fails for good.
     A create is safe against lost responses (it is reconciled by external id), updates are retried by the client.
 
     :param client: the API client (shared by the worker threads).
@@ -148,6 +150,45 @@ class _Index:
         return matches[0] if matches else None
 
 
+class _Pace:
+    """
+    How many writes may be in flight: halved when the client met a 429 since the last look, grown back by one
+    after a stretch of calm -- a run in a rate-limit storm slows down instead of failing records.
+
+    :param client: the client, whose core counts the 429 answers of every call.
+    :param max_in_flight: the most writes in flight, and where the pace starts.
+    """
+
+    #: Outcomes without a new 429, per write allowed in flight, before one more write is allowed.
+    CALM_PER_SLOT = 10
+
+    def __init__(self, client: FocusClient, max_in_flight: int) -> None:
+        self._core = getattr(client, "core", None)
+        self._max = max_in_flight
+        self.now = max_in_flight
+        self._seen = self._rate_limited()
+        self._calm = 0
+
+    def _rate_limited(self) -> int:
+        return int(getattr(self._core, "rate_limited", 0))
+
+    def observe(self) -> None:
+        """Adjust :attr:`now` to the 429s the client met since the last outcome (call once per outcome)."""
+        seen = self._rate_limited()
+        if seen > self._seen:
+            self._seen = seen
+            self._calm = 0
+            if self.now > 1:
+                self.now = max(1, self.now // 2)
+                log.warning("Focus is rate-limiting the writes: slowing down to %d in flight", self.now)
+        elif self.now < self._max:
+            self._calm += 1
+            if self._calm >= self.CALM_PER_SLOT * self.now:
+                self._calm = 0
+                self.now += 1
+                log.info("No rate limiting for a while: up to %d writes in flight again", self.now)
+
+
 def _slim(focus_area: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in focus_area.items() if name != model.FIELD_ANCESTORS}
 
@@ -169,6 +210,7 @@ class _Upsert:
         self.ready: deque[tuple[_Job, str | None]] = deque()
         self.stopped: str | None = None
         self.rate_limited_in_a_row = 0
+        self.pace = _Pace(client, options.max_in_flight)
         self.started = time.monotonic()
 
     # --- the run ------------------------------------------------------------------------------------------------
@@ -188,7 +230,7 @@ class _Upsert:
         if options.max_in_flight > 1:
             widen_pool(self.client.session, options.max_in_flight + 1)
         try:
-            self.index = _Index(self.client, scan=scan)
+            self.index = self._open_index(scan)
             # A scanned dry run makes no call per record: it runs on this thread, without a hand-off per record.
             in_flight = 1 if scan and options.dry_run else options.max_in_flight
             with BoundedRunner[_Job](in_flight) as runner:
@@ -202,6 +244,14 @@ class _Upsert:
             raise
         log.info("Upsert done in %.1f s: %s", time.monotonic() - self.started, self.report.counts())
         return self.report
+
+    def _open_index(self, scan: bool) -> _Index | None:
+        """Index the existing focus areas; if that fails for good, every record fails with why (a report, no raise)."""
+        try:
+            return _Index(self.client, scan=scan)
+        except FocusError as err:
+            self._stop(f"not attempted: reading the existing focus areas failed: {err}")
+            return None
 
     def _read(self, position: int, record: Any) -> None:
         key_field = self.options.key
@@ -258,6 +308,7 @@ class _Upsert:
     def _pump(self, runner: BoundedRunner[_Job], *, drain: bool) -> None:
         """Send what is ready while there is room; collect outcomes while full (or, to drain, until idle)."""
         while True:
+            runner.limit = min(runner.max_in_flight, self.pace.now)
             while self.ready and not runner.full:
                 job, parent_id = self.ready.popleft()
                 runner.submit(job, self._apply, job, parent_id)
@@ -267,6 +318,7 @@ class _Upsert:
                 return
 
     def _collect(self, outcome: Outcome[_Job]) -> None:
+        self.pace.observe()
         job, error = outcome.tag, outcome.error
         if error is None:
             kind, focus_area_id, listed = outcome.value
