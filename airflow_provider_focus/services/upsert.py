@@ -24,6 +24,7 @@ from airflow_provider_focus.services import operations
 from airflow_provider_focus.services._concurrency import BoundedRunner, Outcome, widen_pool
 from airflow_provider_focus.services._cycles import cycle_messages
 from airflow_provider_focus.services._diff import changed_fields, desired_fields, is_blank, type_conflict
+from airflow_provider_focus.services._values import key_problem, shown, value_problem
 from airflow_provider_focus.services.options import (
     DEFAULT_LOG_EVERY,
     DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
@@ -256,7 +257,7 @@ class _Upsert:
     def _read(self, position: int, record: Any) -> None:
         key_field = self.options.key
         raw_key = record.get(key_field) if isinstance(record, Mapping) else None
-        key = None if is_blank(raw_key) else str(raw_key)
+        key = None if is_blank(raw_key) else shown(str(raw_key))
         if self.stopped:
             self.report.fail(key, position, self.stopped)
         elif not isinstance(record, Mapping):
@@ -265,12 +266,22 @@ class _Upsert:
             self.report.fail(
                 None, position, f"record {position} has no {key_field!r} (key={key_field!r} names the external id)"
             )
+        elif problem := key_problem(raw_key, key_field):
+            self.report.fail(key, position, f"record {position}: {problem}; it was not sent")
         elif key in self.first_index:
             self.duplicates.append((position, key))
         else:
             self.first_index[key] = position
             parent = record.get(self.options.parent_key)
-            self._place(_Job(position, key, dict(record), None if is_blank(parent) else str(parent)))
+            job = _Job(position, key, dict(record), None if is_blank(parent) else str(parent))
+            problem = None if job.parent is None else key_problem(parent, self.options.parent_key)
+            problem = problem or value_problem(
+                {name: value for name, value in record.items() if name not in (key_field, self.options.parent_key)}
+            )
+            if problem:
+                self._fail(job, f"record {position}: {problem}; it was not sent")
+            else:
+                self._place(job)
 
     def _place(self, job: _Job) -> None:
         """Send a new record on its way: now, after its parent, or (if the parent never comes) to the orphans."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
@@ -107,3 +108,37 @@ def test_an_opening_scan_that_gives_up_still_returns_a_report(emulator):
     assert [entry.index for entry in report.failed] == list(range(30))
     assert all("reading the existing focus areas failed" in entry.error for entry in report.failed)
     assert "HTTP 429" in report.failed[0].error
+
+
+# --- values that cannot be sent: a failure of that record, named, never an exception out of the upsert ----------
+
+BAD_VALUES = {
+    "lone surrogate": (rec("S", name="a\ud800b"), "name holds a lone surrogate"),
+    "surrogate in the key": (rec("S\udc00"), "externalId holds a lone surrogate"),
+    "NaN": (rec("N", description=float("nan")), "description is nan"),
+    "NaN key": ({"externalId": float("nan"), "name": "x", "focusAreaTypeId": "t"}, "externalId is a float"),
+    "tuple field name": ({**rec("T"), ("a", "b"): 1}, "field named ('a', 'b') (tuple)"),
+    "int field name": ({**rec("I"), 5: "x"}, "field named 5 (int)"),
+    "huge string": (rec("H", description="x" * 200_000), "description is 200000 characters long"),
+    "huge key": (rec("K" * 5000), "externalId is 5000 characters long"),
+    "bytes": (rec("B", description=b"\xff"), "description is a bytes"),
+    "parent object": (rec("P", parentExternalId=object()), "parentExternalId is a object"),
+}
+
+
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry run", "real"])
+@pytest.mark.parametrize("kind", list(BAD_VALUES))
+def test_a_record_that_cannot_be_sent_fails_alone_and_is_named(client, requests_mock, kind, dry_run):
+    requests_mock.get(f"{API}/focus-areas", json=page([]))
+    posted = requests_mock.post(f"{API}/focus-areas", status_code=201, json={"id": "fa-ok"})
+    bad, expected = BAD_VALUES[kind]
+    report = upsert_focus_areas(client, [rec("BEFORE"), bad, rec("AFTER")], dry_run=dry_run, max_in_flight=1)
+    assert len(report.created) == 2
+    (failure,) = report.failed
+    assert failure.index == 1
+    assert expected in failure.error
+    assert failure.error.startswith("record 1: ")
+    assert len(failure.error) < 400
+    assert failure.key is None or len(failure.key) <= 103
+    json.dumps(report.as_dict()).encode("utf-8")  # the report (XCom) holds no lone surrogate either
+    assert posted.call_count == (0 if dry_run else 2)
