@@ -425,6 +425,8 @@ class FocusHook(BaseHook):
         scan_threshold: int = DEFAULT_SCAN_THRESHOLD,
         max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
         log_every: int = DEFAULT_LOG_EVERY,
+        verify_creates: bool = True,
+        repair_duplicates: bool = False,
     ) -> UpsertReport:
         """
         Create or update focus areas matched by external id, parents first; fields that already match are left alone.
@@ -443,6 +445,10 @@ class FocusHook(BaseHook):
         :param scan_threshold: from this many records on, index existing focus areas with one paginated scan.
         :param max_consecutive_rate_limits: stop after this many records in a row lost to rate limiting.
         :param log_every: log progress every this many records.
+        :param verify_creates: verify each create by its external id, so that two writers at once converge (one
+            GET per create); turn off only when a single writer is guaranteed.
+        :param repair_duplicates: resolve external ids already held by several focus areas (the oldest keeps the
+            key) instead of failing those records.
         """
         from airflow_provider_focus.services.upsert import upsert_focus_areas
 
@@ -456,6 +462,8 @@ class FocusHook(BaseHook):
             scan_threshold=scan_threshold,
             max_consecutive_rate_limits=max_consecutive_rate_limits,
             log_every=log_every,
+            verify_creates=verify_creates,
+            repair_duplicates=repair_duplicates,
         )
 
     # --- organizations ----------------------------------------------------------------------------------------

@@ -46,6 +46,8 @@ class UpsertOptions:
     scan_threshold: int = DEFAULT_SCAN_THRESHOLD
     max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS
     log_every: int = DEFAULT_LOG_EVERY
+    verify_creates: bool = True
+    repair_duplicates: bool = False
 
     def __post_init__(self) -> None:
         for name in ("key", "parent_key"):

@@ -88,8 +88,28 @@ class Report:
         return report
 
 
+@dataclass
 class UpsertReport(Report):
-    """What an upsert of focus areas did: ids of created and updated focus areas, by external id."""
+    """
+    What an upsert of focus areas did: ids of created and updated focus areas, by external id.
+
+    :param moved: focus areas moved off an external id another focus area kept (two writers at once, or a repair
+        of older duplicates): ``{"externalId", "id", "movedTo", "keptId"}`` each. Delete them in Focus.
+    """
+
+    moved: list[dict[str, Any]] = field(default_factory=list)
+
+    def counts(self) -> str:
+        """Return the outcome in a few words, for a log line."""
+        moved = f", {len(self.moved)} duplicates moved off their key" if self.moved else ""
+        return super().counts() + moved
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON-able report; ``"moved"`` (a list of entries) is there only when something was moved."""
+        report = super().as_dict()
+        if self.moved:
+            report["moved"] = [dict(entry) for entry in self.moved]
+        return report
 
 
 class FundImportReport(Report):

@@ -24,6 +24,7 @@ from airflow_provider_focus.services import operations
 from airflow_provider_focus.services._concurrency import BoundedRunner, Outcome, widen_pool
 from airflow_provider_focus.services._cycles import cycle_messages
 from airflow_provider_focus.services._diff import changed_fields, desired_fields, is_blank, type_conflict
+from airflow_provider_focus.services._duplicates import converge, holders_of
 from airflow_provider_focus.services._values import key_problem, shown, value_problem
 from airflow_provider_focus.services.options import (
     DEFAULT_LOG_EVERY,
@@ -55,6 +56,8 @@ def upsert_focus_areas(
     scan_threshold: int = DEFAULT_SCAN_THRESHOLD,
     max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
     log_every: int = DEFAULT_LOG_EVERY,
+    verify_creates: bool = True,
+    repair_duplicates: bool = False,
 ) -> UpsertReport:
     """
     Create or update focus areas matched by external id; fields that already match are left alone.
@@ -71,6 +74,12 @@ def upsert_focus_areas(
     are reported as not attempted; so does an opening scan of existing focus areas that fails for good.
     A create is safe against lost responses (it is reconciled by external id), updates are retried by the client.
 
+    Two writers at once (two DAG runs, a retry racing a slow first try) converge: each create is verified by
+    listing its external id, and if more than one focus area holds it, the oldest (``createdAt``, then id) keeps it
+    and every other is moved off the key to ``<key>~duplicate~<id>`` -- both writers decide alike. The report's
+    ``moved`` lists those, to delete in Focus. Keep writers apart as well (a one-slot Airflow pool,
+    ``max_active_runs=1``): that costs nothing and leaves nothing to delete.
+
     :param client: the API client (shared by the worker threads).
     :param records: dicts holding the API fields of a focus area (``name``, ``focusAreaTypeId``, ...), the external
         id under ``key`` and optionally the parent's external id under ``parent_key``; read one at a time.
@@ -81,6 +90,10 @@ def upsert_focus_areas(
     :param scan_threshold: from this many records on, index existing focus areas with one paginated scan.
     :param max_consecutive_rate_limits: stop after this many records in a row lost to rate limiting.
     :param log_every: log progress every this many records.
+    :param verify_creates: after each create, list its external id and converge duplicates (one GET per create);
+        turn off only when a single writer is guaranteed.
+    :param repair_duplicates: an external id already held by several focus areas (left by an older version, or a
+        writer killed mid-way) is resolved the same way instead of failing that record.
     :return: the report; ``created`` and ``updated`` hold focus area ids in the order the writes finished.
     :raises FocusConfigError: for an argument that cannot work (records that are not an iterable of dicts).
     """
@@ -92,6 +105,8 @@ def upsert_focus_areas(
         scan_threshold=scan_threshold,
         max_consecutive_rate_limits=max_consecutive_rate_limits,
         log_every=log_every,
+        verify_creates=bool(verify_creates),
+        repair_duplicates=bool(repair_duplicates),
     )
     if isinstance(records, (str, bytes, Mapping)):
         raise FocusConfigError(f"records must be an iterable of dicts, got {type(records).__name__}.")
@@ -117,9 +132,12 @@ class _Index:
     A record takes its own entry (each key is handled once), so the index shrinks as the run goes on.
     """
 
-    def __init__(self, client: FocusClient, *, scan: bool) -> None:
+    def __init__(self, client: FocusClient, *, scan: bool, repair: bool = False) -> None:
         self._client = client
         self._scanned = scan
+        self._repair = repair
+        #: Focus areas moved off a key they shared (with ``repair``); read by the run's thread.
+        self.moved: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._by_external_id: dict[str, list[dict[str, Any]]] = {}
         if scan:
@@ -146,8 +164,18 @@ class _Index:
                 with self._lock:
                     self._by_external_id[external_id] = matches
         if matches and len(matches) > 1:
-            ids = ", ".join(str(match.get(model.FIELD_ID)) for match in matches)
-            raise FocusConfigError(f"{len(matches)} focus areas share the external id {external_id!r}: {ids}")
+            if not self._repair:
+                ids = ", ".join(str(match.get(model.FIELD_ID)) for match in matches)
+                raise FocusConfigError(
+                    f"{len(matches)} focus areas share the external id {external_id!r}: {ids} (repair_duplicates=True "
+                    "keeps the oldest and moves the others off the key)"
+                )
+            keeper, moved = converge(self._client, external_id, matches)
+            self.moved.extend(moved)  # list.extend is atomic; the run's thread drains it
+            matches = [_slim(keeper)]
+            if not take:
+                with self._lock:
+                    self._by_external_id[external_id] = matches
         return matches[0] if matches else None
 
 
@@ -249,7 +277,8 @@ class _Upsert:
     def _open_index(self, scan: bool) -> _Index | None:
         """Index the existing focus areas; if that fails for good, every record fails with why (a report, no raise)."""
         try:
-            return _Index(self.client, scan=scan)
+            repair = self.options.repair_duplicates and not self.options.dry_run
+            return _Index(self.client, scan=scan, repair=repair)
         except FocusError as err:
             self._stop(f"not attempted: reading the existing focus areas failed: {err}")
             return None
@@ -330,9 +359,11 @@ class _Upsert:
 
     def _collect(self, outcome: Outcome[_Job]) -> None:
         self.pace.observe()
+        self._take_moved()
         job, error = outcome.tag, outcome.error
         if error is None:
-            kind, focus_area_id, listed = outcome.value
+            kind, focus_area_id, listed, moved = outcome.value
+            self.report.moved.extend(moved)
             if kind == "unchanged":
                 self.report.unchanged += 1
             else:
@@ -356,6 +387,13 @@ class _Upsert:
             raise error
         if self.report.done % self.options.log_every == 0:
             self._log_progress()
+
+    def _take_moved(self) -> None:
+        """Move what the index moved off shared keys (on any thread) into the report (on this one)."""
+        if self.index is not None and self.index.moved:
+            taken = list(self.index.moved)
+            del self.index.moved[: len(taken)]
+            self.report.moved.extend(taken)
 
     def _fail(self, job: _Job, error: str) -> None:
         self.report.fail(job.key, job.index, error)
@@ -391,6 +429,7 @@ class _Upsert:
 
     def _finish(self) -> None:
         """Fail the records whose parent never came, those in parent cycles, and the repeated keys."""
+        self._take_moved()
         for parent, jobs in list(self.orphans.items()):
             del self.orphans[parent]
             for job in jobs:
@@ -415,8 +454,11 @@ class _Upsert:
 
     # --- one record (on a worker thread) --------------------------------------------------------------------
 
-    def _apply(self, job: _Job, parent_id: str | None) -> tuple[str, str, str]:
-        """Return ``(outcome, focus area id, what the report lists)`` for one record whose parent is resolved."""
+    def _apply(self, job: _Job, parent_id: str | None) -> tuple[str, str, str, list[dict[str, Any]]]:
+        """
+        Return ``(outcome, focus area id, what the report lists, focus areas moved off the key)`` for one record
+        whose parent is resolved.
+        """
         assert self.index is not None
         options = self.options
         desired = desired_fields(job.record, external_id=job.key, key=options.key, parent_key=options.parent_key)
@@ -425,6 +467,11 @@ class _Upsert:
         existing = self.index.take(job.key)
         if existing is None:
             return self._create(job.key, desired)
+        return (*self._update(job.key, existing, desired), [])
+
+    def _update(self, key: str, existing: Mapping[str, Any], desired: dict[str, Any]) -> tuple[str, str, str]:
+        """Patch what differs; return ``(outcome, focus area id, what the report lists)``."""
+        options = self.options
         focus_area_id = str(existing[model.FIELD_ID])
         conflict = type_conflict(existing, desired)
         if conflict:
@@ -433,13 +480,13 @@ class _Upsert:
         if not changes:
             return "unchanged", focus_area_id, focus_area_id
         if options.dry_run:
-            log.info("Would update %s (%s): %s", focus_area_id, job.key, ", ".join(sorted(changes)))
+            log.info("Would update %s (%s): %s", focus_area_id, key, ", ".join(sorted(changes)))
         else:
             operations.update_focus_area(self.client, focus_area_id, changes, update_mask=sorted(changes))
-            log.debug("Updated %s (%s): %s", focus_area_id, job.key, ", ".join(sorted(changes)))
+            log.debug("Updated %s (%s): %s", focus_area_id, key, ", ".join(sorted(changes)))
         return "updated", focus_area_id, focus_area_id
 
-    def _create(self, key: str, desired: dict[str, Any]) -> tuple[str, str, str]:
+    def _create(self, key: str, desired: dict[str, Any]) -> tuple[str, str, str, list[dict[str, Any]]]:
         assert self.index is not None
         body = {name: value for name, value in desired.items() if value is not None}
         name = body.pop(model.FIELD_NAME, None)
@@ -451,11 +498,34 @@ class _Upsert:
             )
         if self.options.dry_run:
             log.info("Would create %s (%s)", key, name)
-            return "created", DRY_RUN_ID.format(external_id=key), key
+            return "created", DRY_RUN_ID.format(external_id=key), key, []
         created = operations.create_focus_area(self.client, name=name, focus_area_type_id=type_id, **body)
         focus_area_id = str(created[model.FIELD_ID])
         log.debug("Created %s (%s)", focus_area_id, key)
-        return "created", focus_area_id, focus_area_id
+        if not self.options.verify_creates:
+            return "created", focus_area_id, focus_area_id, []
+        return self._verify(key, created, desired)
+
+    def _verify(
+        self, key: str, created: Mapping[str, Any], desired: dict[str, Any]
+    ) -> tuple[str, str, str, list[dict[str, Any]]]:
+        """
+        List the new focus area's external id; if another writer created it too, converge on the oldest.
+
+        When the keeper is the other writer's, this record is applied to it (what differs is patched) and the
+        outcome is ``updated`` or ``unchanged``; the focus area this run created is in the returned moved list.
+        """
+        created_id = str(created[model.FIELD_ID])
+        holders = holders_of(self.client, key)
+        if all(str(holder.get(model.FIELD_ID)) != created_id for holder in holders):
+            holders.append(dict(created))  # a list that lags behind the create still counts it
+        if len(holders) < 2:
+            return "created", created_id, created_id, []
+        keeper, moved = converge(self.client, key, holders)
+        keeper_id = str(keeper[model.FIELD_ID])
+        if keeper_id == created_id:
+            return "created", created_id, created_id, moved
+        return (*self._update(key, keeper, desired), moved)
 
     def _log_progress(self) -> None:
         report = self.report

@@ -205,8 +205,9 @@ def test_records_from_json_lines_and_custom_keys(requests_mock, context, tmp_pat
     path.write_text(json.dumps({"code": "K", "parent": "P", "name": "K", "focusAreaTypeId": "fat-project"}) + "\n\n")
     op = FocusUpsertFocusAreasOperator(task_id="upsert", input_path=str(path), key="code", parent_key="parent")
     assert op.execute(context)["created"] == ["fa-2"]
-    assert requests_mock.last_request.json()["parentId"] == "fa-1"
-    assert requests_mock.last_request.json()["externalId"] == "K"
+    (post,) = [request for request in requests_mock.request_history if request.method == "POST"]
+    assert post.json()["parentId"] == "fa-1"
+    assert post.json()["externalId"] == "K"
 
 
 def test_read_only_fields_of_an_export_are_ignored(requests_mock, context):

@@ -142,3 +142,45 @@ def test_a_record_that_cannot_be_sent_fails_alone_and_is_named(client, requests_
     assert failure.key is None or len(failure.key) <= 103
     json.dumps(report.as_dict()).encode("utf-8")  # the report (XCom) holds no lone surrogate either
     assert posted.call_count == (0 if dry_run else 2)
+
+
+# --- duplicates left by an older version (or a killed writer): an opt-in repair -------------------------------------
+
+
+def test_old_duplicates_fail_by_default_and_are_repaired_on_request(emulator, emulator_client):
+    for name in ("first", "second", "third"):
+        emulator_client.request(
+            "POST", "focus-areas", json={"name": name, "focusAreaTypeId": "fat-program", "externalId": "DUP"}
+        )
+    records = [rec("DUP", name="kept", focusAreaTypeId="fat-program"), rec("DUP-1", "DUP")]
+    failing = upsert_focus_areas(emulator_client, records)
+    assert [entry.key for entry in failing.failed] == ["DUP", "DUP-1"]
+    assert "repair_duplicates=True" in failing.failed[0].error
+
+    report = upsert_focus_areas(emulator_client, records, repair_duplicates=True)
+    assert report.failed == []
+    holders = [fa for fa in emulator.store.focus_areas() if (fa["externalId"] or "").startswith("DUP")]
+    by_key = {fa["externalId"]: fa for fa in holders}
+    kept = by_key["DUP"]
+    assert kept["name"] == "kept"  # the oldest ("first") kept the key and got the record's fields
+    assert report.updated == [kept["id"]]
+    assert by_key["DUP-1"]["parentId"] == kept["id"]
+    assert sorted(entry["movedTo"] for entry in report.as_dict()["moved"]) == sorted(
+        key for key in by_key if "~duplicate~" in key
+    )
+    assert len(report.moved) == 2
+    assert all(entry["keptId"] == kept["id"] for entry in report.moved)
+    assert upsert_focus_areas(emulator_client, records).as_dict() == {
+        "created": [],
+        "updated": [],
+        "unchanged": 2,
+        "failed": [],
+    }
+
+
+def test_verification_can_be_turned_off_for_a_single_writer(emulator, emulator_client):
+    emulator.clear_requests()
+    report = upsert_focus_areas(emulator_client, [rec(f"V{n}") for n in range(5)], verify_creates=False)
+    assert len(report.created) == 5
+    gets = [r for r in emulator.requests if r.method == "GET" and "externalId" in r.query]
+    assert len(gets) == 5  # the look-ups before the creates, no verification after them
