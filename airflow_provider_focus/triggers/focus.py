@@ -99,12 +99,15 @@ class FocusAreaStatusTrigger(BaseTrigger):
         """Read the focus area every ``poll_interval`` seconds until its status settles the wait or time is up."""
         hook = await focus_hook(self.focus_conn_id)
         focus_area_id, status = self.focus_area_id, None
+        last_error: BaseException | None = None  # what the last read raised (None: it answered)
+        answered = False  # whether any read answered at all
         changes = ChangeLog(self.log)
         try:
             while True:
                 try:
                     focus_area = await self._read(hook)
                 except Exception as err:  # an event, never a crashed trigger
+                    last_error = err
                     if not waiting_can_cure(err):
                         message = f"Could not read focus area {self.focus_area}: {describe_error(err)}"
                         yield TriggerEvent(self._event(ERROR, focus_area_id, None, message))
@@ -117,6 +120,7 @@ class FocusAreaStatusTrigger(BaseTrigger):
                         warning=True,
                     )
                 else:
+                    last_error, answered = None, True
                     if focus_area is None:
                         changes.note("missing", "No focus area %s yet; waiting for it", self.focus_area)
                     else:
@@ -137,7 +141,8 @@ class FocusAreaStatusTrigger(BaseTrigger):
                         )
                 remaining = self._remaining()
                 if remaining is not None and remaining <= 0:
-                    yield TriggerEvent(self._event(TIMEOUT, focus_area_id, status, self._timeout_message(status)))
+                    message = self._timeout_message(status, last_error, answered=answered)
+                    yield TriggerEvent(self._event(TIMEOUT, focus_area_id, status, message))
                     return
                 await asyncio.sleep(self.poll_interval if remaining is None else min(self.poll_interval, remaining))
         finally:
@@ -158,10 +163,22 @@ class FocusAreaStatusTrigger(BaseTrigger):
     def _remaining(self) -> float | None:
         return None if self.end_time is None else self.end_time - time.time()
 
-    def _timeout_message(self, status: Any) -> str:
+    def _timeout_message(self, status: Any, last_error: BaseException | None, *, answered: bool) -> str:
+        """
+        Say why the wait ran out: the last status seen, that no focus area had the external id, or that the reads
+        failed (with the last error) -- whichever the last read came to.
+        """
         deadline = datetime.fromtimestamp(self.end_time or 0, tz=timezone.utc).isoformat(timespec="seconds")
         wanted = "to exist" if ANY_STATUS in self.target_statuses else f"for {', '.join(self.target_statuses)}"
-        if status is not None:
+        if last_error is not None:
+            failed = f"the last error: {describe_error(last_error)}"
+            if not answered:
+                seen = f"it could not be read, every read failed ({failed})"
+            elif status is not None:
+                seen = f"its last status seen was {status}, then the reads failed ({failed})"
+            else:
+                seen = f"the reads failed ({failed})"
+        elif status is not None:
             seen = f"its last status was {status}"
         elif self.external_id is not None:
             seen = "no focus area had that external id"
