@@ -319,7 +319,7 @@ def error_from_response(response: HttpResponse, *, method: str, path: str, scrub
         return FocusRateLimitError(
             retry_after=retry_after_seconds(response),
             hint="Focus rate-limited the calls for longer than the retries allow: lower the task's concurrency or "
-            "raise the connection's extra 'rate_limit_budget' (seconds).",
+            "raise the connection's extra 'rate_limit_budget' (seconds) or 'max_retries'.",
             **common,
         )
     if status >= 500:
