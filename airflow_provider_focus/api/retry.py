@@ -14,6 +14,9 @@ from airflow_provider_focus.exceptions import (
     FocusServerError,
 )
 
+#: The shortest wait after a 429, in seconds, even when ``Retry-After`` says 0: a storm is never hammered.
+MIN_RATE_LIMIT_WAIT = 0.1
+
 #: Methods whose repetition cannot change the outcome; POST is the one that is not.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 
@@ -70,9 +73,12 @@ class RetryPolicy:
         :param attempt_number: how many attempts have been made.
         """
         asked = getattr(error, "retry_after", None)
+        if asked is not None and isinstance(error, FocusRateLimitError):
+            return min(max(float(asked), MIN_RATE_LIMIT_WAIT), self.max_wait)
         if asked is not None:
             return min(float(asked), self.max_wait)
-        window = min(self.backoff_max, self.backoff_initial * 2 ** (attempt_number - 1))
+        # The exponent is capped: a 429 storm within its time budget may run to thousands of attempts.
+        window = min(self.backoff_max, self.backoff_initial * 2 ** min(attempt_number - 1, 32))
         return min(random.uniform(0, window), self.max_wait)
 
     def tenacity_kwargs(self, *, idempotent: bool) -> dict[str, object]:

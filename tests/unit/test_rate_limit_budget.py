@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from airflow_provider_focus.api.retry import MIN_RATE_LIMIT_WAIT, RetryPolicy
 from airflow_provider_focus.exceptions import FocusRateLimitError
 from tests.unit.test_async_client import Harness, ok, status
 from tests.unit.test_client import FA, make_client
@@ -30,13 +31,14 @@ def test_a_429_storm_ends_once_the_rate_limit_budget_is_spent(requests_mock):
 
 
 def test_a_retry_after_zero_storm_still_ends(requests_mock):
-    client, _waits = make_client(max_retries=0, rate_limit_budget=1)
+    client, waits = make_client(max_retries=0, rate_limit_budget=1)
     requests_mock.get(FA, status_code=429, headers={"Retry-After": "0"})
     started = time.monotonic()
     with pytest.raises(FocusRateLimitError):
         client.request("GET", "focus-areas")
     assert time.monotonic() - started < 5
-    assert requests_mock.call_count == 11  # each 429 costs at least 0.1 s of the budget
+    assert requests_mock.call_count == 11  # each 429 waits (and costs) at least 0.1 s
+    assert waits == [0.1] * 10
 
 
 def test_the_async_client_budgets_429s_the_same_way():
@@ -47,3 +49,15 @@ def test_the_async_client_budgets_429s_the_same_way():
     with pytest.raises(FocusRateLimitError):
         storm.run()
     assert len(storm.sent) == 9
+
+
+def test_the_backoff_of_the_thousandth_attempt_is_still_a_number():
+    # A 429 storm without Retry-After may run to thousands of attempts within its time budget.
+    policy = RetryPolicy()
+    assert 0 <= policy.wait_seconds(None, 5_000) <= policy.backoff_max
+
+
+def test_a_retry_after_of_zero_still_waits_a_little():
+    policy = RetryPolicy()
+    error = FocusRateLimitError(status_code=429, method="GET", path="focus-areas", retry_after=0.0)
+    assert policy.wait_seconds(error, 1) == MIN_RATE_LIMIT_WAIT
