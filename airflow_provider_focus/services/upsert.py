@@ -521,11 +521,13 @@ class _Upsert:
             holders.append(dict(created))  # a list that lags behind the create still counts it
         if len(holders) < 2:
             return "created", created_id, created_id, []
+        assert self.index is not None
         keeper, moved = converge(self.client, key, holders)
+        self.index.moved.extend(moved)  # reported even if applying the record to the keeper fails below
         keeper_id = str(keeper[model.FIELD_ID])
         if keeper_id == created_id:
-            return "created", created_id, created_id, moved
-        return (*self._update(key, keeper, desired), moved)
+            return "created", created_id, created_id, []
+        return (*self._update(key, keeper, desired), [])
 
     def _log_progress(self) -> None:
         report = self.report
