@@ -372,6 +372,8 @@ class FocusAreaWait:
         self.end_time = end_time
         self.seen_id: Any = focus_area_id
         self.status: Any = None
+        self.last_error: BaseException | None = None  # what the last read raised (None: it answered)
+        self.answered = False  # whether any read answered at all
         self._changes = ChangeLog(log)
 
     @property
@@ -394,6 +396,7 @@ class FocusAreaWait:
 
         :param focus_area: the focus area read, or ``None`` when no focus area has the external id yet.
         """
+        self.last_error, self.answered = None, True
         if focus_area is None:
             self._changes.note("missing", "No focus area %s yet; waiting for it", self.focus_area)
             return None
@@ -419,6 +422,7 @@ class FocusAreaWait:
 
         :param error: what the read raised.
         """
+        self.last_error = error
         if not waiting_can_cure(error):
             message = f"Could not read focus area {self.focus_area}: {describe_error(error)}"
             return WaitOutcome(ERROR, message, self.seen_id, self.status, error=error)
@@ -442,10 +446,21 @@ class FocusAreaWait:
         return min(self.poll_interval, remaining)
 
     def timed_out(self) -> WaitOutcome:
-        """Return the :data:`TIMEOUT` outcome: what was waited for, until when, and what was last seen."""
+        """
+        Return the :data:`TIMEOUT` outcome: what was waited for, until when, and what the last read came to (the
+        last status seen, that no focus area had the external id, or that the reads failed, with the last error).
+        """
         deadline = datetime.fromtimestamp(self.end_time or 0, tz=timezone.utc).isoformat(timespec="seconds")
         wanted = "to exist" if ANY_STATUS in self.statuses else f"for {', '.join(self.statuses)}"
-        if self.status is not None:
+        if self.last_error is not None:
+            failed = f"the last error: {describe_error(self.last_error)}"
+            if not self.answered:
+                seen = f"it could not be read, every read failed ({failed})"
+            elif self.status is not None:
+                seen = f"its last status seen was {self.status}, then the reads failed ({failed})"
+            else:
+                seen = f"the reads failed ({failed})"
+        elif self.status is not None:
             seen = f"its last status was {self.status}"
         elif self.external_id is not None:
             seen = "no focus area had that external id"

@@ -30,6 +30,10 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 @dag(
     dag_id="example_focus_import",
+    # One run at a time: two runs writing the same focus areas at once would race (the upsert converges, but a
+    # writer kept apart costs nothing). Across DAGs that write the same focus areas, give their writing tasks a
+    # one-slot pool as well: ``airflow pools set focus_writes 1 "Writes to Focus"`` and ``pool="focus_writes"``.
+    max_active_runs=1,
     schedule="@daily",
     start_date=datetime(2025, 1, 1),
     catchup=False,

@@ -18,12 +18,14 @@ from airflow_provider_focus.api import model
 from airflow_provider_focus.api.config import AuthType, FocusClientConfig
 from airflow_provider_focus.api.errors import (
     HttpResponse,
+    Scrub,
     cut,
     error_from_response,
     parse_error_body,
     redirect_error,
     request_id_of,
 )
+from airflow_provider_focus.api.scrub import NO_SECRETS, Scrubber
 from airflow_provider_focus.api.steps import Reveal, Send, Steps, TransportFailure, exchange
 from airflow_provider_focus.exceptions import FocusAuthError, FocusConnectionError
 
@@ -100,15 +102,16 @@ def token_request_body(client_id: str, client_secret: str) -> dict[str, str]:
     }
 
 
-def token_endpoint_unreachable(token_url: str, detail: str) -> FocusConnectionError:
+def token_endpoint_unreachable(token_url: str, detail: str, scrub: Scrub = NO_SECRETS) -> FocusConnectionError:
     """
     Build the error for a token request that got no answer.
 
     :param token_url: the token endpoint.
     :param detail: the short reason the transport gave.
+    :param scrub: replaces the secrets the client knows.
     """
     return FocusConnectionError(
-        f"Could not reach the OAuth token endpoint {token_url}: {cut(detail, 200)}. "
+        f"Could not reach the OAuth token endpoint {token_url}: {cut(detail, 200, scrub=scrub)}. "
         "Check the connection's extra 'token_url' and the network.",
         method="POST",
         path=token_url,
@@ -116,29 +119,30 @@ def token_endpoint_unreachable(token_url: str, detail: str) -> FocusConnectionEr
     )
 
 
-def token_from_response(response: HttpResponse, token_url: str) -> tuple[str, float]:
+def token_from_response(response: HttpResponse, token_url: str, scrub: Scrub = NO_SECRETS) -> tuple[str, float]:
     """
     Read ``(access_token, expires_in)`` from the token endpoint's answer.
 
     :param response: the answer.
     :param token_url: the endpoint, for messages.
+    :param scrub: replaces the secrets the client knows in the server's text that an error quotes.
     :raises FocusApiError: 429 and 5xx as retryable errors; a 3xx as :class:`FocusRedirectError` (never followed:
         the next request would carry the client secret); any other failure as :class:`FocusAuthError`.
     """
     status = response.status_code
     if 300 <= status < 400:
-        raise redirect_error(response, method="POST", path=token_url, url=token_url)
+        raise redirect_error(response, method="POST", path=token_url, url=token_url, scrub=scrub)
     if status == 429 or status >= 500:
-        raise error_from_response(response, method="POST", path=token_url)
+        raise error_from_response(response, method="POST", path=token_url, scrub=scrub)
     if status != 200:
-        errors, excerpt = parse_error_body(response.text)
+        errors, excerpt = parse_error_body(response.text, scrub)
         raise FocusAuthError(
             status_code=status,
             errors=errors,
             body_excerpt=excerpt,
             method="POST",
             path=token_url,
-            request_id=request_id_of(response),
+            request_id=request_id_of(response, scrub),
             hint="The service account's client id or secret was rejected: check the connection's login "
             "(client id) and password (client secret).",
         )
@@ -188,6 +192,7 @@ class TokenSource:
     :param user_agent: the ``User-Agent`` of token requests.
     :param max_bytes: the largest answer to read.
     :param clock: monotonic clock (for tests).
+    :param scrub: learns every token fetched and scrubs server text (the client's scrubber).
     """
 
     def __init__(
@@ -199,7 +204,9 @@ class TokenSource:
         user_agent: str,
         max_bytes: int,
         clock: Callable[[], float] = time.monotonic,
+        scrub: Scrubber | None = None,
     ) -> None:
+        self._scrub = scrub if scrub is not None else Scrubber([client_secret])
         self._client_id = client_id
         self._client_secret = client_secret
         self._token_url = token_url
@@ -219,6 +226,7 @@ class TokenSource:
         token = self._cache.current()
         if token is None:
             token, lifetime = yield from self._fetch(deadline)
+            self._scrub.add(token)
             yield Reveal(token)
             self._cache.store(token, lifetime)
         return token
@@ -248,5 +256,5 @@ class TokenSource:
                     path=self._token_url,
                     hint="The token endpoint's answer is too large to be a token: check the extra 'token_url'.",
                 )
-            return token_from_response(answer, self._token_url)
-        raise token_endpoint_unreachable(self._token_url, detail)
+            return token_from_response(answer, self._token_url, self._scrub)
+        raise token_endpoint_unreachable(self._token_url, detail, self._scrub)

@@ -17,8 +17,15 @@ import tenacity
 from airflow_provider_focus import __version__
 from airflow_provider_focus.api import expect as expect_
 from airflow_provider_focus.api.bodies import encode_json
-from airflow_provider_focus.api.errors import HttpResponse, empty_answer_error, error_from_response, redirect_error
+from airflow_provider_focus.api.errors import (
+    HttpResponse,
+    Scrub,
+    empty_answer_error,
+    error_from_response,
+    redirect_error,
+)
 from airflow_provider_focus.api.retry import IDEMPOTENT_METHODS
+from airflow_provider_focus.api.scrub import NO_SECRETS
 from airflow_provider_focus.exceptions import FocusConfigError, FocusNotFoundError
 
 if TYPE_CHECKING:
@@ -130,19 +137,20 @@ class Call:
         self.token_refreshed = True
         return True
 
-    def result(self, response: Answer) -> Any:
+    def result(self, response: Answer, scrub: Scrub = NO_SECRETS) -> Any:
         """
         Return the decoded body of a success, or raise the error an answer stands for.
 
         :param response: the final answer of an attempt.
+        :param scrub: replaces the secrets the client knows in the server's text that an error quotes.
         :raises FocusApiError: (a subclass of it) for an error status, a redirect, a body too large, cut short or
             of the wrong shape.
         """
         status = response.status_code
         if 300 <= status < 400:
-            raise redirect_error(response, method=self.method, path=self.path, url=self.url)
+            raise redirect_error(response, method=self.method, path=self.path, url=self.url, scrub=scrub)
         if status >= 400:
-            error = error_from_response(response, method=self.method, path=self.path)
+            error = error_from_response(response, method=self.method, path=self.path, scrub=scrub)
             if isinstance(error, FocusNotFoundError) and self.method == "DELETE" and self.sent_without_answer:
                 log.info("Focus API DELETE %s: the earlier attempt took effect (now 404)", self.path)
                 return None
@@ -153,12 +161,17 @@ class Call:
                 method=self.method,
                 path=self.path,
                 hint="The answer is larger than the connection's extra 'max_response_bytes' allows; it was not read.",
+                scrub=scrub,
             )
         if status < 200:
             raise empty_answer_error(
-                response, method=self.method, path=self.path, hint="An informational status is not an answer."
+                response,
+                method=self.method,
+                path=self.path,
+                hint="An informational status is not an answer.",
+                scrub=scrub,
             )
-        return decode(response, self.method, self.path, expect=self.expect)
+        return decode(response, self.method, self.path, expect=self.expect, scrub=scrub)
 
     @property
     def where(self) -> tuple[str, str]:
@@ -190,7 +203,9 @@ def checked_path(path: str) -> str:
     return stripped
 
 
-def decode(response: HttpResponse, method: str, path: str, *, expect: str | None = EXPECT_ANY) -> Any:
+def decode(
+    response: HttpResponse, method: str, path: str, *, expect: str | None = EXPECT_ANY, scrub: Scrub = NO_SECRETS
+) -> Any:
     """
     Decode a success body as JSON and check its shape.
 
@@ -200,13 +215,18 @@ def decode(response: HttpResponse, method: str, path: str, *, expect: str | None
     :param method: the request's method, for messages.
     :param path: the request's path, for messages.
     :param expect: what the body must be.
+    :param scrub: replaces the secrets the client knows in the excerpt an error quotes.
     :raises FocusResponseError: when the body is empty, not JSON, or not of the expected shape.
     """
     if not response.content:
         if expect is EXPECT_ANY and (response.status_code == 204 or method == "DELETE"):
             return None
         raise empty_answer_error(
-            response, method=method, path=path, hint="The answer had no body where JSON was expected (cut short?)."
+            response,
+            method=method,
+            path=path,
+            hint="The answer had no body where JSON was expected (cut short?).",
+            scrub=scrub,
         )
     try:
         value = json.loads(response.content)
@@ -214,15 +234,27 @@ def decode(response: HttpResponse, method: str, path: str, *, expect: str | None
         value = _NOT_JSON
     if value is _NOT_JSON:
         raise empty_answer_error(
-            response, method=method, path=path, hint="The answer was not valid JSON (truncated or from a proxy)."
+            response,
+            method=method,
+            path=path,
+            hint="The answer was not valid JSON (truncated or from a proxy).",
+            scrub=scrub,
         )
     if expect in (EXPECT_OBJECT, EXPECT_CREATED) and not isinstance(value, dict):
         raise empty_answer_error(
-            response, method=method, path=path, hint=f"Expected a JSON object, got {type(value).__name__}."
+            response,
+            method=method,
+            path=path,
+            hint=f"Expected a JSON object, got {type(value).__name__}.",
+            scrub=scrub,
         )
     if expect == EXPECT_CREATED and not (isinstance(value.get("id"), (str, int)) and str(value.get("id")).strip()):
         raise empty_answer_error(
-            response, method=method, path=path, hint="The create answered without the new object's 'id'."
+            response,
+            method=method,
+            path=path,
+            hint="The create answered without the new object's 'id'.",
+            scrub=scrub,
         )
     return value
 
@@ -234,6 +266,16 @@ def log_retry(call: Call, retry_state: tenacity.RetryCallState, max_retries: int
     """Log a failed attempt and the wait before the next one (tenacity's ``before_sleep``)."""
     error = retry_state.outcome.exception() if retry_state.outcome else None
     wait = retry_state.next_action.sleep if retry_state.next_action else 0.0
+    if getattr(error, "status_code", None) == 429:
+        log.warning(
+            "Focus API %s %s was rate-limited (HTTP 429, attempt %d); trying again in %.1f s, within the "
+            "connection's rate_limit_budget",
+            call.method,
+            call.path,
+            retry_state.attempt_number,
+            wait,
+        )
+        return
     log.warning(
         "Focus API %s %s failed (%s); retry %d of %d in %.1f s",
         call.method,

@@ -83,6 +83,14 @@ class FocusClient:
         self._token_lock = threading.Lock()
         self._sleep = sleep
 
+    def scrub(self, text: str) -> str:
+        """
+        Return server text with every secret this client knows replaced by ``***`` (for a message or a report).
+
+        :param text: what a server said (an error message of a bulk answer, say).
+        """
+        return self.core.scrub(text)
+
     def close(self) -> None:
         """Close the session's pooled connections, unless the session was injected."""
         if self._owns_session:

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_SECONDS = float(EXTRA_FIELDS_BY_NAME["timeout"].default)
 DEFAULT_MAX_RETRIES = int(EXTRA_FIELDS_BY_NAME["max_retries"].default)
 DEFAULT_MAX_RETRY_WAIT_SECONDS = float(EXTRA_FIELDS_BY_NAME["max_retry_wait"].default)
+DEFAULT_RATE_LIMIT_BUDGET_SECONDS = float(EXTRA_FIELDS_BY_NAME["rate_limit_budget"].default)
 #: The largest response body read (32 MiB): a page of 100 focus areas is well under 1 MiB.
 DEFAULT_MAX_RESPONSE_BYTES = int(EXTRA_FIELDS_BY_NAME["max_response_bytes"].default)
 
@@ -76,6 +77,7 @@ class FocusClientConfig:
     :param max_retries: retries after the first attempt.
     :param max_retry_wait: the longest single wait between attempts, in seconds, whatever the server asks.
     :param max_response_bytes: the largest response body the clients read; a larger one is an error.
+    :param rate_limit_budget: seconds one call keeps retrying 429 answers without spending ``max_retries``.
     """
 
     api_root: str
@@ -90,6 +92,7 @@ class FocusClientConfig:
     max_retries: int = DEFAULT_MAX_RETRIES
     max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT_SECONDS
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    rate_limit_budget: float = DEFAULT_RATE_LIMIT_BUDGET_SECONDS
 
     def __repr__(self) -> str:
         # The password never appears in a repr, a log line or a traceback.
@@ -207,6 +210,9 @@ def read_connection(
         max_retry_wait=float(parse_number(extras.get("max_retry_wait"), EXTRA_FIELDS_BY_NAME["max_retry_wait"])),
         max_response_bytes=int(
             parse_number(extras.get("max_response_bytes"), EXTRA_FIELDS_BY_NAME["max_response_bytes"])
+        ),
+        rate_limit_budget=float(
+            parse_number(extras.get("rate_limit_budget"), EXTRA_FIELDS_BY_NAME["rate_limit_budget"])
         ),
     )
     api_field = "base_url" if base_url else ("cloud_id" if cloud_id else "host")

@@ -128,6 +128,16 @@ EXTRA_FIELDS: Final = (
         maximum=3600,
     ),
     ExtraField(
+        "rate_limit_budget",
+        "Rate-limit budget (seconds)",
+        "How long one call keeps waiting out 429 answers, each wait as Retry-After asks; within it a 429 does "
+        "not count against max_retries (0 to 86400; default 300).",
+        type="integer",
+        default=300,
+        minimum=0,
+        maximum=86400,
+    ),
+    ExtraField(
         "max_response_bytes",
         "Max response size (bytes)",
         "The largest answer body read, in bytes; a larger one is an error and is never read into memory "

@@ -25,6 +25,7 @@ from airflow_provider_focus.api.auth import SecretSink, TokenSource, static_auth
 from airflow_provider_focus.api.calls import Call, log_retry, summary
 from airflow_provider_focus.api.config import FocusClientConfig
 from airflow_provider_focus.api.retry import RetryPolicy
+from airflow_provider_focus.api.scrub import Scrubber
 from airflow_provider_focus.api.steps import (
     Answer,
     Budget,
@@ -39,6 +40,7 @@ from airflow_provider_focus.api.steps import (
 from airflow_provider_focus.exceptions import (
     FocusConnectionError,
     FocusError,
+    FocusRateLimitError,
     FocusResponseError,
     FocusServerError,
     FocusUncertainWriteError,
@@ -61,6 +63,8 @@ class Core:
     :param user_agent: the ``User-Agent`` header (names the HTTP library).
     :param authorization: the static ``Authorization`` value (Basic, static bearer), or ``None``.
     :param tokens: the client-credentials token source, or ``None``.
+    :param scrub: the scrubber of the client's secrets; by default one that knows the connection's password and
+        the ``Authorization`` value (a token source adds each token it fetches to the one it was given).
     """
 
     def __init__(
@@ -70,12 +74,20 @@ class Core:
         user_agent: str,
         authorization: str | None = None,
         tokens: TokenSource | None = None,
+        scrub: Scrubber | None = None,
     ) -> None:
+        self.scrub = scrub if scrub is not None else secrets_scrubber(config, authorization)
         self.config = config
         self.user_agent = user_agent
         self.authorization = authorization
         self.tokens = tokens
-        self.retry_policy = RetryPolicy(max_retries=config.max_retries, max_wait=config.max_retry_wait)
+        self.retry_policy = RetryPolicy(
+            max_retries=config.max_retries,
+            max_wait=config.max_retry_wait,
+            rate_limit_budget=config.rate_limit_budget,
+        )
+        #: How many answers were 429 so far, over every call of this client (a batch slows down when it grows).
+        self.rate_limited = 0
 
     @classmethod
     def for_config(cls, config: FocusClientConfig, *, user_agent: str, secret_sink: SecretSink) -> Core:
@@ -87,6 +99,7 @@ class Core:
         :param secret_sink: receives the static credential's derived form (the Basic value) for masking.
         """
         authorization = static_authorization(config, secret_sink=secret_sink)
+        scrub = secrets_scrubber(config, authorization)
         tokens = (
             None
             if authorization is not None
@@ -96,9 +109,10 @@ class Core:
                 token_url=config.token_url,
                 user_agent=user_agent,
                 max_bytes=config.max_response_bytes,
+                scrub=scrub,
             )
         )
-        return cls(config, user_agent=user_agent, authorization=authorization, tokens=tokens)
+        return cls(config, user_agent=user_agent, authorization=authorization, tokens=tokens, scrub=scrub)
 
     @property
     def refreshable(self) -> bool:
@@ -114,7 +128,8 @@ class Core:
         :param call: the normalised call.
         :raises FocusError: (a subclass of it) when the call fails for good.
         """
-        budget = CURRENT_BUDGET.get() or Budget(self.retry_policy.max_retries + 1)
+        policy = self.retry_policy
+        budget = CURRENT_BUDGET.get() or Budget(policy.max_retries + 1, policy.rate_limit_budget)
         idempotent = call.idempotent or call.find_existing is not None
         retrying = tenacity.Retrying(
             stop=budget.spent,
@@ -133,6 +148,10 @@ class Core:
                 budget.take()
                 try:
                     result = yield from self._attempt(call, budget)
+                except FocusRateLimitError as error:
+                    self.rate_limited += 1
+                    budget.refund_rate_limited(policy.wait_seconds(error, state.attempt_number))
+                    state.set_exception(sys.exc_info())  # type: ignore[arg-type]
                 except FocusError:
                     state.set_exception(sys.exc_info())  # type: ignore[arg-type]
                 else:
@@ -214,7 +233,7 @@ class Core:
             if token is not None and call.should_refresh_token(answer, refreshable=True):
                 self.tokens.invalidate(token)  # type: ignore[union-attr]
                 continue
-            return call.result(answer)
+            return call.result(answer, self.scrub)
 
     def send(self, request: Send, *, method: str, path: str, call: Call | None = None) -> Steps[Answer]:
         """
@@ -232,10 +251,23 @@ class Core:
         else:
             return answer
         host = errors.origin_of(request.url).split("://", 1)[-1]
-        error = errors.failure_error(failure.kind, failure.detail, method=method, path=path, host=host)
+        detail = self.scrub(failure.detail)
+        error = errors.failure_error(failure.kind, detail, method=method, path=path, host=host)
         if call is not None and isinstance(error, FocusConnectionError):
             call.sent_without_answer |= error.may_have_taken_effect
         raise error
+
+
+def secrets_scrubber(config: FocusClientConfig, authorization: str | None) -> Scrubber:
+    """
+    Return a scrubber that knows the connection's secrets: the password (API token, client secret or access
+    token) and the ``Authorization`` value with its credential part (the Basic value).
+
+    :param config: the configuration.
+    :param authorization: the static ``Authorization`` value, if any.
+    """
+    credential = authorization.split(" ", 1)[-1] if authorization else None
+    return Scrubber([config.password, authorization, credential])
 
 
 def _may_still_be_running(error: FocusError) -> bool:

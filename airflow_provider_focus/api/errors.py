@@ -7,12 +7,13 @@ import email.message
 import email.utils
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from airflow_provider_focus.api import model
+from airflow_provider_focus.api.scrub import NO_SECRETS
 from airflow_provider_focus.exceptions import (
     BODY_EXCERPT_CHARS,
     FocusApiError,
@@ -32,6 +33,9 @@ MAX_ERROR_ITEMS = 5
 #: Transport details (``[Errno 111] Connection refused``) are cut to this many characters.
 DETAIL_CHARS = 200
 
+#: Replaces the secrets the client knows in server text (a :class:`~airflow_provider_focus.api.scrub.Scrubber`).
+Scrub = Callable[[str], str]
+
 
 class HttpResponse(Protocol):
     """What error mapping reads of a response: ``requests.Response`` and ``httpx.Response`` both fit."""
@@ -49,16 +53,19 @@ class HttpResponse(Protocol):
     def headers(self) -> Mapping[str, str]: ...
 
 
-def parse_error_body(text: str) -> tuple[list[dict[str, Any]], str | None]:
+def parse_error_body(text: str, scrub: Scrub = NO_SECRETS) -> tuple[list[dict[str, Any]], str | None]:
     """
-    Parse an error body into ``(errors, excerpt)``.
+    Parse an error body into ``(errors, excerpt)``, scrubbed of the client's secrets and cut to bounded lengths.
 
     Understands the documented ``{"errors": [{"type", "message"}]}`` body, the api.atlassian.com gateway's
     ``{"code", "message"}`` body and the OAuth server's ``{"error", "error_description"}`` body. Anything else
     (HTML from the edge, plain text) comes back as an excerpt of at most :data:`BODY_EXCERPT_CHARS` characters.
 
     :param text: the response body.
+    :param scrub: replaces the secrets the client knows; applied to the body and again to each decoded value
+        (a JSON escape may hide a secret from the first pass), always before a value is cut.
     """
+    text = scrub(text)
     try:
         body = json.loads(text) if text.strip() else None
     except (ValueError, RecursionError):
@@ -66,23 +73,34 @@ def parse_error_body(text: str) -> tuple[list[dict[str, Any]], str | None]:
     if isinstance(body, dict):
         errors = body.get(model.ERRORS_KEY)
         if isinstance(errors, list) and errors:
-            return [_as_error(item) for item in errors[:MAX_ERROR_ITEMS]], None
+            return [_as_error(item, scrub) for item in errors[:MAX_ERROR_ITEMS]], None
         if "message" in body or "code" in body:
-            kind = f"GATEWAY_{cut(body.get('code', 'ERROR'))}"
-            return [{"type": kind, "message": cut(body.get("message", ""))}], None
+            kind = f"GATEWAY_{cut(body.get('code', 'ERROR'), scrub=scrub)}"
+            return [{"type": kind, "message": cut(body.get("message", ""), scrub=scrub)}], None
         if "error" in body:
-            return [{"type": cut(body["error"]), "message": cut(body.get("error_description", ""))}], None
-    excerpt = " ".join(text[: BODY_EXCERPT_CHARS * 20].split())
-    return [], cut(excerpt) or None
+            kind = cut(body["error"], scrub=scrub)
+            return [{"type": kind, "message": cut(body.get("error_description", ""), scrub=scrub)}], None
+    return [], excerpt_of(text, scrub)
 
 
-def cut(value: Any, limit: int = BODY_EXCERPT_CHARS) -> str:
+def excerpt_of(text: str, scrub: Scrub = NO_SECRETS) -> str | None:
     """
-    Return ``value`` as text of at most ``limit`` characters (plus ``...`` when cut).
+    Return the start of a body that is not an error document, on one line, scrubbed and cut; ``None`` if blank.
+
+    :param text: the body.
+    :param scrub: replaces the secrets the client knows.
+    """
+    return cut(" ".join(scrub(text)[: BODY_EXCERPT_CHARS * 20].split())) or None
+
+
+def cut(value: Any, limit: int = BODY_EXCERPT_CHARS, *, scrub: Scrub = NO_SECRETS) -> str:
+    """
+    Return ``value`` as text of at most ``limit`` characters (plus ``...`` when cut), scrubbed before it is cut.
 
     :param value: anything; a string is used as it is, anything else as its ``str()`` (a deep structure as its
         type name, since its ``str()`` may not end).
     :param limit: the longest text kept.
+    :param scrub: replaces the secrets the client knows (before the cut, so no part of a secret survives it).
     """
     if isinstance(value, str):
         text = value
@@ -90,14 +108,19 @@ def cut(value: Any, limit: int = BODY_EXCERPT_CHARS) -> str:
         text = str(value)
     else:
         text = f"<{type(value).__name__}>"
+    text = scrub(text)
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _as_error(item: Any) -> dict[str, Any]:
+def _as_error(item: Any, scrub: Scrub) -> dict[str, Any]:
     if isinstance(item, dict):
-        kept = {str(key)[:100]: cut(value) for key, value in list(item.items())[:10]}
-        return {**kept, "type": cut(item.get("type") or "ERROR", 100), "message": cut(item.get("message") or "")}
-    return {"type": "ERROR", "message": cut(item)}
+        kept = {cut(str(key), 100, scrub=scrub): cut(value, scrub=scrub) for key, value in list(item.items())[:10]}
+        return {
+            **kept,
+            "type": cut(item.get("type") or "ERROR", 100, scrub=scrub),
+            "message": cut(item.get("message") or "", scrub=scrub),
+        }
+    return {"type": "ERROR", "message": cut(item, scrub=scrub)}
 
 
 def text_of(content: bytes, content_type: str | None) -> str:
@@ -135,7 +158,9 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{netloc}{f':{port}' if port else ''}"
 
 
-def redirect_error(response: HttpResponse, *, method: str, path: str, url: str) -> FocusRedirectError:
+def redirect_error(
+    response: HttpResponse, *, method: str, path: str, url: str, scrub: Scrub = NO_SECRETS
+) -> FocusRedirectError:
     """
     Build the error for a 3xx: it is never followed, since a credential must not go to wherever it points.
 
@@ -143,13 +168,14 @@ def redirect_error(response: HttpResponse, *, method: str, path: str, url: str) 
     :param method: the request's HTTP method.
     :param path: the request's path relative to the API root (or its URL).
     :param url: the URL that was asked, to resolve a relative ``Location``.
+    :param scrub: replaces the secrets the client knows.
     """
     location = response.headers.get("location")
     target: str | None = None
     if location:
         try:
             absolute = urljoin(url, location.strip())
-            target = cut(origin_of(absolute) + urlsplit(absolute).path, 200)
+            target = cut(origin_of(absolute) + urlsplit(absolute).path, 200, scrub=scrub)
         except ValueError:
             target = "(an invalid URL)"
     where = f"to {target}" if target else "without a Location"
@@ -158,14 +184,16 @@ def redirect_error(response: HttpResponse, *, method: str, path: str, url: str) 
         method=method,
         path=path,
         location=target,
-        request_id=request_id_of(response),
+        request_id=request_id_of(response, scrub),
         hint=f"It redirected {where}. The Focus API does not redirect, so the redirect was not followed (the "
         "credential stays with its host): check the connection's host, extra 'base_url' or 'token_url', and any "
         "proxy in between.",
     )
 
 
-def empty_answer_error(response: HttpResponse, *, method: str, path: str, hint: str) -> FocusResponseError:
+def empty_answer_error(
+    response: HttpResponse, *, method: str, path: str, hint: str, scrub: Scrub = NO_SECRETS
+) -> FocusResponseError:
     """
     Build the error for a success whose body is not what the call needs (empty, cut short, wrong shape).
 
@@ -173,14 +201,14 @@ def empty_answer_error(response: HttpResponse, *, method: str, path: str, hint: 
     :param method: the request's HTTP method.
     :param path: the request's path relative to the API root.
     :param hint: what was expected.
+    :param scrub: replaces the secrets the client knows.
     """
-    excerpt = " ".join(response.text[: BODY_EXCERPT_CHARS * 20].split())
     return FocusResponseError(
         status_code=response.status_code,
         method=method,
         path=path,
-        body_excerpt=cut(excerpt) or None,
-        request_id=request_id_of(response),
+        body_excerpt=excerpt_of(response.text, scrub),
+        request_id=request_id_of(response, scrub),
         hint=hint,
     )
 
@@ -249,30 +277,31 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def request_id_of(response: HttpResponse) -> str | None:
-    """Return the trace id the server sent with a response, if any."""
+def request_id_of(response: HttpResponse, scrub: Scrub = NO_SECRETS) -> str | None:
+    """Return the trace id the server sent with a response, if any (scrubbed, at most 100 characters)."""
     for header in model.TRACE_ID_HEADERS:
         if value := response.headers.get(header):
-            return cut(value, 100)
+            return cut(value, 100, scrub=scrub)
     return None
 
 
-def error_from_response(response: HttpResponse, *, method: str, path: str) -> FocusApiError:
+def error_from_response(response: HttpResponse, *, method: str, path: str, scrub: Scrub = NO_SECRETS) -> FocusApiError:
     """
-    Build the exception for an error response.
+    Build the exception for an error response; the server's text in it is scrubbed of the client's secrets.
 
     :param response: a response with status >= 400.
     :param method: the request's HTTP method.
     :param path: the request's path relative to the API root.
+    :param scrub: replaces the secrets the client knows.
     """
     status = response.status_code
-    errors, excerpt = parse_error_body(response.text)
+    errors, excerpt = parse_error_body(response.text, scrub)
     common: dict[str, Any] = {
         "status_code": status,
         "errors": errors,
         "method": method,
         "path": path,
-        "request_id": request_id_of(response),
+        "request_id": request_id_of(response, scrub),
         "body_excerpt": excerpt,
     }
     if status in (401, 403):
@@ -289,8 +318,8 @@ def error_from_response(response: HttpResponse, *, method: str, path: str) -> Fo
     if status == 429:
         return FocusRateLimitError(
             retry_after=retry_after_seconds(response),
-            hint="Focus rate-limited the calls and every retry was spent: lower the task's concurrency or "
-            "raise the connection's extra 'max_retries'.",
+            hint="Focus rate-limited the calls for longer than the retries allow: lower the task's concurrency or "
+            "raise the connection's extra 'rate_limit_budget' (seconds) or 'max_retries'.",
             **common,
         )
     if status >= 500:

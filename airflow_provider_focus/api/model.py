@@ -380,3 +380,12 @@ CHANGE_FEED_PROBE_SORT: Final = "updatedAt"
 #: [MODEL] Seconds a walk looks back before its watermark: ``updatedAt`` is stamped by the server when a change
 #: starts, a change may become visible to lists a little later, and several servers' clocks may differ.
 CHANGE_FEED_OVERLAP_SECONDS: Final = 60
+
+# --- Limits of record values [MODEL] -----------------------------------------------------------------------------
+# No length limits are published. The upsert refuses, as a failure of that record, what no sane API accepts, rather
+# than send megabytes the server will reject (and copy them into reports).
+
+#: [MODEL] The longest external id (and parent external id) the upsert sends.
+MAX_EXTERNAL_ID_CHARS: Final = 1024
+#: [MODEL] The longest text value of one field the upsert sends (a description, a name).
+MAX_TEXT_CHARS: Final = 100_000

@@ -14,6 +14,9 @@ from airflow_provider_focus.exceptions import (
     FocusServerError,
 )
 
+#: The shortest wait after a 429, in seconds, even when ``Retry-After`` says 0: a storm is never hammered.
+MIN_RATE_LIMIT_WAIT = 0.1
+
 #: Methods whose repetition cannot change the outcome; POST is the one that is not.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 
@@ -24,7 +27,9 @@ class RetryPolicy:
     Retry decisions for Focus API calls.
 
     - 429 and 503 mean the request was not applied: every method is retried, after the wait the server asks
-      for (``Retry-After`` or ``X-RateLimit-Reset``), capped at ``max_wait``.
+      for (``Retry-After`` or ``X-RateLimit-Reset``), capped at ``max_wait``. A 429 is budgeted in time, not
+      attempts: while the call is younger than ``rate_limit_budget`` seconds (and the wait fits in what is left)
+      it does not spend one of ``max_retries``.
     - Other 5xx, a response that is not JSON, timeouts and dropped connections are retried for idempotent
       calls only, with exponential backoff and full jitter: a POST may already have taken effect.
     - A connection that was never made (refused, connect timeout) is retried for every method.
@@ -34,12 +39,14 @@ class RetryPolicy:
     :param max_wait: the longest single wait, in seconds, whatever the server asks for.
     :param backoff_initial: the first backoff window, in seconds; it doubles per attempt.
     :param backoff_max: the largest backoff window, in seconds.
+    :param rate_limit_budget: how long one call keeps retrying 429s for free, in seconds.
     """
 
     max_retries: int = 5
     max_wait: float = 60.0
     backoff_initial: float = 0.5
     backoff_max: float = 30.0
+    rate_limit_budget: float = 300.0
 
     def is_retryable(self, error: BaseException, *, idempotent: bool) -> bool:
         """
@@ -66,9 +73,12 @@ class RetryPolicy:
         :param attempt_number: how many attempts have been made.
         """
         asked = getattr(error, "retry_after", None)
+        if asked is not None and isinstance(error, FocusRateLimitError):
+            return min(max(float(asked), MIN_RATE_LIMIT_WAIT), self.max_wait)
         if asked is not None:
             return min(float(asked), self.max_wait)
-        window = min(self.backoff_max, self.backoff_initial * 2 ** (attempt_number - 1))
+        # The exponent is capped: a 429 storm within its time budget may run to thousands of attempts.
+        window = min(self.backoff_max, self.backoff_initial * 2 ** min(attempt_number - 1, 32))
         return min(random.uniform(0, window), self.max_wait)
 
     def tenacity_kwargs(self, *, idempotent: bool) -> dict[str, object]:

@@ -142,19 +142,48 @@ class TransportFailure(Exception):
 # --- the budget of one call ----------------------------------------------------------------------------------------
 
 
+#: The least a 429 retry costs of a call's rate-limit time, in seconds, however short the wait it asks for.
+RATE_LIMIT_MIN_COST = 0.1
+
+
 class Budget:
     """
     The attempts one call may still make; the look-up after an ambiguous create draws from the same budget.
 
+    Rate limiting is budgeted in time instead: an attempt answered 429 is given back while the call's
+    rate-limit time lasts (see :meth:`refund_rate_limited`). That time is spent by the clock and by the waits
+    themselves (each counted as at least :data:`RATE_LIMIT_MIN_COST`), whichever is further, so a storm of
+    ``Retry-After: 0`` answers, or a driver whose sleep is a stand-in, still ends.
+
     :param attempts: attempts in all (``max_retries + 1``).
+    :param rate_limit_seconds: the rate-limit time of the call, in seconds.
     """
 
-    def __init__(self, attempts: int) -> None:
+    def __init__(self, attempts: int, rate_limit_seconds: float = 0.0) -> None:
         self.left = attempts
+        self.rate_limit_seconds = rate_limit_seconds
+        self.rate_limit_deadline = time.monotonic() + rate_limit_seconds
+        self.rate_limit_waited = 0.0
 
     def take(self) -> None:
         """Spend one attempt."""
         self.left -= 1
+
+    def refund_rate_limited(self, wait: float) -> bool:
+        """
+        Give back the attempt a 429 answered, if waiting ``wait`` seconds still ends within the rate-limit time.
+
+        :param wait: the wait before the next attempt.
+        :return: whether the attempt was given back.
+        """
+        cost = max(wait, RATE_LIMIT_MIN_COST)
+        if time.monotonic() + wait > self.rate_limit_deadline:
+            return False
+        if self.rate_limit_waited + cost > self.rate_limit_seconds:
+            return False
+        self.rate_limit_waited += cost
+        self.left += 1
+        return True
 
     def spent(self, _retry_state: tenacity.RetryCallState | None = None) -> bool:
         """Whether no attempt is left (tenacity's ``stop``)."""

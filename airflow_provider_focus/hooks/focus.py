@@ -598,6 +598,8 @@ class FocusHook(BaseHook):
         max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
         log_every: int = DEFAULT_LOG_EVERY,
         extra_updatable_fields: Iterable[str] = model.EXTRA_UPDATABLE_FOCUS_AREA_FIELDS,
+        verify_creates: bool = True,
+        repair_duplicates: bool = False,
     ) -> UpsertReport:
         """
         Create or update focus areas matched by external id, parents first; fields that already match are left alone.
@@ -619,6 +621,10 @@ class FocusHook(BaseHook):
         :param extra_updatable_fields: [MODEL] fields your site accepts in an update beyond the documented name,
             owner, external id and description (say ``{"parentId"}``). A record that differs in a field the API
             cannot write makes no call for it and is listed under ``report.not_updatable``.
+        :param verify_creates: verify each create by its external id, so that two writers at once converge (one
+            GET per create); turn off only when a single writer is guaranteed.
+        :param repair_duplicates: resolve external ids already held by several focus areas (the oldest keeps the
+            key) instead of failing those records.
         """
         from airflow_provider_focus.services.upsert import upsert_focus_areas
 
@@ -633,6 +639,8 @@ class FocusHook(BaseHook):
             max_consecutive_rate_limits=max_consecutive_rate_limits,
             log_every=log_every,
             extra_updatable_fields=extra_updatable_fields,
+            verify_creates=verify_creates,
+            repair_duplicates=repair_duplicates,
         )
 
     # --- organizations ----------------------------------------------------------------------------------------

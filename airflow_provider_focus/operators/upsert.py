@@ -37,9 +37,10 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
     still succeeds. ``extra_updatable_fields`` lets a site that accepts more fields use them.
 
     Returns ``{"created": [ids], "updated": [ids], "unchanged": n, "failed": [{"externalId", "index", "error"}],
-    "not_updatable": [{"externalId", "fields"}]}``, also pushed to XCom under the key ``report`` before the task
-    fails because of failed records. A dry run
-    returns the same shape (with ``"dry_run": true``; new focus areas are listed by external id) and writes nothing.
+    "not_updatable": [{"externalId", "fields"}]}``, plus ``"moved": [{"externalId", "id", "movedTo", "keptId"}]``
+    when duplicates were moved off their key (delete those in Focus), also pushed to XCom under the key ``report``
+    before the task fails because of failed records. A dry run returns the same shape (with ``"dry_run": true``;
+    new focus areas are listed by external id) and writes nothing.
 
     :param records: a list of dicts (or an XComArg resolving to one, or a JSON string), each with the API fields
         of a focus area, its external id under ``key`` and optionally its parent's under ``parent_key``. (templated)
@@ -59,6 +60,12 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
         rest (they are reported as failed, not attempted).
     :param extra_updatable_fields: [MODEL] fields your site accepts in an update beyond the documented ones (say
         ``["parentId"]``); by default only documented updates are sent.
+    :param verify_creates: after each create, list its external id; if another writer (a second DAG run, a retry
+        racing a slow first try) created it too, the oldest keeps the key and the others are moved off it to
+        ``<key>~duplicate~<id>`` and listed in the report's ``moved``. One GET per create; turn it off only when a
+        single writer is guaranteed (a one-slot pool, ``max_active_runs=1``).
+    :param repair_duplicates: resolve external ids already held by several focus areas the same way, instead of
+        failing those records.
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
     """
 
@@ -81,6 +88,8 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
         log_every: int = DEFAULT_LOG_EVERY,
         max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
         extra_updatable_fields: Sequence[str] = (),
+        verify_creates: bool = True,
+        repair_duplicates: bool = False,
         **kwargs: Any,
     ) -> None:
         self.check_input("records", records, input_path)
@@ -111,6 +120,8 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
         self.scan_threshold = scan_threshold
         self.log_every = log_every
         self.max_consecutive_rate_limits = max_consecutive_rate_limits
+        self.verify_creates = bool(verify_creates)
+        self.repair_duplicates = bool(repair_duplicates)
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Apply the records and return the report."""
@@ -125,6 +136,8 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
                 max_consecutive_rate_limits=self.max_consecutive_rate_limits,
                 log_every=self.log_every,
                 extra_updatable_fields=self.extra_updatable_fields,
+                verify_creates=self.verify_creates,
+                repair_duplicates=self.repair_duplicates,
             )
         if report.not_updatable:
             self.log.warning(

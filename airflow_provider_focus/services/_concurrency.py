@@ -44,6 +44,8 @@ class BoundedRunner(Generic[Tag]):
 
     def __init__(self, max_in_flight: int) -> None:
         self.max_in_flight = max_in_flight
+        #: How many calls may be in flight now (at most ``max_in_flight``): a batch lowers it to slow down.
+        self.limit = max_in_flight
         self._pool = ThreadPoolExecutor(max_in_flight, thread_name_prefix="focus") if max_in_flight > 1 else None
         self._running: dict[Future[Any], Tag] = {}
         self._finished: deque[Outcome[Tag]] = deque()
@@ -62,8 +64,8 @@ class BoundedRunner(Generic[Tag]):
 
     @property
     def full(self) -> bool:
-        """Whether as many calls are in flight (or uncollected) as allowed."""
-        return len(self._running) + len(self._finished) >= self.max_in_flight
+        """Whether as many calls are in flight (or uncollected) as allowed now."""
+        return len(self._running) + len(self._finished) >= self.limit
 
     def submit(self, tag: Tag, call: Callable[..., Any], *args: Any) -> None:
         """

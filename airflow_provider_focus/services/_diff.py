@@ -24,27 +24,6 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def cycle_message(start: str, parent_of: Mapping[str, str]) -> str:
-    """
-    Return why a record whose parent chain never reaches a record that can be applied fails.
-
-    :param start: the record's key.
-    :param parent_of: the parent key of every record still waiting.
-    """
-    chain = [start]
-    current = start
-    while current in parent_of and len(chain) <= len(parent_of):
-        current = parent_of[current]
-        if current in chain:
-            chain.append(current)
-            cycle = chain[chain.index(current) :]
-            if cycle[0] == start:
-                return "its parents form a cycle: " + " -> ".join(cycle)
-            return f"an ancestor is in a parent cycle: {' -> '.join(cycle)}"
-        chain.append(current)
-    return "its parent chain does not end"  # pragma: no cover - only reachable with a cycle
-
-
 def desired_fields(record: Mapping[str, Any], *, external_id: str, key: str, parent_key: str) -> dict[str, Any]:
     """
     Return the API fields a record asks for: its own fields without the key, the parent key and server fields.

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import fund_shapes, model
 from airflow_provider_focus.api.bodies import unencodable
+from airflow_provider_focus.api.errors import cut
 from airflow_provider_focus.exceptions import FocusAuthError, FocusConfigError, FocusError
 from airflow_provider_focus.services import operations
 from airflow_provider_focus.services.options import DEFAULT_CHUNK_SIZE
@@ -193,7 +194,8 @@ class _Import:
             if index is not None:
                 seen.add(index)
             key = self.kind.key_of(error) or self.kind.key_of(item)
-            message = f"{error.get(model.ERROR_TYPE) or 'ERROR'}: {error.get(model.ERROR_MESSAGE) or '(no message)'}"
+            kind = cut(error.get(model.ERROR_TYPE) or "ERROR", 100, scrub=self.client.scrub)
+            message = f"{kind}: {cut(error.get(model.ERROR_MESSAGE) or '(no message)', scrub=self.client.scrub)}"
             self.report.fail(key, position, message)
         if answer.get(model.BULK_RESULTS) is not None:
             missing = [entry for index, entry in enumerate(chunk) if index not in seen]

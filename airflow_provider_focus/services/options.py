@@ -48,6 +48,8 @@ class UpsertOptions:
     log_every: int = DEFAULT_LOG_EVERY
     #: [MODEL] focus-area fields a site accepts in a PATCH (and a create) beyond what the reference lists.
     extra_updatable_fields: frozenset[str] = model.EXTRA_UPDATABLE_FOCUS_AREA_FIELDS
+    verify_creates: bool = True
+    repair_duplicates: bool = False
 
     def __post_init__(self) -> None:
         for name in ("key", "parent_key"):

@@ -133,14 +133,27 @@ class UpsertReport(Report):
     :param not_updatable: the records that differ from Focus in fields the API cannot write (status, parent,
         target date, draft, ...): no call was made for those fields. A record there is also counted as created,
         updated or unchanged, by what the API could do with the rest of it.
+    :param moved: focus areas moved off an external id another focus area kept (two writers at once, or a repair
+        of older duplicates): ``{"externalId", "id", "movedTo", "keptId"}`` each. Delete them in Focus.
     """
 
     not_updatable: list[NotUpdatable] = field(default_factory=list)
+    moved: list[dict[str, Any]] = field(default_factory=list)
+
+    def counts(self) -> str:
+        """Return the outcome in a few words, for a log line."""
+        moved = f", {len(self.moved)} duplicates moved off their key" if self.moved else ""
+        return super().counts() + moved
 
     def as_dict(self) -> dict[str, Any]:
-        """The report of :meth:`Report.as_dict`, plus ``"not_updatable": [{"externalId", "fields"}]``."""
+        """
+        The report of :meth:`Report.as_dict`, plus ``"not_updatable": [{"externalId", "fields"}]``, and ``"moved"``
+        (a list of entries) only when something was moved.
+        """
         report = super().as_dict()
         report["not_updatable"] = [entry.as_dict() for entry in self.not_updatable]
+        if self.moved:
+            report["moved"] = [dict(entry) for entry in self.moved]
         return report
 
 

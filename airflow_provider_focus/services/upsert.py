@@ -22,15 +22,17 @@ from airflow_provider_focus.api import model
 from airflow_provider_focus.exceptions import FocusAuthError, FocusConfigError, FocusError, FocusRateLimitError
 from airflow_provider_focus.services import operations
 from airflow_provider_focus.services._concurrency import BoundedRunner, Outcome, widen_pool
+from airflow_provider_focus.services._cycles import cycle_messages
 from airflow_provider_focus.services._diff import (
     changed_fields,
-    cycle_message,
     desired_fields,
     is_blank,
     split_changes,
     split_create,
     type_conflict,
 )
+from airflow_provider_focus.services._duplicates import converge, holders_of
+from airflow_provider_focus.services._values import key_problem, shown, value_problem
 from airflow_provider_focus.services.options import (
     DEFAULT_LOG_EVERY,
     DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
@@ -39,7 +41,7 @@ from airflow_provider_focus.services.options import (
     DEFAULT_SCAN_THRESHOLD,
     UpsertOptions,
 )
-from airflow_provider_focus.services.records import BadRecord, record_problem, surrogate_at
+from airflow_provider_focus.services.records import BadRecord
 from airflow_provider_focus.services.report import NotUpdatable, UpsertReport
 
 if TYPE_CHECKING:
@@ -63,6 +65,8 @@ def upsert_focus_areas(
     max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
     log_every: int = DEFAULT_LOG_EVERY,
     extra_updatable_fields: Iterable[str] = model.EXTRA_UPDATABLE_FOCUS_AREA_FIELDS,
+    verify_creates: bool = True,
+    repair_duplicates: bool = False,
 ) -> UpsertReport:
     """
     Create or update focus areas matched by external id; fields that already match are left alone.
@@ -78,9 +82,17 @@ def upsert_focus_areas(
     sent on create nor changed on update. Parents named by external id (``parent_key``) are created before their
     children, whether or not the parent is in the same input; a parent already in Focus is used as it is there.
     A missing parent, a parent cycle, a repeated key or an API error fails that record (and the records below it)
-    only; the report lists it and the run goes on. An authentication error, or ``max_consecutive_rate_limits``
-    records in a row lost to rate limiting, stops the run: the records not yet sent are reported as not attempted.
+    only; the report lists it and the run goes on. A 429 slows the run down (fewer writes in flight) while the
+    client waits it out within the connection's ``rate_limit_budget``. An authentication error, or
+    ``max_consecutive_rate_limits`` records in a row lost to rate limiting, stops the run: the records not yet sent
+    are reported as not attempted; so does an opening scan of existing focus areas that fails for good.
     A create is safe against lost responses (it is reconciled by external id), updates are retried by the client.
+
+    Two writers at once (two DAG runs, a retry racing a slow first try) converge: each create is verified by
+    listing its external id, and if more than one focus area holds it, the oldest (``createdAt``, then id) keeps it
+    and every other is moved off the key to ``<key>~duplicate~<id>`` -- both writers decide alike. The report's
+    ``moved`` lists those, to delete in Focus. Keep writers apart as well (a one-slot Airflow pool,
+    ``max_active_runs=1``): that costs nothing and leaves nothing to delete.
 
     :param client: the API client (shared by the worker threads).
     :param records: dicts holding the API fields of a focus area (``name``, ``focusAreaTypeId``, ...), the external
@@ -94,6 +106,10 @@ def upsert_focus_areas(
     :param log_every: log progress every this many records.
     :param extra_updatable_fields: [MODEL] further fields your site accepts in an update and a create (say
         ``{"parentId", "targetDate"}``); by default only the documented ones are sent.
+    :param verify_creates: after each create, list its external id and converge duplicates (one GET per create);
+        turn off only when a single writer is guaranteed.
+    :param repair_duplicates: an external id already held by several focus areas (left by an older version, or a
+        writer killed mid-way) is resolved the same way instead of failing that record.
     :return: the report; ``created`` and ``updated`` hold focus area ids in the order the writes finished.
     :raises FocusConfigError: for an argument that cannot work (records that are not an iterable of dicts).
     """
@@ -108,6 +124,8 @@ def upsert_focus_areas(
         extra_updatable_fields=frozenset(extra_updatable_fields)
         if not isinstance(extra_updatable_fields, (str, bytes))
         else extra_updatable_fields,  # type: ignore[arg-type]
+        verify_creates=bool(verify_creates),
+        repair_duplicates=bool(repair_duplicates),
     )
     if isinstance(records, (str, bytes, Mapping)):
         raise FocusConfigError(f"records must be an iterable of dicts, got {type(records).__name__}.")
@@ -133,9 +151,12 @@ class _Index:
     A record takes its own entry (each key is handled once), so the index shrinks as the run goes on.
     """
 
-    def __init__(self, client: FocusClient, *, scan: bool) -> None:
+    def __init__(self, client: FocusClient, *, scan: bool, repair: bool = False) -> None:
         self._client = client
         self._scanned = scan
+        self._repair = repair
+        #: Focus areas moved off a key they shared (with ``repair``); read by the run's thread.
+        self.moved: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._by_external_id: dict[str, list[dict[str, Any]]] = {}
         if scan:
@@ -162,9 +183,58 @@ class _Index:
                 with self._lock:
                     self._by_external_id[external_id] = matches
         if matches and len(matches) > 1:
-            ids = ", ".join(str(match.get(model.FIELD_ID)) for match in matches)
-            raise FocusConfigError(f"{len(matches)} focus areas share the external id {external_id!r}: {ids}")
+            if not self._repair:
+                ids = ", ".join(str(match.get(model.FIELD_ID)) for match in matches)
+                raise FocusConfigError(
+                    f"{len(matches)} focus areas share the external id {external_id!r}: {ids} (repair_duplicates=True "
+                    "keeps the oldest and moves the others off the key)"
+                )
+            keeper, moved = converge(self._client, external_id, matches)
+            self.moved.extend(moved)  # list.extend is atomic; the run's thread drains it
+            matches = [_slim(keeper)]
+            if not take:
+                with self._lock:
+                    self._by_external_id[external_id] = matches
         return matches[0] if matches else None
+
+
+class _Pace:
+    """
+    How many writes may be in flight: halved when the client met a 429 since the last look, grown back by one
+    after a stretch of calm -- a run in a rate-limit storm slows down instead of failing records.
+
+    :param client: the client, whose core counts the 429 answers of every call.
+    :param max_in_flight: the most writes in flight, and where the pace starts.
+    """
+
+    #: Outcomes without a new 429, per write allowed in flight, before one more write is allowed.
+    CALM_PER_SLOT = 10
+
+    def __init__(self, client: FocusClient, max_in_flight: int) -> None:
+        self._core = getattr(client, "core", None)
+        self._max = max_in_flight
+        self.now = max_in_flight
+        self._seen = self._rate_limited()
+        self._calm = 0
+
+    def _rate_limited(self) -> int:
+        return int(getattr(self._core, "rate_limited", 0))
+
+    def observe(self) -> None:
+        """Adjust :attr:`now` to the 429s the client met since the last outcome (call once per outcome)."""
+        seen = self._rate_limited()
+        if seen > self._seen:
+            self._seen = seen
+            self._calm = 0
+            if self.now > 1:
+                self.now = max(1, self.now // 2)
+                log.warning("Focus is rate-limiting the writes: slowing down to %d in flight", self.now)
+        elif self.now < self._max:
+            self._calm += 1
+            if self._calm >= self.CALM_PER_SLOT * self.now:
+                self._calm = 0
+                self.now += 1
+                log.info("No rate limiting for a while: up to %d writes in flight again", self.now)
 
 
 def _slim(focus_area: Mapping[str, Any]) -> dict[str, Any]:
@@ -188,6 +258,7 @@ class _Upsert:
         self.ready: deque[tuple[_Job, str | None]] = deque()
         self.stopped: str | None = None
         self.rate_limited_in_a_row = 0
+        self.pace = _Pace(client, options.max_in_flight)
         self.started = time.monotonic()
 
     # --- the run ------------------------------------------------------------------------------------------------
@@ -207,8 +278,10 @@ class _Upsert:
         if options.max_in_flight > 1:
             widen_pool(self.client.session, options.max_in_flight + 1)
         try:
-            self.index = _Index(self.client, scan=scan)
-            with BoundedRunner[_Job](options.max_in_flight) as runner:
+            self.index = self._open_index(scan)
+            # A scanned dry run makes no call per record: it runs on this thread, without a hand-off per record.
+            in_flight = 1 if scan and options.dry_run else options.max_in_flight
+            with BoundedRunner[_Job](in_flight) as runner:
                 for position, record in enumerate(chain(head, iterator)):
                     self._read(position, record)
                     self._pump(runner, drain=False)
@@ -220,11 +293,19 @@ class _Upsert:
         log.info("Upsert done in %.1f s: %s", time.monotonic() - self.started, self.report.counts())
         return self.report
 
+    def _open_index(self, scan: bool) -> _Index | None:
+        """Index the existing focus areas; if that fails for good, every record fails with why (a report, no raise)."""
+        try:
+            repair = self.options.repair_duplicates and not self.options.dry_run
+            return _Index(self.client, scan=scan, repair=repair)
+        except FocusError as err:
+            self._stop(f"not attempted: reading the existing focus areas failed: {err}")
+            return None
+
     def _read(self, position: int, record: Any) -> None:
         key_field = self.options.key
         raw_key = record.get(key_field) if isinstance(record, Mapping) else None
-        key = None if is_blank(raw_key) else str(raw_key)
-        problem = record_problem(record) if isinstance(record, Mapping) else None
+        key = None if is_blank(raw_key) else shown(str(raw_key))  # lone surrogates escaped: the report is JSON
         if self.stopped:
             self.report.fail(key, position, self.stopped)
         elif isinstance(record, BadRecord):  # a line the reader could not make a record of
@@ -235,15 +316,22 @@ class _Upsert:
             self.report.fail(
                 None, position, f"record {position} has no {key_field!r} (key={key_field!r} names the external id)"
             )
-        elif problem is not None:
-            # a key no text can carry (a lone surrogate) stays out of the report, which goes to XCom as JSON
-            self.report.fail(None if surrogate_at(key) is not None else key, position, f"record {position}: {problem}")
+        elif problem := key_problem(raw_key, key_field):
+            self.report.fail(key, position, f"record {position}: {problem}; it was not sent")
         elif key in self.first_index:
             self.duplicates.append((position, key))
         else:
             self.first_index[key] = position
             parent = record.get(self.options.parent_key)
-            self._place(_Job(position, key, dict(record), None if is_blank(parent) else str(parent)))
+            job = _Job(position, key, dict(record), None if is_blank(parent) else str(parent))
+            problem = None if job.parent is None else key_problem(parent, self.options.parent_key)
+            problem = problem or value_problem(
+                {name: value for name, value in record.items() if name not in (key_field, self.options.parent_key)}
+            )
+            if problem:
+                self._fail(job, f"record {position}: {problem}; it was not sent")
+            else:
+                self._place(job)
 
     def _place(self, job: _Job) -> None:
         """Send a new record on its way: now, after its parent, or (if the parent never comes) to the orphans."""
@@ -281,6 +369,7 @@ class _Upsert:
     def _pump(self, runner: BoundedRunner[_Job], *, drain: bool) -> None:
         """Send what is ready while there is room; collect outcomes while full (or, to drain, until idle)."""
         while True:
+            runner.limit = min(runner.max_in_flight, self.pace.now)
             while self.ready and not runner.full:
                 job, parent_id = self.ready.popleft()
                 runner.submit(job, self._apply, job, parent_id)
@@ -290,6 +379,8 @@ class _Upsert:
                 return
 
     def _collect(self, outcome: Outcome[_Job]) -> None:
+        self.pace.observe()
+        self._take_moved()
         job, error = outcome.tag, outcome.error
         if error is None:
             kind, focus_area_id, listed, blocked = outcome.value
@@ -319,6 +410,13 @@ class _Upsert:
             raise error
         if self.report.done % self.options.log_every == 0:
             self._log_progress()
+
+    def _take_moved(self) -> None:
+        """Move what the index moved off shared keys (on any thread) into the report (on this one)."""
+        if self.index is not None and self.index.moved:
+            taken = list(self.index.moved)
+            del self.index.moved[: len(taken)]
+            self.report.moved.extend(taken)
 
     def _fail(self, job: _Job, error: str) -> None:
         self.report.fail(job.key, job.index, error)
@@ -354,12 +452,13 @@ class _Upsert:
 
     def _finish(self) -> None:
         """Fail the records whose parent never came, those in parent cycles, and the repeated keys."""
+        self._take_moved()
         for parent, jobs in list(self.orphans.items()):
             del self.orphans[parent]
             for job in jobs:
                 self._fail(job, f"its parent {parent!r} is neither in the input nor in Focus")
         stuck = sorted((job for jobs in self.waiting.values() for job in jobs), key=lambda job: job.index)
-        messages = {job.key: cycle_message(job.key, self.parent_of) for job in stuck}
+        messages = cycle_messages([job.key for job in stuck], self.parent_of)
         self.waiting.clear()
         for job in stuck:
             self.report.fail(job.key, job.index, messages[job.key])
@@ -392,6 +491,13 @@ class _Upsert:
         existing = self.index.take(job.key)
         if existing is None:
             return self._create(job.key, desired)
+        return self._update(job.key, existing, desired)
+
+    def _update(
+        self, key: str, existing: Mapping[str, Any], desired: dict[str, Any]
+    ) -> tuple[str, str, str, tuple[str, ...]]:
+        """Patch what differs; return ``(outcome, focus area id, what the report lists, fields not updatable)``."""
+        options = self.options
         focus_area_id = str(existing[model.FIELD_ID])
         conflict = type_conflict(existing, desired)
         if conflict:
@@ -400,10 +506,10 @@ class _Upsert:
         if not changes:
             return "unchanged", focus_area_id, focus_area_id, blocked
         if options.dry_run:
-            log.info("Would update %s (%s): %s", focus_area_id, job.key, ", ".join(sorted(changes)))
+            log.info("Would update %s (%s): %s", focus_area_id, key, ", ".join(sorted(changes)))
         else:
             operations.update_focus_area(self.client, focus_area_id, changes, update_mask=sorted(changes))
-            log.debug("Updated %s (%s): %s", focus_area_id, job.key, ", ".join(sorted(changes)))
+            log.debug("Updated %s (%s): %s", focus_area_id, key, ", ".join(sorted(changes)))
         return "updated", focus_area_id, focus_area_id, blocked
 
     @property
@@ -427,7 +533,33 @@ class _Upsert:
         created = operations.create_focus_area(self.client, name=name, focus_area_type_id=type_id, **body)
         focus_area_id = str(created[model.FIELD_ID])
         log.debug("Created %s (%s)", focus_area_id, key)
-        return "created", focus_area_id, focus_area_id, blocked
+        if not self.options.verify_creates:
+            return "created", focus_area_id, focus_area_id, blocked
+        return self._verify(key, created, desired, blocked)
+
+    def _verify(
+        self, key: str, created: Mapping[str, Any], desired: dict[str, Any], blocked: tuple[str, ...]
+    ) -> tuple[str, str, str, tuple[str, ...]]:
+        """
+        List the new focus area's external id; if another writer created it too, converge on the oldest.
+
+        When the keeper is the other writer's, this record is applied to it (what differs is patched) and the
+        outcome is ``updated`` or ``unchanged``; the focus area this run created is reported as moved (through
+        the index, so it is reported even if applying the record to the keeper fails).
+        """
+        created_id = str(created[model.FIELD_ID])
+        holders = holders_of(self.client, key)
+        if all(str(holder.get(model.FIELD_ID)) != created_id for holder in holders):
+            holders.append(dict(created))  # a list that lags behind the create still counts it
+        if len(holders) < 2:
+            return "created", created_id, created_id, blocked
+        assert self.index is not None
+        keeper, moved = converge(self.client, key, holders)
+        self.index.moved.extend(moved)  # reported even if applying the record to the keeper fails below
+        keeper_id = str(keeper[model.FIELD_ID])
+        if keeper_id == created_id:
+            return "created", created_id, created_id, blocked
+        return self._update(key, keeper, desired)
 
     def _log_progress(self) -> None:
         report = self.report

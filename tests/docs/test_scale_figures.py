@@ -50,7 +50,8 @@ def test_requests_per_task(focus_emulator, focus_conn, tmp_path):
     context: dict[str, Any] = {"ti": _TI(), "params": {}}
 
     upsert = FocusUpsertFocusAreasOperator(task_id="upsert", records=records())
-    assert counted(fe, lambda: upsert.execute(context)) == {"GET": 1, "POST": NEW}  # one scan page, one POST each
+    # one scan page, one POST each, and one GET each verifying the create by its external id
+    assert counted(fe, lambda: upsert.execute(context)) == {"GET": 1 + NEW, "POST": NEW}
     assert counted(fe, lambda: upsert.execute(context)) == {"GET": 3}  # a re-run: the scan only (256 at 100 a page)
 
     export = FocusListFocusAreasOperator(task_id="export", output_path=str(tmp_path / "fa.jsonl"))

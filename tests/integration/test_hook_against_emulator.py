@@ -249,10 +249,12 @@ def test_rate_limit_is_waited_out(make_hook, focus_emulator):
 
 def test_rate_limit_storm_ends_in_a_clear_error(make_hook, focus_emulator):
     hook = make_hook()
-    focus_emulator.faults.rate_limit(count=100, retry_after=1)
-    with pytest.raises(FocusRateLimitError):
+    focus_emulator.faults.rate_limit(count=None, retry_after=1)
+    with pytest.raises(FocusRateLimitError, match="rate_limit_budget"):
         hook.get_focus_area("fa-0001")
-    assert len(focus_emulator.requests) == hook.config.max_retries + 1
+    # 1 s waits are free while the 300 s rate-limit budget lasts; then the attempts are spent as usual
+    free = int(hook.config.rate_limit_budget)
+    assert len(focus_emulator.requests) == free + hook.config.max_retries + 1
 
 
 def test_html_5xx_is_retried_for_reads_and_quoted(make_hook, focus_emulator):

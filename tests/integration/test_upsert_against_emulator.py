@@ -139,7 +139,7 @@ def test_nothing_lost_or_duplicated_under_faults(focus_env, monkeypatch):
 
 def test_a_rate_limit_that_outlives_the_retries_is_reported_and_the_rest_applied(focus_env, monkeypatch):
     fe = focus_env
-    for name, value in emulator_conn_env(fe, max_retries=1).items():
+    for name, value in emulator_conn_env(fe, max_retries=1, rate_limit_budget=0).items():
         monkeypatch.setenv(name, value)
     records = hierarchy()
     fault = fe.faults.rate_limit(count=2, retry_after=0, path="focus-areas", method="POST")

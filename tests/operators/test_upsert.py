@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -149,7 +150,15 @@ def test_a_type_change_is_a_record_failure(requests_mock, context):
     assert "cannot change the type" in op.execute(context)["failed"][0]["error"]
 
 
-def test_rate_limit_after_all_retries_is_reported_without_losing_others(requests_mock, context):
+def no_rate_limit_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Count a 429 as any failed attempt (the connection's extra ``rate_limit_budget`` 0), as these tests need."""
+    conn = json.loads(os.environ["AIRFLOW_CONN_FOCUS_DEFAULT"])
+    conn["extra"] = {**conn["extra"], "rate_limit_budget": 0}
+    monkeypatch.setenv("AIRFLOW_CONN_FOCUS_DEFAULT", json.dumps(conn))
+
+
+def test_rate_limit_after_all_retries_is_reported_without_losing_others(requests_mock, context, monkeypatch):
+    no_rate_limit_budget(monkeypatch)
     existing(requests_mock, [])
     limited = {"status_code": 429, "headers": {"Retry-After": "0"}, "json": {"errors": [{"type": "RATE_LIMITED"}]}}
     requests_mock.post(
@@ -169,7 +178,8 @@ def test_rate_limit_after_all_retries_is_reported_without_losing_others(requests
     assert "429" in report["failed"][0]["error"]
 
 
-def test_repeated_rate_limits_give_up_on_the_rest_with_a_report(requests_mock, context):
+def test_repeated_rate_limits_give_up_on_the_rest_with_a_report(requests_mock, context, monkeypatch):
+    no_rate_limit_budget(monkeypatch)
     existing(requests_mock, [])
     requests_mock.post(f"{API}/focus-areas", status_code=429, headers={"Retry-After": "0"}, json={})
     op = FocusUpsertFocusAreasOperator(
@@ -202,8 +212,9 @@ def test_records_from_json_lines_and_custom_keys(requests_mock, context, tmp_pat
     path.write_text(json.dumps({"code": "K", "parent": "P", "name": "K", "focusAreaTypeId": "fat-project"}) + "\n\n")
     op = FocusUpsertFocusAreasOperator(task_id="upsert", input_path=str(path), key="code", parent_key="parent")
     assert op.execute(context)["created"] == ["fa-2"]
-    assert requests_mock.last_request.json()["parentId"] == "fa-1"
-    assert requests_mock.last_request.json()["externalId"] == "K"
+    (post,) = [request for request in requests_mock.request_history if request.method == "POST"]
+    assert post.json()["parentId"] == "fa-1"
+    assert post.json()["externalId"] == "K"
 
 
 def test_read_only_fields_of_an_export_are_ignored(requests_mock, context):

@@ -120,7 +120,7 @@ def test_bad_rows_are_failed_records_and_the_partial_failure_rule_applies(
     assert len(report["created"]) == 1
     errors = {entry["index"]: entry["error"] for entry in report["failed"]}
     assert "has no 'externalId'" in errors[0]
-    assert errors[2] == "record 2: description is a bytes, which JSON cannot hold"
+    assert errors[2] == "record 2: description is a bytes, which JSON cannot hold; it was not sent"
     assert "its parent 'NOPE' is neither in the input nor in Focus" in errors[3]
 
     tolerant = SqlToFocusOperator(task_id="to_focus", sql_conn_id=SQLITE_CONN_ID, sql=PLANS_SQL, fail_on_error=False)

@@ -149,13 +149,14 @@ def test_unknown_focus_area_yields_an_error_event(focus_emulator, monkeypatch):
 
 def test_429_storm_that_outlasts_the_retries_keeps_polling_until_the_deadline(focus_emulator, monkeypatch):
     # Used to end the wait with an error event after the client's retries; waiting may cure a 429.
-    use_emulator(monkeypatch, focus_emulator, max_retries=1)
+    use_emulator(monkeypatch, focus_emulator, max_retries=1, rate_limit_budget=0)  # 429s spend attempts
     focus_emulator.faults.rate_limit(count=None, retry_after=0)
     (event,) = collect(make_trigger(poll_interval=0.05, end_time=time.time() + 1.0))
     assert event.payload["status"] == "timeout"
     assert event.payload["focus_area_status"] is None
     assert event.payload["message"].startswith("Timed out waiting for focus area fa-0004 for COMPLETED at ")
-    assert event.payload["message"].endswith("; it could not be read.")
+    assert "; it could not be read, every read failed (the last error: " in event.payload["message"]
+    assert "HTTP 429" in event.payload["message"]
     assert len(focus_emulator.requests) > 2  # more than one read's worth of attempts
     assert {r.status for r in focus_emulator.requests} == {429}
 
@@ -260,6 +261,32 @@ def test_external_id_never_created_times_out(focus_emulator, monkeypatch):
     assert event.payload["focus_area_id"] is None
     assert event.payload["message"].endswith("to exist at " + event.payload["message"].split(" at ")[1])
     assert "no focus area had that external id" in event.payload["message"]
+
+
+@pytest.mark.parametrize("missing_first", [False, True], ids=["failing from the start", "missing, then failing"])
+def test_an_external_id_wait_whose_reads_fail_says_so(focus_emulator, monkeypatch, missing_first):
+    # Used to say "no focus area had that external id" when the reads had failed.
+    use_emulator(monkeypatch, focus_emulator, max_retries=0, rate_limit_budget=0)
+    trigger = make_trigger(None, external_id="NEVER", target_statuses=["*"], poll_interval=0.05)
+    trigger.end_time = time.time() + 1.0
+
+    def storm() -> None:
+        focus_emulator.faults.rate_limit(count=None, retry_after=0, path="focus-areas")
+
+    def answered() -> bool:
+        return any(r.path == "focus-areas" and r.status == 200 for r in focus_emulator.requests)
+
+    if missing_first:
+        (event,) = collect(trigger, then=storm, once=answered)
+    else:
+        storm()
+        (event,) = collect(trigger)
+    message = event.payload["message"]
+    assert event.payload["status"] == "timeout"
+    assert "no focus area had that external id" not in message
+    assert "HTTP 429" in message
+    assert ("the reads failed (the last error: " in message) is missing_first
+    assert ("every read failed (the last error: " in message) is not missing_first
 
 
 def test_logs_a_line_when_the_status_changes_not_on_every_poll(focus_emulator, monkeypatch):

@@ -101,7 +101,7 @@ def test_429_waits_as_told_then_succeeds():
 
 
 def test_429_storm_ends_in_rate_limit_error_after_max_retries():
-    h = Harness([status(429, **{"Retry-After": "1"})] * 4)
+    h = Harness([status(429, **{"Retry-After": "1"})] * 4, extra={"rate_limit_budget": 0})
     with pytest.raises(FocusRateLimitError, match="HTTP 429"):
         h.run()
     assert len(h.sent) == 4

@@ -108,8 +108,8 @@ def test_retry_after_is_capped():
     assert waits == [2.0]
 
 
-def test_429_storm_ends_in_rate_limit_error_after_the_budget(client_and_waits, requests_mock):
-    client, waits = client_and_waits
+def test_429_storm_ends_in_rate_limit_error_after_the_budget(requests_mock):
+    client, waits = make_client(rate_limit_budget=0)  # 429s count as attempts, as every other failure
     requests_mock.get(FA, status_code=429, headers={"Retry-After": "1"})
     with pytest.raises(FocusRateLimitError) as excinfo:
         client.request("GET", "focus-areas")
@@ -210,9 +210,10 @@ def test_delete_whose_answer_was_lost_counts_as_done(client, requests_mock):
 
 
 def test_retries_are_logged_with_attempt_and_wait(client, requests_mock, wire_log):
-    requests_mock.get(FA, [{"status_code": 429, "headers": {"Retry-After": "2"}}, {"json": {}}])
+    requests_mock.get(FA, [{"status_code": 502}, {"status_code": 429, "headers": {"Retry-After": "2"}}, {"json": {}}])
     client.request("GET", "focus-areas")
-    assert "Focus API GET focus-areas failed (HTTP 429); retry 1 of 3 in 2.0 s" in wire_log.text
+    assert "Focus API GET focus-areas failed (HTTP 502); retry 1 of 3 in " in wire_log.text
+    assert "Focus API GET focus-areas was rate-limited (HTTP 429, attempt 2); trying again in 2.0 s" in wire_log.text
 
 
 # --- reconciled creates ----------------------------------------------------------------------------------------

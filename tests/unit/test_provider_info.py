@@ -135,7 +135,7 @@ def spell(number: float) -> str:
 
 def test_the_form_offers_only_bounds_the_parser_accepts_and_the_parser_refuses_beyond_them():
     numeric = {name: field for name, field in _form()["conn-fields"].items() if "minimum" in field["schema"]}
-    assert set(numeric) == {"timeout", "max_retries", "max_retry_wait", "max_response_bytes"}
+    assert set(numeric) == {"timeout", "max_retries", "max_retry_wait", "max_response_bytes", "rate_limit_budget"}
     for name, field in numeric.items():
         schema = field["schema"]
         low, high = schema["minimum"], schema["maximum"]
@@ -262,7 +262,7 @@ def test_the_hooks_widgets_carry_the_declarative_forms_labels_descriptions_choic
         if param["value"] is not None:
             _parse(**{name: param["value"]})  # the form's default parses
     integers = [name for name, field in declared.items() if "integer" in field["schema"]["type"]]
-    assert integers == ["max_retries", "max_response_bytes"]
+    assert integers == ["max_retries", "rate_limit_budget", "max_response_bytes"]
     for name in integers:
         assert widgets[name].field_class is fab_as_airflow_mocks_it.MockIntegerField
         assert widgets[name].param.dump()["schema"]["type"] == ["integer", "null"]
