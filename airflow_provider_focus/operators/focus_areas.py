@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
+from airflow_provider_focus.assets import FOCUS_AREAS
 from airflow_provider_focus.exceptions import FocusConfigError, FocusResponseError
 from airflow_provider_focus.links import FOCUS_AREA_ID_ATTR, FocusAreaLink
 from airflow_provider_focus.operators._creates import made_by_an_earlier_try
@@ -154,6 +155,7 @@ class FocusCreateFocusAreaOperator(FocusBaseOperator):
 
     template_fields: Sequence[str] = ("focus_conn_id", "name", "focus_area_type_id", "fields")
     operator_extra_links = (FocusAreaLink(),)
+    focus_output = FOCUS_AREAS
 
     def __init__(
         self, *, name: str, focus_area_type_id: str, fields: dict[str, Any] | None = None, **kwargs: Any
@@ -180,6 +182,7 @@ class FocusCreateFocusAreaOperator(FocusBaseOperator):
             self.log.info("Created focus area %s (%s)", focus_area[model.FIELD_ID], self.name)
         focus_area_id = str(focus_area[model.FIELD_ID])
         setattr(self, FOCUS_AREA_ID_ATTR, focus_area_id)
+        self.emit_focus_event(context, {"created": [focus_area_id]})
         return focus_area_id
 
 
@@ -198,6 +201,7 @@ class FocusUpdateFocusAreaOperator(FocusBaseOperator):
 
     template_fields: Sequence[str] = ("focus_conn_id", "focus_area_id", "fields", "update_mask")
     operator_extra_links = (FocusAreaLink(),)
+    focus_output = FOCUS_AREAS
 
     def __init__(
         self,
@@ -230,4 +234,5 @@ class FocusUpdateFocusAreaOperator(FocusBaseOperator):
         setattr(self, FOCUS_AREA_ID_ATTR, focus_area_id)
         focus_area = self.hook.update_focus_area(focus_area_id, fields, update_mask=mask)
         self.log.info("Updated focus area %s: %s", focus_area_id, ", ".join(mask or list(fields)))
+        self.emit_focus_event(context, {"updated": [focus_area_id]})
         return focus_area

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
+from airflow_provider_focus.assets import ORGANIZATIONS
 from airflow_provider_focus.operators._creates import made_by_an_earlier_try
 from airflow_provider_focus.operators._listing import FocusListOperatorBase
 from airflow_provider_focus.operators.base import (
@@ -64,6 +65,7 @@ class FocusCreateOrganizationOperator(FocusBaseOperator):
     """
 
     template_fields: Sequence[str] = ("focus_conn_id", "name", "organization_type_id", "fields")
+    focus_output = ORGANIZATIONS
 
     def __init__(
         self, *, name: str, organization_type_id: str, fields: dict[str, Any] | None = None, **kwargs: Any
@@ -93,4 +95,6 @@ class FocusCreateOrganizationOperator(FocusBaseOperator):
                 name=name, organization_type_id=self.organization_type_id, **extra
             )
             self.log.info("Created organization %s (%s)", organization[model.FIELD_ID], name)
-        return str(organization[model.FIELD_ID])
+        organization_id = str(organization[model.FIELD_ID])
+        self.emit_focus_event(context, {"created": [organization_id]})
+        return organization_id
