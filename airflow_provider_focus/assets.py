@@ -42,6 +42,7 @@ __all__ = [
     "focus_asset",
     "focus_uri",
     "parse_focus_uri",
+    "resource_of_path",
     "sanitize_uri",
 ]
 
@@ -143,6 +144,28 @@ def parse_focus_uri(uri: str) -> tuple[str, str] | None:
     except ValueError:
         return None
     return clean.netloc, clean.path.lstrip("/")
+
+
+#: The API paths (relative to the API root) of each resource's records, longest first.
+_PATH_RESOURCES: Final = (
+    ("funds/cost-item", COST_ITEMS),
+    ("funds/benefit-item", BENEFIT_ITEMS),
+    ("focus-areas", FOCUS_AREAS),
+    ("organizations", ORGANIZATIONS),
+)
+
+
+def resource_of_path(path: str) -> str | None:
+    """
+    Return the Focus resource an API path reads or writes (``funds/cost-item/bulk`` → ``funds/cost-items``).
+
+    :param path: a path relative to the API root; look-up tables such as ``funds/cost-type`` name no resource.
+    """
+    clean = path.split("?", 1)[0].strip("/")
+    for prefix, resource in _PATH_RESOURCES:
+        if clean == prefix or clean.startswith(prefix + "/"):
+            return resource
+    return None
 
 
 def authority_of(config: FocusClientConfig) -> str:
