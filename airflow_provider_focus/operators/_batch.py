@@ -92,6 +92,7 @@ class FocusBatchOperator(FocusBaseOperator):
         :raises FocusPartialFailure: when records failed and ``fail_on_error`` is set.
         """
         result = report.as_dict()
+        self.focus_report = result
         for entry in report.failed:
             self.log.warning("%s %s (index %s) failed: %s", what, entry.key, entry.index, entry.error)
         if report.failed and self.fail_on_error:

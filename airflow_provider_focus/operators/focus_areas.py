@@ -34,6 +34,7 @@ class FocusGetFocusAreaOperator(FocusBaseOperator):
     """
 
     template_fields: Sequence[str] = ("focus_conn_id", "focus_area_id")
+    focus_input = FOCUS_AREAS
     operator_extra_links = (FocusAreaLink(),)
 
     def __init__(self, *, focus_area_id: str, **kwargs: Any) -> None:
@@ -80,6 +81,7 @@ class FocusListFocusAreasOperator(FocusListOperatorBase):
 
     template_fields: Sequence[str] = (*FocusListOperatorBase.template_fields, "external_id", "updated_since")
     what = "focus areas"
+    focus_input = FOCUS_AREAS
 
     def __init__(self, *, external_id: str | None = None, updated_since: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

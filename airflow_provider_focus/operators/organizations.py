@@ -36,6 +36,7 @@ class FocusListOrganizationsOperator(FocusListOperatorBase):
     """
 
     what = "organizations"
+    focus_input = ORGANIZATIONS
 
     def fetch(self, limit: int | None) -> Iterator[dict[str, Any]]:
         """Iterate over the organizations that match the rendered filters."""
