@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import IO, Any, cast
 
 from airflow.providers.common.compat.sdk import ObjectStoragePath
 
@@ -84,4 +84,30 @@ def open_records(location: str | ObjectStoragePath, *, format: str | None = None
     source = as_storage_path(location)
     # utf-8-sig: spreadsheet programs start a CSV with a byte order mark; newline="": the csv module's own rule
     with source.open("r", encoding="utf-8-sig", newline="") as handle:
-        yield iter_records(handle, format=kind, source=str(source))
+        yield iter_records(_iterable(handle), format=kind, source=str(source))
+
+
+class _Lines:
+    """A text file read through ``readline``, for a file object whose class cannot be iterated."""
+
+    def __init__(self, handle: Any) -> None:
+        self._handle = handle
+
+    def readline(self, size: int | None = -1, /) -> str:
+        return str(self._handle.readline(-1 if size is None else size))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.readline, "")
+
+
+def _iterable(handle: Any) -> IO[str]:
+    """
+    Return ``handle``, or a line-by-line view of it when its class defines no ``__iter__``.
+
+    Airflow 3.0's ``ObjectStoragePath.open`` returns a wrapper that forwards attributes but not iteration, so
+    ``for line in handle`` (and the csv module) fell back to ``handle[0]`` and failed ("'_io.TextIOWrapper' object
+    is not subscriptable").
+    """
+    if hasattr(type(handle), "__iter__"):
+        return cast("IO[str]", handle)
+    return cast("IO[str]", _Lines(handle))
