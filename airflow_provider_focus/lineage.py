@@ -88,15 +88,16 @@ def emit_focus_asset_event(
 
     A Focus alias of ``resource`` (``focus:<anything>:<resource>``) gets the concrete asset of the connection's
     site with ``extra``, except in a dry run (nothing was written). A concrete ``focus://`` outlet of ``resource``
-    gets ``extra`` and, on Airflow 3.3+, one partition per period. ``periods`` also go into ``extra`` as a sorted
-    list, on every Airflow. Outlets of other resources or schemes are left alone. It never fails the task: a
+    gets ``extra`` and, on Airflow 3.3+, one partition per period. ``periods`` also go into ``extra`` on every
+    Airflow, sorted and comma-separated (``"2025-03,2025-04"``): values of an alias event's ``extra`` must be
+    hashable on Airflow 3.0. Outlets of other resources or schemes are left alone. It never fails the task: a
     context without ``outlet_events`` (an operator executed by hand) is skipped.
 
     :param operator: the task (its ``outlets`` are read).
     :param context: the task's context.
     :param config: the connection's configuration (it names the site).
     :param resource: the Focus resource written.
-    :param extra: what a downstream DAG needs (JSON values).
+    :param extra: what a downstream DAG needs (strings, numbers, booleans: no lists).
     :param periods: the fund periods touched (``2025-04``), for partitions.
     :param dry_run: whether nothing was written.
     :return: the URI of the asset the event is for, or ``None`` when no outlet names ``resource``.
@@ -111,7 +112,8 @@ def emit_focus_asset_event(
     payload = dict(extra)
     keys = sorted(set(periods))
     if keys:
-        payload["periods"] = keys
+        # One string, not a list: Airflow 3.0 hashes the extra of an alias event and fails on a list value.
+        payload["periods"] = ",".join(keys)
     if dry_run:
         payload["dry_run"] = True
     uri = focus_uri(authority_of(config), resource)

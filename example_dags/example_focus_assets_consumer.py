@@ -44,7 +44,8 @@ def example_focus_assets_consumer() -> None:
             event = context["inlet_events"][FOCUS_COST_ITEMS][-1]
         extra = dict(event.extra or {})
         log.info("Cost items landed: %s", extra)
-        return {key: extra.get(key) for key in ("created", "updated", "failed", "source", "periods")}
+        summary = {key: extra.get(key) for key in ("created", "updated", "failed", "source")}
+        return {**summary, "periods": extra["periods"].split(",") if extra.get("periods") else []}
 
     periods_to_refresh()
 

@@ -184,7 +184,7 @@ class FocusCreateFocusAreaOperator(FocusBaseOperator):
             self.log.info("Created focus area %s (%s)", focus_area[model.FIELD_ID], self.name)
         focus_area_id = str(focus_area[model.FIELD_ID])
         setattr(self, FOCUS_AREA_ID_ATTR, focus_area_id)
-        self.emit_focus_event(context, {"created": [focus_area_id]})
+        self.emit_focus_event(context, {"created": 1, "id": focus_area_id})
         return focus_area_id
 
 
@@ -236,5 +236,5 @@ class FocusUpdateFocusAreaOperator(FocusBaseOperator):
         setattr(self, FOCUS_AREA_ID_ATTR, focus_area_id)
         focus_area = self.hook.update_focus_area(focus_area_id, fields, update_mask=mask)
         self.log.info("Updated focus area %s: %s", focus_area_id, ", ".join(mask or list(fields)))
-        self.emit_focus_event(context, {"updated": [focus_area_id]})
+        self.emit_focus_event(context, {"updated": 1, "id": focus_area_id})
         return focus_area

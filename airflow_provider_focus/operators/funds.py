@@ -180,7 +180,7 @@ class _FocusDeleteFundItemOperator(FocusBaseOperator):
             self.log.info("No %s %s to delete (ignore_missing is set)", self.label, item_id)
             return None
         self.log.info("Deleted %s %s", self.label, item_id)
-        self.emit_focus_event(context, {"deleted": [item_id]})
+        self.emit_focus_event(context, {"deleted": 1, "id": item_id})
         return item_id
 
 

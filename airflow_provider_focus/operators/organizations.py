@@ -97,5 +97,5 @@ class FocusCreateOrganizationOperator(FocusBaseOperator):
             )
             self.log.info("Created organization %s (%s)", organization[model.FIELD_ID], name)
         organization_id = str(organization[model.FIELD_ID])
-        self.emit_focus_event(context, {"created": [organization_id]})
+        self.emit_focus_event(context, {"created": 1, "id": organization_id})
         return organization_id

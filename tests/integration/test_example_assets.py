@@ -66,7 +66,7 @@ def test_the_consumer_reads_the_counts_source_and_periods_the_producer_announced
     assert extra["created"] == 4
     assert extra["failed"] == 0
     assert extra["source"].endswith("example_dags/data/cost_items.jsonl")
-    assert extra["periods"] == ["2025-03", "2025-04", "2025-05", "2025-Q2"]
+    assert extra["periods"] == "2025-03,2025-04,2025-05,2025-Q2"
 
     consumer = run(dagbag, "example_focus_assets_consumer")
     assert xcom(consumer, "periods_to_refresh") == {
@@ -74,5 +74,5 @@ def test_the_consumer_reads_the_counts_source_and_periods_the_producer_announced
         "updated": 0,
         "failed": 0,
         "source": extra["source"],
-        "periods": extra["periods"],
+        "periods": ["2025-03", "2025-04", "2025-05", "2025-Q2"],
     }

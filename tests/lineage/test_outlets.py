@@ -79,7 +79,7 @@ def test_the_alias_resolves_to_the_cloud_asset_with_counts_source_and_periods(cl
         "unchanged": 0,
         "failed": 0,
         "source": "records",
-        "periods": ["2025-03", "2025-04", "2025-05"],
+        "periods": "2025-03,2025-04,2025-05",
     }
 
 
@@ -96,7 +96,7 @@ def test_a_concrete_focus_outlet_gets_the_extra(cloud_conn):
     asset = Asset(COST_ITEMS_URI)
     operator = FocusImportCostItemsOperator(task_id="costs", items=ITEMS, outlets=[asset])
     events = run(operator)
-    assert events[asset].extra["periods"] == ["2025-03", "2025-04", "2025-05"]
+    assert events[asset].extra["periods"] == "2025-03,2025-04,2025-05"
     assert events[asset].extra["created"] == 1
 
 
