@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_focus._compat import AIRFLOW_VERSION, airflow_at_least
 from airflow_provider_focus.testing.constants import EMULATOR_CLOUD_ID
 from tests.integration.test_example_dags import run, xcom
 
@@ -68,6 +69,11 @@ def test_the_consumer_reads_the_counts_source_and_periods_the_producer_announced
     assert extra["source"].endswith("example_dags/data/cost_items.jsonl")
     assert extra["periods"] == "2025-03,2025-04,2025-05,2025-Q2"
 
+    if not airflow_at_least("3.1"):
+        pytest.skip(
+            f"the consumer's run: Airflow {AIRFLOW_VERSION}'s dag.test() leaves an asset that only an alias produced "
+            "inactive (AirflowInactiveAssetInInletOrOutletException); Airflow 3.1+ runs it"
+        )
     consumer = run(dagbag, "example_focus_assets_consumer")
     assert xcom(consumer, "periods_to_refresh") == {
         "created": 4,
