@@ -80,4 +80,13 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "extra-links": ["airflow_provider_focus.links.FocusAreaLink"],
+        # focus://<cloudId or site host>/<resource>, validated when a DAG file is parsed (see assets.py).
+        "asset-uris": [
+            {
+                "schemes": ["focus"],
+                "handler": "airflow_provider_focus.assets.sanitize_uri",
+                "factory": "airflow_provider_focus.assets.create_asset",
+                "to_openlineage_converter": "airflow_provider_focus.assets.convert_asset_to_openlineage",
+            }
+        ],
     }

@@ -17,6 +17,11 @@ from airflow_provider_focus._lazy import import_off_loop
 from airflow_provider_focus.api import expect, fund_shapes, model
 from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site, read_connection, warn_once
 from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
+from airflow_provider_focus.assets import BENEFIT_ITEMS as BENEFIT_ITEMS_ASSET
+from airflow_provider_focus.assets import COST_ITEMS as COST_ITEMS_ASSET
+from airflow_provider_focus.assets import FOCUS_AREAS as FOCUS_AREAS_ASSET
+from airflow_provider_focus.assets import ORGANIZATIONS as ORGANIZATIONS_ASSET
+from airflow_provider_focus.assets import resource_of_path
 from airflow_provider_focus.exceptions import (
     FocusAuthError,
     FocusConfigError,
@@ -24,6 +29,7 @@ from airflow_provider_focus.exceptions import (
     FocusNotFoundError,
 )
 from airflow_provider_focus.hooks.connection_form import connection_form_widgets, ui_field_behaviour
+from airflow_provider_focus.lineage import report_hook_lineage
 from airflow_provider_focus.services import operations
 from airflow_provider_focus.services.options import (
     DEFAULT_CHUNK_SIZE,
@@ -66,6 +72,10 @@ class FocusHook(BaseHook):
     The connection is read at first use, not in ``__init__``. Every call goes through one keep-alive session,
     with retries on 429 and 503 (honouring ``Retry-After``), on other 5xx and network errors for calls that
     are safe to repeat, and never on 4xx.
+
+    Every sync read and write reports its Focus asset (``focus://<cloudId or site>/<resource>``) to Airflow's hook
+    lineage collector, as an input or an output (:func:`airflow_provider_focus.lineage.report_hook_lineage`): a
+    ``@task`` that uses the hook gets lineage without code of its own.
 
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``.
     """
@@ -209,6 +219,7 @@ class FocusHook(BaseHook):
         :param json: JSON body.
         :return: the decoded JSON body, ``None`` for 204.
         """
+        self._lineage_of_path("input" if method.upper() == "GET" else "output", path)
         return self.client.request(method, path, params=params, json=json)
 
     def paginate(
@@ -229,6 +240,7 @@ class FocusHook(BaseHook):
         :param page_size: the ``limit`` to ask for (the server may cap it).
         :param max_items: stop after this many items.
         """
+        self._lineage_of_path("input", path)
         return self.client.paginate(path, params=params, page_size=page_size, max_items=max_items)
 
     # --- focus areas ----------------------------------------------------------------------------------------------
@@ -340,6 +352,7 @@ class FocusHook(BaseHook):
             ``updated_at``, ``focus_area``).
         """
         feed = _change_feed(name_contains, parent_id, external_id, overlap, page_size)
+        self._lineage("input", FOCUS_AREAS_ASSET)
         return feed.changes(self.client, since)
 
     async def aiter_focus_area_changes(
@@ -374,6 +387,7 @@ class FocusHook(BaseHook):
 
         :param focus_area_id: the focus area's id.
         """
+        self._lineage("input", FOCUS_AREAS_ASSET)
         return self.client.request("GET", resource_path(model.FOCUS_AREAS, focus_area_id), expect=expect.OBJECT)
 
     async def aget_focus_area(self, focus_area_id: str) -> JsonDict:
@@ -391,6 +405,7 @@ class FocusHook(BaseHook):
 
         :param external_id: the external id to look for.
         """
+        self._lineage("input", FOCUS_AREAS_ASSET)
         return operations.find_focus_area(self.client, external_id)
 
     async def afind_focus_area(self, external_id: str) -> JsonDict | None:
@@ -567,6 +582,7 @@ class FocusHook(BaseHook):
         :param focus_area_type_id: the id of its focus area type.
         :param fields: further fields, e.g. ``externalId``, ``parentId``, ``ownerAccountId``, ``description``.
         """
+        self._lineage("output", FOCUS_AREAS_ASSET)
         return operations.create_focus_area(self.client, name=name, focus_area_type_id=focus_area_type_id, **fields)
 
     def update_focus_area(
@@ -584,6 +600,7 @@ class FocusHook(BaseHook):
         parent, a target date, a status) are sent as given, with a warning: the API has the last word.
         """
         self._warn_unpatchable("focus area", fields, update_mask, model.UPDATABLE_FOCUS_AREA_FIELDS)
+        self._lineage("output", FOCUS_AREAS_ASSET)
         return operations.update_focus_area(self.client, focus_area_id, fields, update_mask=update_mask)
 
     def upsert_focus_areas(
@@ -628,6 +645,7 @@ class FocusHook(BaseHook):
         """
         from airflow_provider_focus.services.upsert import upsert_focus_areas
 
+        self._lineage("input" if dry_run else "output", FOCUS_AREAS_ASSET)
         return upsert_focus_areas(
             self.client,
             records,
@@ -685,6 +703,7 @@ class FocusHook(BaseHook):
         :param fields: further fields, e.g. ``externalId``, ``parentOrganizationId`` ([DOC] the parent;
             ``parentId`` is deprecated and sent as ``parentOrganizationId`` with a warning).
         """
+        self._lineage("output", ORGANIZATIONS_ASSET)
         return operations.create_organization(
             self.client, name=name, organization_type_id=organization_type_id, **fields
         )
@@ -698,6 +717,7 @@ class FocusHook(BaseHook):
         :param external_id: the external id to look for.
         :param name: the organization's name, or a part of it.
         """
+        self._lineage("input", ORGANIZATIONS_ASSET)
         return operations.find_organization(self.client, external_id, name=name)
 
     # --- funds ------------------------------------------------------------------------------------------------------
@@ -720,6 +740,7 @@ class FocusHook(BaseHook):
         """
         from airflow_provider_focus.services.fund_imports import COST_ITEMS, import_fund_items
 
+        self._lineage("output", COST_ITEMS_ASSET)
         return import_fund_items(self.client, COST_ITEMS, items, chunk_size=chunk_size)
 
     def bulk_import_cost_items(self, items: Iterable[Mapping[str, Any]]) -> JsonDict:
@@ -737,6 +758,7 @@ class FocusHook(BaseHook):
         from airflow_provider_focus.services.fund_imports import COST_ITEMS
 
         keys = (COST_ITEMS.id_field, COST_ITEMS.external_id_field)
+        self._lineage("output", COST_ITEMS_ASSET)
         return operations.bulk_import(self.client, COST_ITEMS.bulk_path, _documented(COST_ITEMS, items), keys)
 
     def get_cost_item(self, cost_item_id: str) -> JsonDict:
@@ -751,6 +773,7 @@ class FocusHook(BaseHook):
 
         :param cost_item_id: its id.
         """
+        self._lineage("input", COST_ITEMS_ASSET)
         answer = self.client.request("GET", resource_path(model.COST_ITEM, cost_item_id), expect=expect.OBJECT)
         return fund_shapes.read_cost_item(answer)
 
@@ -796,6 +819,7 @@ class FocusHook(BaseHook):
         """
         from airflow_provider_focus.services.fund_imports import BENEFIT_ITEMS, import_fund_items
 
+        self._lineage("output", BENEFIT_ITEMS_ASSET)
         return import_fund_items(self.client, BENEFIT_ITEMS, items, chunk_size=chunk_size)
 
     def bulk_import_benefit_items(self, items: Iterable[Mapping[str, Any]]) -> JsonDict:
@@ -809,6 +833,7 @@ class FocusHook(BaseHook):
         from airflow_provider_focus.services.fund_imports import BENEFIT_ITEMS
 
         keys = (BENEFIT_ITEMS.id_field, BENEFIT_ITEMS.external_id_field)
+        self._lineage("output", BENEFIT_ITEMS_ASSET)
         return operations.bulk_import(self.client, BENEFIT_ITEMS.bulk_path, _documented(BENEFIT_ITEMS, items), keys)
 
     def get_benefit_item(self, benefit_item_id: str) -> JsonDict:
@@ -821,6 +846,7 @@ class FocusHook(BaseHook):
 
         :param benefit_item_id: its id.
         """
+        self._lineage("input", BENEFIT_ITEMS_ASSET)
         answer = self.client.request("GET", resource_path(model.BENEFIT_ITEM, benefit_item_id), expect=expect.OBJECT)
         return fund_shapes.read_benefit_item(answer)
 
@@ -945,7 +971,17 @@ class FocusHook(BaseHook):
     # --- internals --------------------------------------------------------------------------------------------
 
     def _patch(self, path: str, fields: Mapping[str, Any], update_mask: Sequence[str] | None) -> JsonDict:
+        self._lineage_of_path("output", path)
         return operations.patch(self.client, path, fields, update_mask)
+
+    def _lineage(self, direction: str, resource: str) -> None:
+        """Report a read (``"input"``) or write (``"output"``) of a Focus resource as hook lineage."""
+        report_hook_lineage(self, direction, resource)
+
+    def _lineage_of_path(self, direction: str, path: str) -> None:
+        resource = resource_of_path(path)
+        if resource is not None:
+            report_hook_lineage(self, direction, resource)
 
     def _warn_unpatchable(
         self, what: str, fields: Mapping[str, Any], update_mask: Sequence[str] | None, supported: frozenset[str]

@@ -90,20 +90,41 @@ class FocusBatchOperator(FocusBaseOperator):
         else:
             yield records_of(value, name=name)
 
-    def finish(self, context: Context, report: Report, *, what: str) -> dict[str, Any]:
+    def finish(self, context: Context, report: Report, *, what: str, periods: Iterable[str] = ()) -> dict[str, Any]:
         """
         Return the report as JSON, or, when records failed and ``fail_on_error`` is set, push it and fail.
+
+        A batch that succeeds emits the asset event of its Focus outlet, whose ``extra`` holds the counts of the
+        report (``created``, ``updated``, ``unchanged``, ``failed``), its ``source`` (``input_path``, or
+        ``"records"``) and the ``periods`` touched.
 
         :param context: the task's context.
         :param report: what the batch did.
         :param what: the kind of records, for messages (``"cost items"``).
+        :param periods: the fund periods the applied items touched.
         :raises FocusPartialFailure: when records failed and ``fail_on_error`` is set.
         """
         result = report.as_dict()
+        self.focus_report = result
         for entry in report.failed:
             self.log.warning("%s %s (index %s) failed: %s", what, entry.key, entry.index, entry.error)
         if report.failed and self.fail_on_error:
             context["ti"].xcom_push(key="report", value=result)
             self.log.error("Report: %s", json.dumps(result))
             report.raise_if_failed(what, where="the report is in XCom under the key 'report'")
+        self.emit_focus_event(context, self.event_extra(report), periods=periods, dry_run=report.dry_run)
         return result
+
+    def event_extra(self, report: Report) -> dict[str, Any]:
+        """
+        Return the ``extra`` of the batch's asset event: the report's counts and the source of the records.
+
+        :param report: what the batch did.
+        """
+        return {
+            "created": len(report.created),
+            "updated": len(report.updated),
+            "unchanged": report.unchanged,
+            "failed": len(report.failed),
+            "source": str(self.input_path) if self.input_path is not None else "records",
+        }

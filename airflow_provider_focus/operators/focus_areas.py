@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
 from airflow_provider_focus.arguments import as_field_names, as_mapping, is_template, require_mapping, require_text
+from airflow_provider_focus.assets import FOCUS_AREAS
 from airflow_provider_focus.exceptions import FocusConfigError, FocusResponseError
 from airflow_provider_focus.links import FOCUS_AREA_ID_ATTR, FocusAreaLink
 from airflow_provider_focus.operators._creates import made_by_an_earlier_try
@@ -27,6 +28,7 @@ class FocusGetFocusAreaOperator(FocusBaseOperator):
     """
 
     template_fields: Sequence[str] = ("focus_conn_id", "focus_area_id")
+    focus_input = FOCUS_AREAS
     operator_extra_links = (FocusAreaLink(),)
 
     def __init__(self, *, focus_area_id: str, **kwargs: Any) -> None:
@@ -76,6 +78,7 @@ class FocusListFocusAreasOperator(FocusListOperatorBase):
     template_fields: Sequence[str] = (*FocusListOperatorBase.template_fields, "external_id", "updated_since")
     what = "focus areas"
     parquet = True
+    focus_input = FOCUS_AREAS
 
     def __init__(self, *, external_id: str | None = None, updated_since: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -151,6 +154,7 @@ class FocusCreateFocusAreaOperator(FocusBaseOperator):
 
     template_fields: Sequence[str] = ("focus_conn_id", "name", "focus_area_type_id", "fields")
     operator_extra_links = (FocusAreaLink(),)
+    focus_output = FOCUS_AREAS
 
     def __init__(
         self, *, name: str, focus_area_type_id: str, fields: dict[str, Any] | None = None, **kwargs: Any
@@ -177,6 +181,7 @@ class FocusCreateFocusAreaOperator(FocusBaseOperator):
             self.log.info("Created focus area %s (%s)", focus_area[model.FIELD_ID], self.name)
         focus_area_id = str(focus_area[model.FIELD_ID])
         setattr(self, FOCUS_AREA_ID_ATTR, focus_area_id)
+        self.emit_focus_event(context, {"created": 1, "id": focus_area_id})
         return focus_area_id
 
 
@@ -195,6 +200,7 @@ class FocusUpdateFocusAreaOperator(FocusBaseOperator):
 
     template_fields: Sequence[str] = ("focus_conn_id", "focus_area_id", "fields", "update_mask")
     operator_extra_links = (FocusAreaLink(),)
+    focus_output = FOCUS_AREAS
 
     def __init__(
         self,
@@ -227,4 +233,5 @@ class FocusUpdateFocusAreaOperator(FocusBaseOperator):
         setattr(self, FOCUS_AREA_ID_ATTR, focus_area_id)
         focus_area = self.hook.update_focus_area(focus_area_id, fields, update_mask=mask)
         self.log.info("Updated focus area %s: %s", focus_area_id, ", ".join(mask or list(fields)))
+        self.emit_focus_event(context, {"updated": 1, "id": focus_area_id})
         return focus_area

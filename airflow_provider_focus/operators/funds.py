@@ -6,10 +6,12 @@ Every funds endpoint is marked **Experimental** in Atlassian's reference: it may
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_focus.api import model
 from airflow_provider_focus.arguments import require_positive_int, require_text
+from airflow_provider_focus.assets import BENEFIT_ITEMS, COST_ITEMS
 from airflow_provider_focus.exceptions import FocusNotFoundError
 from airflow_provider_focus.operators._batch import FocusBatchOperator
 from airflow_provider_focus.operators.base import FocusBaseOperator
@@ -39,6 +41,8 @@ class _FocusImportFundItemsOperator(FocusBatchOperator):
     template_fields: Sequence[str] = ("focus_conn_id", "items", "input_path")
     #: What the items are, for messages.
     label = "fund items"
+    #: The item field holding the per-version period values (``costPeriodValues``).
+    period_values_field = model.COST_PERIOD_VALUES
 
     def __init__(
         self,
@@ -71,9 +75,44 @@ class _FocusImportFundItemsOperator(FocusBatchOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         """Send the items chunk by chunk and return the report."""
         self.log.info("Importing %s in bulk calls of up to %d", self.label, self.chunk_size)
+        periods = _PeriodTap(self.period_values_field)
         with self.open_input(self.items, name="items") as items:
-            report = self._import(items)
-        return self.finish(context, report, what=self.label)
+            report = self._import(periods.tap(items))
+        failed = {entry.index for entry in report.failed}
+        return self.finish(context, report, what=self.label, periods=periods.touched(failed))
+
+
+class _PeriodTap:
+    """Record, item by item, the periods (``2025-04``) an import reads, so that its asset event can name them."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        self.by_index: list[frozenset[str]] = []
+
+    def tap(self, items: Iterable[Any]) -> Iterator[Any]:
+        """
+        Yield the items unchanged, recording the periods of each.
+
+        :param items: the items, read one at a time.
+        """
+        for item in items:
+            self.by_index.append(frozenset(self._periods(item)))
+            yield item
+
+    def _periods(self, item: Any) -> Iterator[str]:
+        versions = item.get(self.field) if isinstance(item, dict) else None
+        for version in versions if isinstance(versions, list) else ():
+            amounts = version.get(model.TIME_PERIOD_TO_AMOUNT) if isinstance(version, dict) else None
+            if isinstance(amounts, dict):
+                yield from (str(period) for period in amounts)
+
+    def touched(self, failed: set[int | None]) -> set[str]:
+        """
+        Return the periods of the items that were not refused.
+
+        :param failed: the indexes of the items that failed.
+        """
+        return {period for index, periods in enumerate(self.by_index) if index not in failed for period in periods}
 
 
 class FocusImportCostItemsOperator(_FocusImportFundItemsOperator):
@@ -98,9 +137,14 @@ class FocusImportCostItemsOperator(_FocusImportFundItemsOperator):
     :param chunk_size: items per bulk call (default 100).
     :param fail_on_error: fail the task at the end when any item failed.
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
+    :param outlets: by default the asset alias ``focus:<focus_conn_id>:funds/cost-items``, which a successful run
+        resolves to ``focus://<cloudId or site>/funds/cost-items`` with the report's counts, the source and the
+        ``periods`` touched in the event's ``extra``. A concrete ``focus://`` asset given instead gets the same
+        ``extra`` and, on Airflow 3.3+, one partition per period (see :mod:`airflow_provider_focus.lineage`).
     """
 
     label = "cost items"
+    focus_output = COST_ITEMS
 
     def _import(self, items: Iterable[Any]) -> FundImportReport:
         return self.hook.import_cost_items(items, chunk_size=self.chunk_size)
@@ -127,6 +171,8 @@ class FocusImportBenefitItemsOperator(_FocusImportFundItemsOperator):
     """
 
     label = "benefit items"
+    focus_output = BENEFIT_ITEMS
+    period_values_field = model.BENEFIT_PERIOD_VALUES
 
     def _import(self, items: Iterable[Any]) -> FundImportReport:
         return self.hook.import_benefit_items(items, chunk_size=self.chunk_size)
@@ -162,6 +208,7 @@ class _FocusDeleteFundItemOperator(FocusBaseOperator):
             self.log.info("No %s %s to delete (ignore_missing is set)", self.label, item_id)
             return None
         self.log.info("Deleted %s %s", self.label, item_id)
+        self.emit_focus_event(context, {"deleted": 1, "id": item_id})
         return item_id
 
 
@@ -178,6 +225,7 @@ class FocusDeleteCostItemOperator(_FocusDeleteFundItemOperator):
 
     template_fields: Sequence[str] = ("focus_conn_id", "cost_item_id")
     label = "cost item"
+    focus_output = COST_ITEMS
     id_argument = "cost_item_id"
 
     def __init__(self, *, cost_item_id: str, ignore_missing: bool = False, **kwargs: Any) -> None:
@@ -202,6 +250,7 @@ class FocusDeleteBenefitItemOperator(_FocusDeleteFundItemOperator):
 
     template_fields: Sequence[str] = ("focus_conn_id", "benefit_item_id")
     label = "benefit item"
+    focus_output = BENEFIT_ITEMS
     id_argument = "benefit_item_id"
 
     def __init__(self, *, benefit_item_id: str, ignore_missing: bool = False, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
 from airflow_provider_focus.arguments import as_mapping, require_mapping, require_text
+from airflow_provider_focus.assets import ORGANIZATIONS
 from airflow_provider_focus.operators._creates import made_by_an_earlier_try
 from airflow_provider_focus.operators._listing import FocusListOperatorBase
 from airflow_provider_focus.operators.base import FocusBaseOperator
@@ -31,6 +32,7 @@ class FocusListOrganizationsOperator(FocusListOperatorBase):
     """
 
     what = "organizations"
+    focus_input = ORGANIZATIONS
 
     def fetch(self, limit: int | None) -> Iterator[dict[str, Any]]:
         """Iterate over the organizations that match the rendered filters."""
@@ -60,6 +62,7 @@ class FocusCreateOrganizationOperator(FocusBaseOperator):
     """
 
     template_fields: Sequence[str] = ("focus_conn_id", "name", "organization_type_id", "fields")
+    focus_output = ORGANIZATIONS
 
     def __init__(
         self, *, name: str, organization_type_id: str, fields: dict[str, Any] | None = None, **kwargs: Any
@@ -89,4 +92,6 @@ class FocusCreateOrganizationOperator(FocusBaseOperator):
                 name=name, organization_type_id=self.organization_type_id, **extra
             )
             self.log.info("Created organization %s (%s)", organization[model.FIELD_ID], name)
-        return str(organization[model.FIELD_ID])
+        organization_id = str(organization[model.FIELD_ID])
+        self.emit_focus_event(context, {"created": 1, "id": organization_id})
+        return organization_id

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
+from airflow_provider_focus.assets import FOCUS_AREAS
 from airflow_provider_focus.operators._batch import FocusBatchOperator
 from airflow_provider_focus.services.options import (
     DEFAULT_LOG_EVERY,
@@ -67,9 +68,13 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
     :param repair_duplicates: resolve external ids already held by several focus areas the same way, instead of
         failing those records.
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
+    :param outlets: by default the asset alias ``focus:<focus_conn_id>:focus-areas``, which a successful run
+        resolves to ``focus://<cloudId or site>/focus-areas`` with the report's counts and the source in the
+        event's ``extra`` (see :mod:`airflow_provider_focus.lineage`); give ``outlets`` to replace it.
     """
 
     template_fields: Sequence[str] = ("focus_conn_id", "records", "input_path")
+    focus_output = FOCUS_AREAS
 
     def __init__(
         self,

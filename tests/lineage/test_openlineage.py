@@ -1,0 +1,101 @@
+"""OpenLineage in a real run: the provider's listener emits events that name the Focus datasets and the inputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_provider_focus.testing.constants import EMULATOR_CLOUD_ID
+from tests.conftest import DAGS
+
+pytestmark = pytest.mark.integration
+
+FOCUS_NAMESPACE = f"focus://{EMULATOR_CLOUD_ID}"
+
+RUN = """
+import sys
+try:
+    from airflow.dag_processing.dagbag import DagBag
+except ImportError:
+    from airflow.models.dagbag import DagBag
+
+dag_run = DagBag(dag_folder=sys.argv[1]).get_dag(sys.argv[2]).test()
+print("STATE=" + str(dag_run.state))
+"""
+
+
+def run_with_openlineage(dag_id: str, events_file: Path, env: dict[str, str]) -> list[dict[str, Any]]:
+    """Run a DAG with dag.test() in a fresh process whose OpenLineage transport writes events to a file."""
+    transport = {"type": "file", "log_file_path": str(events_file), "append": True}
+    result = subprocess.run(
+        [sys.executable, "-c", RUN, str(DAGS), dag_id],
+        env={**os.environ, **env, "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, (result.stdout[-3000:], result.stderr[-3000:])
+    assert "STATE=success" in result.stdout or "STATE=DagRunState.SUCCESS" in result.stdout, result.stdout[-3000:]
+    return [json.loads(line) for line in events_file.read_text().splitlines() if line.strip()]
+
+
+def task_events(events: list[dict[str, Any]], job_name: str) -> dict[str, dict[str, Any]]:
+    return {event["eventType"]: event for event in events if event["job"]["name"] == job_name}
+
+
+def names(datasets: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(dataset["namespace"], dataset["name"]) for dataset in datasets]
+
+
+@pytest.mark.dag_test
+def test_openlineage_events_name_the_focus_datasets_and_the_input_files(airflow_db, focus_emulator, tmp_path):
+    pytest.importorskip("airflow.providers.openlineage", reason="needs apache-airflow-providers-openlineage")
+    events = run_with_openlineage(
+        "example_focus_assets_producer",
+        tmp_path / "openlineage.jsonl",
+        focus_emulator.conn_env("focus_default", mode="cloud"),
+    )
+
+    upsert = task_events(events, "example_focus_assets_producer.upsert_focus_areas")
+    assert set(upsert) >= {"START", "COMPLETE"}
+    for event_type in ("START", "COMPLETE"):
+        assert names(upsert[event_type]["inputs"]) == [("file", str(DAGS / "data" / "focus_areas.csv"))]
+        assert names(upsert[event_type]["outputs"]) == [(FOCUS_NAMESPACE, "focus-areas")]
+    report = upsert["COMPLETE"]["run"]["facets"]["focus_report"]["report"]
+    assert (len(report["created"]), len(report["updated"]), report["unchanged"], report["failed"]) == (7, 1, 0, [])
+
+    costs = task_events(events, "example_focus_assets_producer.import_cost_items")
+    assert names(costs["COMPLETE"]["inputs"]) == [("file", str(DAGS / "data" / "cost_items.jsonl"))]
+    assert names(costs["COMPLETE"]["outputs"]) == [(FOCUS_NAMESPACE, "funds/cost-items")]
+    assert len(costs["COMPLETE"]["run"]["facets"]["focus_report"]["report"]["created"]) == 4
+
+
+def test_a_dag_file_with_focus_operators_imports_nothing_of_openlineage():
+    from tests.unit.test_import_cost import _modules_loaded_by_importing
+
+    baseline = _modules_loaded_by_importing()  # Airflow itself reads the installed providers' info
+    loaded = _modules_loaded_by_importing("airflow_provider_focus.operators.focus", "airflow_provider_focus.assets")
+    assert {name for name in loaded - baseline if "openlineage" in name} == set()
+
+
+@pytest.mark.parametrize(
+    ("location", "namespace", "name"),
+    [
+        ("/data/areas.csv", "file", "/data/areas.csv"),
+        ("file:///data/areas.csv", "file", "/data/areas.csv"),
+        ("s3://bucket/exports/areas.jsonl", "s3://bucket", "exports/areas.jsonl"),
+        ("gs://bucket/areas.jsonl", "gs://bucket", "areas.jsonl"),
+    ],
+)
+def test_input_and_output_locations_are_named_as_airflows_providers_name_them(location, namespace, name):
+    pytest.importorskip("airflow.providers.openlineage", reason="needs apache-airflow-providers-openlineage")
+    from airflow_provider_focus._openlineage import location_dataset
+
+    dataset = location_dataset(location)
+    assert (dataset.namespace, dataset.name) == (namespace, name)
