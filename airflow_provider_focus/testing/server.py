@@ -14,6 +14,7 @@ import email.utils
 import json
 import logging
 import socket
+import sys
 import threading
 import uuid
 from http import HTTPStatus
@@ -50,6 +51,14 @@ class _Server(ThreadingHTTPServer):
             super().process_request(request, client_address)
         finally:
             threading.stack_size(previous)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up before its answer was written (a cancelled trigger) is no server error."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
+            log.debug("Client %s hung up before its answer was written: %s", client_address, error)
+            return
+        super().handle_error(request, client_address)
 
     def __init__(self, address: tuple[str, int], app: EmulatorApp) -> None:
         self.app = app

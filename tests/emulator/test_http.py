@@ -3,6 +3,8 @@ from __future__ import annotations
 import base64
 import socket
 import socketserver
+import struct
+import time
 
 import pytest
 
@@ -51,6 +53,29 @@ def test_bad_content_length_gets_400_with_a_trace_id(focus_emulator: FocusEmulat
     assert answer.startswith("HTTP/1.1 400 ")
     assert "Atl-Traceid: " in answer
     assert "Connection: close" in answer
+
+
+def test_a_client_that_hangs_up_before_its_answer_prints_no_traceback(
+    focus_emulator: FocusEmulator, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # A trigger cancelled mid-request hangs up; the server's write then fails with a broken pipe or a reset, which
+    # socketserver used to print as "Exception occurred during processing of request" with a traceback.
+    focus_emulator.faults.latency(0.3, count=1)
+    token = base64.b64encode(f"{EMULATOR_EMAIL}:{EMULATOR_API_TOKEN}".encode()).decode()
+    raw = socket.create_connection((focus_emulator.host, focus_emulator.port), timeout=5)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+    raw.sendall(
+        b"GET /gateway/api/focus/v1/focus-areas?limit=100 HTTP/1.1\r\nHost: x\r\n"
+        + f"Authorization: Basic {token}\r\n\r\n".encode()
+    )
+    raw.close()
+    deadline = time.monotonic() + 5
+    while not focus_emulator.requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the delayed answer is written (and fails) after the latency
+
+    assert focus_emulator.requests  # the request was handled
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_one_connection_serves_many_requests(focus_emulator: FocusEmulator) -> None:
