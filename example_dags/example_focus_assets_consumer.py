@@ -37,8 +37,9 @@ def example_focus_assets_consumer() -> None:
     @task(inlets=[FOCUS_COST_ITEMS])
     def periods_to_refresh(**context: Any) -> dict[str, Any]:
         """Return what the latest cost-item import did, and the periods a report must refresh."""
-        triggering = context.get("triggering_asset_events") or {}
-        if FOCUS_COST_ITEMS in triggering:
+        # No "or {}": an Asset is not hashable on Airflow 3.1 (`in` a dict fails); Airflow's accessors look it up
+        triggering = context.get("triggering_asset_events")
+        if triggering and FOCUS_COST_ITEMS in triggering:
             event = triggering[FOCUS_COST_ITEMS][-1]
         else:  # started by hand: the asset's latest event
             event = context["inlet_events"][FOCUS_COST_ITEMS][-1]
