@@ -72,6 +72,7 @@ def airflow_dags_test(root: Path, migrated: Path, emulator: FocusEmulator) -> tu
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{db}",
+        "AIRFLOW__OPENLINEAGE__DISABLED": "True",  # see tests/conftest.py
     }
     started = time.monotonic()
     try:

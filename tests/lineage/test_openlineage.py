@@ -35,7 +35,12 @@ def run_with_openlineage(dag_id: str, events_file: Path, env: dict[str, str]) ->
     transport = {"type": "file", "log_file_path": str(events_file), "append": True}
     result = subprocess.run(
         [sys.executable, "-c", RUN, str(DAGS), dag_id],
-        env={**os.environ, **env, "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport)},
+        env={
+            **os.environ,
+            **env,
+            "AIRFLOW__OPENLINEAGE__DISABLED": "False",  # tests/conftest.py turns it off for the other tests
+            "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport),
+        },
         capture_output=True,
         text=True,
         timeout=300,
