@@ -1,10 +1,10 @@
 """
 Machine-wide slots for the heaviest tests: real Airflow deployments (four Airflow processes each).
 
-``make test`` runs the suites of several Airflow versions at once, each with several pytest-xdist workers. Light
-tests share the two cores well; real deployments do not: each one's start is CPU-bound for tens of seconds, and
-several starting together on 2 cores push their scheduler and triggerer past the deadlines the tests assert. A
-deployment therefore takes one of ``FOCUS_TEST_DEPLOYMENT_SLOTS`` slots (default 2) for its whole life. The slots
+``make test`` runs each suite with several pytest-xdist workers. Light tests share the two cores well; real
+deployments do not: each one's start is CPU-bound for tens of seconds, and several together on 2 cores push their
+scheduler and triggerer past the deadlines the tests assert (and Airflow 3.0.6's LocalExecutor once lost a task). A
+deployment therefore takes one of ``FOCUS_TEST_DEPLOYMENT_SLOTS`` slots (default 1) for its whole life. The slots
 are ``flock``-ed files in the system's temporary directory, so they are shared by every pytest process on the
 machine, whatever its venv; a process that dies releases its slot with its file descriptors.
 """
@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 SLOTS_ENV = "FOCUS_TEST_DEPLOYMENT_SLOTS"
-DEFAULT_SLOTS = 2
+DEFAULT_SLOTS = 1
 SLOT_DIR = Path(tempfile.gettempdir()) / "focus-provider-test-slots"
 POLL_SECONDS = 0.5
 
