@@ -129,9 +129,10 @@ typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
 # pytest-xdist workers per suite: the tests mostly wait (on sockets, subprocesses, deadlines), so more workers than
-# cores pays.
+# cores pays. The matrix suites take 2: with 3, one 3.1.8 run of three found a worker's SQLite metadata DB
+# "malformed" (not understood yet; 2 workers passed in every run).
 XDIST ?= -n 4
-MATRIX_XDIST ?= -n 3
+MATRIX_XDIST ?= -n 2
 
 pytest: $(VENV)/.installed
 	$(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS)
