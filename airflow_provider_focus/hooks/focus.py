@@ -44,6 +44,7 @@ from airflow_provider_focus.waiting import FocusAreaWait, WaitOutcome
 
 if TYPE_CHECKING:
     import httpx
+    import pendulum
     from airflow.sdk import Connection
 
     from airflow_provider_focus.api.async_client import AsyncFocusClient
@@ -270,18 +271,16 @@ class FocusHook(BaseHook):
             before may come again); ``sort`` must then be empty or ``-updatedAt``.
         """
         if updated_since is not None and updated_since != "":
-            if sort not in (None, "", model.CHANGE_FEED_SORT):
-                raise FocusConfigError(f"updated_since lists newest-updated first; sort={sort!r} cannot apply.")
-            from airflow_provider_focus.services.changes import to_datetime
-
-            changes = self.iter_focus_area_changes(
-                to_datetime(updated_since, what="updated_since"),  # a bad value is named as the caller wrote it
+            _check_feed_sort(sort)
+            feed = self.focus_area_feed(
+                updated_since,
                 name_contains=name_contains,
                 parent_id=parent_id,
                 external_id=external_id,
                 page_size=page_size,
+                what="updated_since",  # a bad value is named as the caller wrote it
             )
-            return _first(max_items, (change.focus_area for change in changes))
+            return _first(max_items, (change.focus_area for change in self.poll_focus_area_feed(feed)))
         params = {
             model.PARAM_NAME_CONTAINS: name_contains,
             model.PARAM_EXTERNAL_ID: external_id,
@@ -348,12 +347,18 @@ class FocusHook(BaseHook):
         :param external_id: only those with this external id.
         :param overlap: seconds (or a ``timedelta``) to look behind ``since``; default 60 s.
         :param page_size: the page size to ask for.
-        :return: :class:`~airflow_provider_focus.services.changes.FocusAreaChange` items (``focus_area_id``,
+        :return: :class:`~airflow_provider_focus.services.changes.walk.FocusAreaChange` items (``focus_area_id``,
             ``updated_at``, ``focus_area``).
         """
-        feed = _change_feed(name_contains, parent_id, external_id, overlap, page_size)
-        self._lineage("input", FOCUS_AREAS_ASSET)
-        return feed.changes(self.client, since)
+        feed = self.focus_area_feed(
+            since,
+            name_contains=name_contains,
+            parent_id=parent_id,
+            external_id=external_id,
+            overlap=overlap,
+            page_size=page_size,
+        )
+        return self.poll_focus_area_feed(feed)
 
     async def aiter_focus_area_changes(
         self,
@@ -376,10 +381,135 @@ class FocusHook(BaseHook):
         :param overlap: seconds (or a ``timedelta``) to look behind ``since``; default 60 s.
         :param page_size: the page size to ask for.
         """
-        feed = _change_feed(name_contains, parent_id, external_id, overlap, page_size)
-        client = await self.aget_client()
-        async for change in feed.achanges(client, since):
+        feed = self.focus_area_feed(
+            since,
+            name_contains=name_contains,
+            parent_id=parent_id,
+            external_id=external_id,
+            overlap=overlap,
+            page_size=page_size,
+        )
+        async for change in self.apoll_focus_area_feed(feed):
             yield change
+
+    # --- the change feed as a session: one watermark kept between polls ------------------------------------------
+
+    def focus_area_feed(
+        self,
+        since: Any = None,
+        *,
+        name_contains: str | None = None,
+        parent_id: str | None = None,
+        external_id: str | None = None,
+        overlap: float | timedelta | None = None,
+        page_size: int | None = None,
+        what: str = "since",
+    ) -> ChangeFeed:
+        """
+        Return a feed session: the change feed's decisions and its watermark, kept between polls (no I/O here).
+
+        Poll it with :meth:`poll_focus_area_feed` (or :meth:`apoll_focus_area_feed` on an event loop): each poll
+        lists what changed since the previous poll's watermark (the newest ``updatedAt`` it saw), hands each change
+        out once, and forgets what falls behind the overlap window. Its ``watermark`` is what an incremental load
+        stores for its next run. :meth:`start_focus_area_feed` begins at the newest change instead of ``since``;
+        :meth:`export_focus_area_feed` is a poll or, without a watermark, a full load that yields one.
+
+        :param since: where the first poll starts: an ISO 8601 time or a ``datetime`` (naive means UTC); ``None``
+            for every focus area.
+        :param name_contains: only those whose name contains this text.
+        :param parent_id: only the children of this focus area.
+        :param external_id: only those with this external id.
+        :param overlap: seconds (or a ``timedelta``) to look behind the watermark; default 60 s.
+        :param page_size: the page size to ask for.
+        :param what: the name of ``since`` in the caller's words, for the error a bad value raises.
+        :return: a :class:`~airflow_provider_focus.services.changes.feed.ChangeFeed`.
+        :raises FocusConfigError: for an unreadable ``since`` or a negative overlap.
+        """
+        from airflow_provider_focus.services.changes import ChangeFeed
+
+        if overlap is None:
+            window = DEFAULT_OVERLAP
+        elif isinstance(overlap, timedelta):
+            window = overlap
+        else:
+            window = timedelta(seconds=float(overlap))
+        return ChangeFeed(
+            since=since,
+            name_contains=name_contains,
+            parent_id=parent_id,
+            external_id=external_id,
+            overlap=window,
+            page_size=page_size or model.MAX_PAGE_SIZE,
+            what=what,
+        )
+
+    def poll_focus_area_feed(self, feed: ChangeFeed) -> Iterator[FocusAreaChange]:
+        """
+        Iterate over what changed since the feed's watermark; when the walk completes, the watermark moves on.
+
+        :param feed: the session, from :meth:`focus_area_feed`.
+        """
+        self._lineage("input", FOCUS_AREAS_ASSET)
+        return feed.changes(self.client)
+
+    async def apoll_focus_area_feed(self, feed: ChangeFeed) -> AsyncIterator[FocusAreaChange]:
+        """
+        Iterate over what changed since the feed's watermark, from an event loop (twin of
+        :meth:`poll_focus_area_feed`).
+
+        :param feed: the session, from :meth:`focus_area_feed`.
+        """
+        client = await self.aget_client()
+        async for change in feed.achanges(client):
+            yield change
+
+    def start_focus_area_feed(self, feed: ChangeFeed) -> pendulum.DateTime | None:
+        """
+        Point the feed at the newest ``updatedAt`` on the server (one ``limit=1`` call) and return it.
+
+        :param feed: the session, from :meth:`focus_area_feed`.
+        :return: the new watermark (``None`` when no focus area matches the feed's filters).
+        """
+        self._lineage("input", FOCUS_AREAS_ASSET)
+        return feed.start(self.client)
+
+    async def astart_focus_area_feed(self, feed: ChangeFeed) -> pendulum.DateTime | None:
+        """
+        Point the feed at the newest ``updatedAt`` on the server, from an event loop (twin of
+        :meth:`start_focus_area_feed`).
+
+        :param feed: the session, from :meth:`focus_area_feed`.
+        """
+        return await feed.astart(await self.aget_client())
+
+    def export_focus_area_feed(
+        self, feed: ChangeFeed, *, sort: str | None = None, max_items: int | None = None
+    ) -> Iterator[JsonDict]:
+        """
+        Iterate over the focus areas an incremental export writes, moving the feed's watermark as they pass.
+
+        With a watermark: one poll (newest-updated first; the overlap window makes it at-least-once, so load by
+        id). Without one: a full load in ``sort`` order, after which the watermark is the newest ``updatedAt``
+        seen. Either way ``feed.watermark`` is then what the next run starts from.
+
+        :param feed: the session, from :meth:`focus_area_feed`.
+        :param sort: the full load's sort order; with a watermark it must be empty or ``-updatedAt``.
+        :param max_items: stop after this many.
+        :raises FocusConfigError: for a sort order a poll cannot apply.
+        """
+        if feed.watermark is None:
+            return feed.track(
+                self.list_focus_areas(
+                    name_contains=feed.params[model.PARAM_NAME_CONTAINS],
+                    external_id=feed.params[model.PARAM_EXTERNAL_ID],
+                    parent_id=feed.params[model.PARAM_PARENT_ID],
+                    sort=sort,
+                    page_size=feed.page_size,
+                    max_items=max_items,
+                )
+            )
+        _check_feed_sort(sort)
+        return feed.track(_first(max_items, (change.focus_area for change in self.poll_focus_area_feed(feed))))
 
     def get_focus_area(self, focus_area_id: str) -> JsonDict:
         """
@@ -1053,28 +1183,10 @@ def _first(count: int | None, items: Iterator[JsonDict]) -> Iterator[JsonDict]:
         yield item
 
 
-def _change_feed(
-    name_contains: str | None,
-    parent_id: str | None,
-    external_id: str | None,
-    overlap: float | timedelta | None,
-    page_size: int | None,
-) -> ChangeFeed:
-    from airflow_provider_focus.services.changes import ChangeFeed
-
-    if overlap is None:
-        window = DEFAULT_OVERLAP
-    elif isinstance(overlap, timedelta):
-        window = overlap
-    else:
-        window = timedelta(seconds=float(overlap))
-    return ChangeFeed(
-        name_contains=name_contains,
-        parent_id=parent_id,
-        external_id=external_id,
-        overlap=window,
-        page_size=page_size or model.MAX_PAGE_SIZE,
-    )
+def _check_feed_sort(sort: str | None) -> None:
+    """The change feed lists newest-updated first: refuse another sort order rather than ignore it."""
+    if sort not in (None, "", model.CHANGE_FEED_SORT):
+        raise FocusConfigError(f"updated_since lists newest-updated first; sort={sort!r} cannot apply.")
 
 
 def _auth_advice(err: FocusAuthError, config: FocusClientConfig) -> str:

@@ -8,15 +8,16 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_focus.api import model
 from airflow_provider_focus.arguments import as_field_names, as_mapping, is_template, require_mapping, require_text
 from airflow_provider_focus.assets import FOCUS_AREAS
-from airflow_provider_focus.exceptions import FocusConfigError, FocusResponseError
+from airflow_provider_focus.exceptions import FocusConfigError
 from airflow_provider_focus.links import FOCUS_AREA_ID_ATTR, FocusAreaLink
 from airflow_provider_focus.operators._creates import made_by_an_earlier_try
 from airflow_provider_focus.operators._listing import FocusListOperatorBase
 from airflow_provider_focus.operators.base import FocusBaseOperator
 
 if TYPE_CHECKING:
-    import pendulum
     from airflow.sdk import Context
+
+    from airflow_provider_focus.services.changes import ChangeFeed
 
 
 class FocusGetFocusAreaOperator(FocusBaseOperator):
@@ -84,36 +85,41 @@ class FocusListFocusAreasOperator(FocusListOperatorBase):
         super().__init__(**kwargs)
         self.external_id = external_id
         self.updated_since = updated_since
-        self._watermark: pendulum.DateTime | None = None
+        self._feed: ChangeFeed | None = None
 
     def fetch(self, limit: int | None) -> Iterator[dict[str, Any]]:
-        """Iterate over the focus areas that match the rendered filters."""
-        items = self.hook.list_focus_areas(
+        """Iterate over the focus areas that match the rendered filters (with ``updated_since``: the feed's)."""
+        if self._feed is not None:
+            return self.hook.export_focus_area_feed(self._feed, sort=self.sort or None, max_items=limit)
+        return self.hook.list_focus_areas(
             name_contains=self.name_contains or None,
             external_id=self.external_id or None,
             parent_id=self.parent_id or None,
             sort=self.sort or None,
             page_size=self.page_size,
             max_items=limit,
-            updated_since=self._since(),
         )
-        if self.updated_since is None:
-            return items
-        return self._tracking(items)
 
     def execute(self, context: Context) -> list[dict[str, Any]] | dict[str, Any]:
         """Return the items (or ``{"path", "count"}``); with ``updated_since``, push the new watermark too."""
         if self.updated_since is None:
             return super().execute(context)
-        from airflow_provider_focus.services.changes import iso, to_datetime  # at run time, not at parse time
+        from airflow_provider_focus.services.changes import iso  # at run time, not at parse time
 
-        self._watermark = to_datetime(self._since(), what="updated_since")
-        if self._watermark is None:
+        self._feed = self.hook.focus_area_feed(
+            self._since(),
+            name_contains=self.name_contains or None,
+            external_id=self.external_id or None,
+            parent_id=self.parent_id or None,
+            page_size=self.page_size,
+            what="updated_since",
+        )
+        if self._feed.watermark is None:
             self.log.info("updated_since is empty: a full load")
         else:
-            self.log.info("Listing the focus areas changed since %s", iso(self._watermark))
+            self.log.info("Listing the focus areas changed since %s", iso(self._feed.watermark))
         result = super().execute(context)
-        watermark = iso(self._watermark) if self._watermark is not None else None
+        watermark = iso(self._feed.watermark) if self._feed.watermark is not None else None
         context["ti"].xcom_push(key="watermark", value=watermark)
         self.log.info("New watermark: %s", watermark)
         if isinstance(result, dict):
@@ -123,18 +129,6 @@ class FocusListFocusAreasOperator(FocusListOperatorBase):
     def _since(self) -> str | None:
         since = str(self.updated_since).strip() if self.updated_since is not None else ""
         return None if since in ("", "None", "null") else since
-
-    def _tracking(self, items: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        from airflow_provider_focus.services.changes import updated_at_of
-
-        for item in items:
-            try:
-                updated_at = updated_at_of(item)
-            except FocusResponseError:
-                updated_at = None  # a full load exports it anyway; it cannot move the watermark
-            if updated_at is not None and (self._watermark is None or updated_at > self._watermark):
-                self._watermark = updated_at
-            yield item
 
 
 class FocusCreateFocusAreaOperator(FocusBaseOperator):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import closing
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_focus.api import model
 from airflow_provider_focus.arguments import require_positive_int, require_text
 from airflow_provider_focus.operators.base import FocusBaseOperator
-from airflow_provider_focus.services.changes import iso, to_datetime
+from airflow_provider_focus.services.changes import iso
 from airflow_provider_focus.services.columns import COLUMN_NAMES, row_of
 from airflow_provider_focus.transfers._sql import check_table, db_hook
 
 if TYPE_CHECKING:
-    import pendulum
     from airflow.providers.common.sql.hooks.sql import DbApiHook
     from airflow.sdk import Context
 
@@ -92,7 +91,6 @@ class FocusToSqlOperator(FocusBaseOperator):
         self.skip_unchanged = bool(skip_unchanged)
         self.hook_params = dict(hook_params or {})
         self.insert_args = dict(insert_args or {})
-        self._watermark: pendulum.DateTime | None = None
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Read the focus areas, write the rows that changed, and return the counts (and the watermark)."""
@@ -100,15 +98,15 @@ class FocusToSqlOperator(FocusBaseOperator):
         database = db_hook(self.sql_conn_id, self.hook_params)
         incremental = self.updated_since is not None
         since = str(self.updated_since).strip() if incremental else ""
-        self._watermark = to_datetime(since or None, what="updated_since")
-        focus_areas = self.hook.list_focus_areas(
+        feed = self.hook.focus_area_feed(
+            since or None,
             name_contains=self.name_contains or None,
             parent_id=self.parent_id or None,
-            updated_since=since or None,
             page_size=model.MAX_PAGE_SIZE,
+            what="updated_since",
         )
         read = written = unchanged = 0
-        rows = (row_of(focus_area) for focus_area in self._tracking(focus_areas))
+        rows = (row_of(focus_area) for focus_area in self.hook.export_focus_area_feed(feed))
         if _writes_text(database):
             rows = (_bools_as_ints(row) for row in rows)
         while batch := list(islice(rows, self.batch_size)):
@@ -127,21 +125,11 @@ class FocusToSqlOperator(FocusBaseOperator):
                 )
                 written += len(changed)
             self.log.info("Focus areas to %s: %d read, %d written, %d unchanged", table, read, written, unchanged)
-        watermark = iso(self._watermark) if self._watermark is not None else None
+        watermark = iso(feed.watermark) if feed.watermark is not None else None
         if incremental:
             context["ti"].xcom_push(key="watermark", value=watermark)
             self.log.info("New watermark: %s", watermark)
         return {"table": table, "read": read, "written": written, "unchanged": unchanged, "watermark": watermark}
-
-    def _tracking(self, focus_areas: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        for focus_area in focus_areas:
-            try:
-                updated_at = to_datetime(focus_area.get(model.FIELD_UPDATED_AT), what="updatedAt")
-            except ValueError:
-                updated_at = None
-            if updated_at is not None and (self._watermark is None or updated_at > self._watermark):
-                self._watermark = updated_at
-            yield focus_area
 
     @staticmethod
     def _changed(database: DbApiHook, table: str, batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

@@ -14,8 +14,10 @@ Each event is ``{"focus_area_id", "updated_at", "changes", "focus_area"}`` (Airf
 fields are watched (then every change fires and which fields changed is unknown).
 
 What it keeps: a watermark, the ``(id, updatedAt)`` keys inside the overlap window and, with ``fields``, the last
-value of those fields per focus area (:class:`~airflow_provider_focus.services.changes.ChangeTracker`). On Airflow
-3.3+ that state is saved in the watched asset's state store after each poll, so after a triggerer restart the
+value of those fields per focus area (:class:`~airflow_provider_focus.services.changes.tracker.ChangeTracker`).
+It polls through the hook's feed session (:meth:`~airflow_provider_focus.hooks.focus.FocusHook.focus_area_feed`,
+:meth:`~airflow_provider_focus.hooks.focus.FocusHook.apoll_focus_area_feed`), which keeps the feed's watermark.
+On Airflow 3.3+ that state is saved in the watched asset's state store after each poll, so after a triggerer restart the
 trigger catches up from its watermark (up to ``catch_up_seconds`` back) without replaying what it fired before.
 Before 3.3, or with no state store, a restarted trigger starts afresh: changes made while it was down are not fired.
 
@@ -150,7 +152,7 @@ class FocusAreaChangesTrigger(BaseEventTrigger):
         hook = await trigger._open()
         try:
             streak = trigger._streak()
-            feed = trigger._feed()
+            feed = trigger._feed(hook)
             await trigger._start_feed(hook, feed, streak)
             while True:
                 await asyncio.sleep(trigger.poll_interval)
@@ -210,10 +212,10 @@ class FocusAreaChangesTrigger(BaseEventTrigger):
             max_consecutive_failures=self.max_consecutive_failures,
         )
 
-    def _feed(self) -> ChangeFeed:
-        from airflow_provider_focus.services.changes import ChangeFeed  # loaded off the loop by _open
-
-        return ChangeFeed(
+    def _feed(self, hook: FocusHook, since: Any = None) -> ChangeFeed:
+        """A feed session of the hook with this trigger's server-side filters (no I/O)."""
+        return hook.focus_area_feed(
+            since,
             name_contains=self.name_contains,
             parent_id=self.parent_id,
             external_id=_server_external_id(self.external_ids),
@@ -229,18 +231,9 @@ class FocusAreaChangesTrigger(BaseEventTrigger):
 
     async def _start_feed(self, hook: FocusHook, feed: ChangeFeed, streak: FailureStreak) -> None:
         """Point a fresh feed at the newest ``updatedAt`` on the server (retrying until the API answers)."""
-        from airflow_provider_focus.services.changes import FocusAreaChange  # loaded off the loop by _open
-
         while True:
             try:
-                async for newest in hook.alist_focus_areas(
-                    name_contains=self.name_contains,
-                    parent_id=self.parent_id,
-                    external_id=_server_external_id(self.external_ids),
-                    sort=model.CHANGE_FEED_SORT,
-                    max_items=1,
-                ):
-                    feed.watermark = FocusAreaChange.of(newest).updated_at
+                await hook.astart_focus_area_feed(feed)
                 streak.succeeded()
                 return
             except FocusError as err:
@@ -257,28 +250,28 @@ class FocusAreaChangesTrigger(BaseEventTrigger):
         """
         saved = await self._load()
         while True:
-            tracker, feed = self._tracker(), self._feed()  # afresh after a failed try: nothing half-seen is kept
+            tracker = self._tracker()  # afresh after a failed try: nothing half-seen is kept
             try:
                 if saved is not None and tracker.load(saved) and tracker.watermark is not None:
                     horizon = _utcnow() - dt.timedelta(seconds=self.catch_up_seconds)
                     since = max(tracker.watermark, horizon)
-                    changes = [change async for change in feed.achanges(await hook.aget_client(), since)]
+                    feed = self._feed(hook, since)
+                    changes = [change async for change in hook.apoll_focus_area_feed(feed)]
                     events = tracker.observe(changes)
                     streak.succeeded()
                     self.log.info("Caught up from %s: %d change(s), %d event(s)", since, len(changes), len(events))
                     return tracker, feed, events
+                feed = self._feed(hook)
                 if self.fields:
                     # Watched fields need their current values first: one full sweep, firing nothing.
-                    everything = [change async for change in feed.achanges(await hook.aget_client(), None)]
+                    everything = [change async for change in hook.apoll_focus_area_feed(feed)]
                     count = tracker.baseline(everything)
                     streak.succeeded()
                     self.log.info("Watching %s of %d focus area(s)", ", ".join(self.fields), count)
                 else:
                     await self._start_feed(hook, feed, streak)
                     if feed.watermark is not None:
-                        client = await hook.aget_client()
-                        recent = [change async for change in feed.achanges(client, feed.watermark)]
-                        tracker.baseline(recent)
+                        tracker.baseline([change async for change in hook.apoll_focus_area_feed(feed)])
                 return tracker, feed, []
             except FocusError as err:
                 await asyncio.sleep(streak.failed(err))
@@ -290,8 +283,7 @@ class FocusAreaChangesTrigger(BaseEventTrigger):
         :raises FocusWatcherError: after too many failures in a row that no retry cures.
         """
         try:
-            client = await hook.aget_client()
-            changes = [change async for change in feed.achanges(client)]
+            changes = [change async for change in hook.apoll_focus_area_feed(feed)]
         except FocusError as err:
             await asyncio.sleep(max(0.0, streak.failed(err) - self.poll_interval))
             return []

@@ -369,3 +369,17 @@ def test_a_poll_sends_one_request_and_the_sort_check_goes_once_per_watch(
     assert calls[0] == ("-updatedAt", "100")
     assert polls.count(("updatedAt", "1")) == 1  # the sort check, with the first poll only
     assert len(polls) - 1 == polls.count(("-updatedAt", "100")) >= 7  # then one request per poll
+
+
+def test_the_trigger_polls_through_the_hooks_feed_session_not_a_raw_client() -> None:
+    # The hook is the one door: the watcher calls its (async) feed service and never drives a service with a client.
+    import inspect
+
+    from airflow_provider_focus.triggers import changes, focus
+
+    for module in (changes, focus):
+        source = inspect.getsource(module)
+        assert "aget_client" not in source
+        assert ".achanges(" not in source
+        assert ".astart(" not in source
+    assert "apoll_focus_area_feed" in inspect.getsource(changes)
