@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -28,6 +29,7 @@ from airflow_provider_focus.exceptions import (
     FocusError,
     FocusNotFoundError,
 )
+from airflow_provider_focus.hooks._shared_config import one_at_a_time, shared_read
 from airflow_provider_focus.hooks.connection_form import connection_form_widgets, ui_field_behaviour
 from airflow_provider_focus.lineage import report_hook_lineage
 from airflow_provider_focus.services import operations
@@ -57,6 +59,10 @@ if TYPE_CHECKING:
 # file imports an operator, a sensor or a trigger: the clients, and the services (upsert, fund imports, change
 # feed), are imported inside the methods that use them.
 _ASYNC_CLIENT_MODULE = "airflow_provider_focus.api.async_client"
+#: What the async path imports on its first call: the client, ``resource_path``'s module, and the async backend
+#: httpx loads on its first request (without them here, a triggerer's first read imported requests and anyio on
+#: the event loop: 50-100 ms of stall).
+_ASYNC_PATH_MODULES = (_ASYNC_CLIENT_MODULE, "airflow_provider_focus.api.client", "anyio._backends._asyncio", "sniffio")
 
 JsonDict = dict[str, Any]
 
@@ -105,11 +111,18 @@ class FocusHook(BaseHook):
         Read the configuration without blocking the event loop (for triggers).
 
         The sync path (``get_connection``, ``extra_dejson``, ``mask_secret``) talks to the supervisor with
-        blocking calls that have deadlocked triggerers (apache/airflow#70398); this one awaits every step.
+        blocking calls that have deadlocked triggerers (apache/airflow#70398); this one awaits every step. Hooks of
+        the same connection that start together on one event loop (a triggerer's restart) share one look-up
+        (``hooks/_shared_config.py``).
         """
+        conn, extra = await shared_read((type(self), self.focus_conn_id), self._aread_connection)
+        return self._config_of(conn, extra)
+
+    async def _aread_connection(self) -> tuple[Connection, Mapping[str, Any]]:
+        """Look the connection up and read its extras (shared by the hooks that start together: ``shared_read``)."""
         conn = await aget_connection(self, self.focus_conn_id)
         extra = await aextra_dejson(conn)  # Airflow 3.3+; before, extras are read (and masked) synchronously
-        return self._config_of(conn, extra)
+        return conn, extra
 
     def _config_of(self, conn: Connection, extra: Mapping[str, Any]) -> FocusClientConfig:
         conn_type = getattr(conn, "conn_type", None)
@@ -120,7 +133,7 @@ class FocusHook(BaseHook):
                 f"{conn_type!r}: change its type to {CONN_TYPE!r}."
             )
         try:
-            return FocusClientConfig.from_connection_fields(**_connection_fields(conn, extra))
+            return _parsed_config(_connection_fields(conn, extra))
         except FocusConfigError as err:
             raise FocusConfigError(f"Connection {self.focus_conn_id!r}: {err}") from None
 
@@ -147,7 +160,8 @@ class FocusHook(BaseHook):
             config = await self.aget_config()
             if config.password:
                 await amask_secret(config.password)
-            await import_off_loop(_ASYNC_CLIENT_MODULE)  # the first import (httpx, requests) stays off the loop
+            for module in _ASYNC_PATH_MODULES:  # the first import (httpx, requests, anyio) stays off the loop
+                await import_off_loop(module)
             from airflow_provider_focus.api.async_client import AsyncFocusClient
             from airflow_provider_focus.api.pool import shared_clients
 
@@ -160,6 +174,7 @@ class FocusHook(BaseHook):
                 await shared_clients.release(http)
                 raise
             self._shared_http = http
+            await one_at_a_time()  # hooks that started together send their first requests one per turn of the loop
         return self._async_client
 
     async def aclose(self) -> None:
@@ -1181,6 +1196,30 @@ def _first(count: int | None, items: Iterator[JsonDict]) -> Iterator[JsonDict]:
         if count is not None and number >= count:
             return
         yield item
+
+
+#: Parsed connections by their fields (as sorted JSON): 1,000 triggers of one connection share one parse.
+_parsed: dict[str, FocusClientConfig] = {}
+
+
+def _parsed_config(fields: dict[str, Any]) -> FocusClientConfig:
+    """
+    Return the configuration of a connection's fields, parsed once per process for the same fields.
+
+    :param fields: what :func:`_connection_fields` returns.
+    :raises FocusConfigError: as :meth:`FocusClientConfig.from_connection_fields` does (an error is not kept).
+    """
+    extra = fields["extra"]
+    key = json.dumps(
+        {**fields, "extra": extra if isinstance(extra, str) else dict(extra or {})}, sort_keys=True, default=str
+    )
+    config = _parsed.get(key)
+    if config is None:
+        config = FocusClientConfig.from_connection_fields(**fields)
+        if len(_parsed) >= 64:
+            _parsed.clear()
+        _parsed[key] = config
+    return config
 
 
 def _check_feed_sort(sort: str | None) -> None:

@@ -1,0 +1,109 @@
+"""
+Triggers starting together (a triggerer's restart) against the emulator: one connection read, one parse, and the
+hooks that woke together going on one per turn of the event loop (``make bench``: ``bench_trigger_start``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from airflow_provider_focus.exceptions import FocusConfigError
+from airflow_provider_focus.hooks import focus as hook_module
+from airflow_provider_focus.hooks._shared_config import one_at_a_time, shared_read
+from airflow_provider_focus.hooks.focus import FocusHook
+from airflow_provider_focus.testing import FocusEmulator
+
+pytestmark = pytest.mark.integration
+
+
+def test_hooks_that_start_together_read_their_connection_once(
+    focus_emulator: FocusEmulator, focus_conn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+    real_read = FocusHook._aread_connection
+
+    async def counted(self: FocusHook) -> Any:
+        reads.append(self.focus_conn_id)
+        return await real_read(self)
+
+    monkeypatch.setattr(FocusHook, "_aread_connection", counted)
+
+    async def start_many() -> list[dict[str, Any]]:
+        hooks = [FocusHook(focus_conn) for _ in range(50)]
+        try:
+            return await asyncio.gather(*(hook.aget_focus_area("fa-0001") for hook in hooks))
+        finally:
+            await asyncio.gather(*(hook.aclose() for hook in hooks))
+
+    answers = asyncio.run(start_many())
+
+    assert [answer["id"] for answer in answers] == ["fa-0001"] * 50
+    assert reads == [focus_conn]  # fifty hooks, one look-up
+
+
+def test_hooks_woken_together_go_on_one_per_turn_of_the_loop() -> None:
+    async def scenario() -> list[int]:
+        turns = 0
+        counting = True
+
+        async def count_turns() -> None:
+            nonlocal turns
+            while counting:
+                turns += 1
+                await asyncio.sleep(0)
+
+        counter = asyncio.ensure_future(count_turns())
+        await asyncio.sleep(0)
+        ready = asyncio.get_running_loop().create_future()
+        seen: list[int] = []
+
+        async def hook_start() -> None:
+            await ready  # every one wakes in the same turn, as after one shared read
+            await one_at_a_time()
+            seen.append(turns)
+
+        starts = [asyncio.ensure_future(hook_start()) for _ in range(20)]
+        await asyncio.sleep(0)
+        ready.set_result(None)
+        await asyncio.gather(*starts)
+        counting = False
+        await counter
+        return seen
+
+    seen = asyncio.run(scenario())
+
+    assert len(set(seen)) == 20  # each went on in a turn of its own
+
+
+def test_a_failed_read_is_not_shared_with_the_next_caller() -> None:
+    calls = 0
+
+    async def read() -> str:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise FocusConfigError("The connection 'x' does not exist.")
+        return "read"
+
+    async def twice() -> str:
+        with pytest.raises(FocusConfigError):
+            await shared_read(("test", "x"), read)
+        return await shared_read(("test", "x"), read)
+
+    assert asyncio.run(twice()) == "read"
+    assert calls == 2
+
+
+def test_a_connection_is_parsed_once_and_a_bad_one_every_time() -> None:
+    fields = {"host": "127.0.0.1:9", "port": None, "login": "a@example.com", "password": "x", "extra": {}}
+    bad = {**fields, "extra": {"auth_type": "nope"}}
+
+    first = hook_module._parsed_config(fields)
+
+    assert hook_module._parsed_config(dict(fields)) is first
+    for _ in range(2):
+        with pytest.raises(FocusConfigError):
+            hook_module._parsed_config(bad)
