@@ -34,6 +34,15 @@ class MemoryStateStore:
         self.writes += 1
 
 
+@pytest.fixture
+def no_retries(focus_emulator: FocusEmulator, focus_conn: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The emulator's connection with ``max_retries=0``: each failed call reaches the watcher, none is retried."""
+    env = json.loads(focus_emulator.conn_env(focus_conn)["AIRFLOW_CONN_FOCUS_DEFAULT"])
+    env["extra"] = json.dumps({"max_retries": 0})
+    monkeypatch.setenv("AIRFLOW_CONN_FOCUS_DEFAULT", json.dumps(env))
+    return focus_conn
+
+
 def make(**kwargs: Any) -> FocusAreaChangesTrigger:
     kwargs.setdefault("poll_interval", 0.05)
     return FocusAreaChangesTrigger(focus_conn_id="focus_default", **kwargs)
@@ -176,12 +185,8 @@ def test_after_a_restart_it_neither_replays_nor_misses(focus_emulator: FocusEmul
 
 
 def test_a_persistent_429_delays_the_sweep_and_the_watch_goes_on(
-    focus_emulator: FocusEmulator, focus_conn: str, monkeypatch: pytest.MonkeyPatch
+    focus_emulator: FocusEmulator, no_retries: str
 ) -> None:
-    env = json.loads(focus_emulator.conn_env("focus_default")["AIRFLOW_CONN_FOCUS_DEFAULT"])
-    env["extra"] = json.dumps({"max_retries": 0})
-    monkeypatch.setenv("AIRFLOW_CONN_FOCUS_DEFAULT", json.dumps(env))
-
     def act() -> None:
         focus_emulator.faults.rate_limit(count=2, retry_after=0.3, path="focus-areas")
         focus_emulator.set_status("fa-0005", "AT_RISK")
@@ -267,26 +272,30 @@ async def until_it_ends(stream: AsyncIterator[TriggerEvent], timeout: float = 20
     return events
 
 
-def trigger_log(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> str:
+@pytest.fixture
+def trigger_log(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> Callable[[], str]:
     """
-    Return the trigger's log lines as ``<level> <message>``, wherever this Airflow writes them.
+    Return a function that gives the trigger's log lines so far as ``<level> <message>``, wherever Airflow wrote them.
 
     Airflow 3.1+ logs a trigger through structlog to the console (``... [error    ] <message> ...``); Airflow 3.0
     through the standard logging module (caplog).
     """
-    lines = [f"{r.levelname.lower()} {r.getMessage()}" for r in caplog.records]
-    for line in capsys.readouterr().out.splitlines():
-        for level in ("error", "warning", "info", "debug"):
-            if f"[{level}" in line:
-                lines.append(f"{level} {line.split(']', 1)[-1].strip()}")
-    return "\n".join(lines)
+
+    def read() -> str:
+        lines = [f"{r.levelname.lower()} {r.getMessage()}" for r in caplog.records]
+        for line in capsys.readouterr().out.splitlines():
+            for level in ("error", "warning", "info", "debug"):
+                if f"[{level}" in line:
+                    lines.append(f"{level} {line.split(']', 1)[-1].strip()}")
+        return "\n".join(lines)
+
+    return read
 
 
 def test_revoked_credentials_end_the_watch_with_an_error_naming_the_fix(
     focus_emulator: FocusEmulator,
     focus_conn: str,
-    capsys: pytest.CaptureFixture[str],
-    caplog: pytest.LogCaptureFixture,
+    trigger_log: Callable[[], str],
 ) -> None:
     trigger = make(fields=["status"], max_consecutive_failures=3)
 
@@ -305,7 +314,7 @@ def test_revoked_credentials_end_the_watch_with_an_error_naming_the_fix(
     assert "credentials were rejected" in str(raised.value)
     rejected = [r for r in focus_emulator.requests if r.status == 401]
     assert len(rejected) == 3  # one per try, then it ended: it does not poll silently forever
-    logged = trigger_log(capsys, caplog)
+    logged = trigger_log()
     errors = [line for line in logged.splitlines() if "No retry cures this: fix the connection" in line]
     assert len(errors) == 2  # the third failure ends the watch
     assert all(line.startswith("error ") and "credentials were rejected" in line for line in errors)
@@ -318,8 +327,7 @@ def test_revoked_credentials_end_the_watch_with_an_error_naming_the_fix(
 def test_a_missing_scope_at_start_ends_the_watch_with_an_error_naming_the_scope(
     focus_emulator: FocusEmulator,
     focus_conn: str,
-    capsys: pytest.CaptureFixture[str],
-    caplog: pytest.LogCaptureFixture,
+    trigger_log: Callable[[], str],
 ) -> None:
     focus_emulator.add_user(EMULATOR_EMAIL, EMULATOR_API_TOKEN, scopes=[model.Scope.FUNDS_READ])
 
@@ -328,16 +336,10 @@ def test_a_missing_scope_at_start_ends_the_watch_with_an_error_naming_the_scope(
 
     assert "focus-areas-read-scope" in str(raised.value)
     assert [r.status for r in focus_emulator.requests if r.path == "focus-areas"] == [403, 403]
-    assert "No retry cures this" in trigger_log(capsys, caplog)
+    assert "No retry cures this" in trigger_log()
 
 
-def test_errors_waiting_may_cure_never_end_the_watch(
-    focus_emulator: FocusEmulator, focus_conn: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    env = json.loads(focus_emulator.conn_env("focus_default")["AIRFLOW_CONN_FOCUS_DEFAULT"])
-    env["extra"] = json.dumps({"max_retries": 0})
-    monkeypatch.setenv("AIRFLOW_CONN_FOCUS_DEFAULT", json.dumps(env))
-
+def test_errors_waiting_may_cure_never_end_the_watch(focus_emulator: FocusEmulator, no_retries: str) -> None:
     def act() -> None:
         focus_emulator.faults.server_error(count=4, status=502, path="focus-areas")
         focus_emulator.set_status("fa-0005", "AT_RISK")
