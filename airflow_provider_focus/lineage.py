@@ -23,7 +23,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_focus.assets import RESOURCES, authority_of, focus_uri, parse_focus_uri
+from airflow_provider_focus.assets import RESOURCES, SCHEME, authority_of, focus_uri, parse_focus_uri
 
 if TYPE_CHECKING:
     from airflow.sdk import AssetAlias
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 __all__ = [
     "default_outlets",
     "emit_focus_asset_event",
+    "emit_output_asset_event",
+    "export_range",
     "focus_outlet_alias",
     "report_hook_lineage",
 ]
@@ -135,6 +137,51 @@ def emit_focus_asset_event(
     if emitted:
         log.info("Asset event for %s: %s", emitted, payload)
     return emitted
+
+
+def emit_output_asset_event(operator: Any, context: Mapping[str, Any], extra: Mapping[str, Any]) -> list[str]:
+    """
+    Attach ``extra`` to the events of the task's declared outlets that are not Focus assets.
+
+    A task that reads Focus and writes elsewhere (an export's file, a SQL table) declares no outlet by default: its
+    output's name is the user's (``outlets=[Asset("s3://bucket/focus/areas")]``). Each concrete asset it declares
+    gets ``extra`` (the watermark of an incremental export, the counts, the path or table). A ``focus://`` outlet is
+    left alone (it would announce a write to Focus, which such a task does not make), and so is an asset alias (the
+    task does not know which asset it should resolve to). It never fails the task.
+
+    :param operator: the task (its ``outlets`` are read).
+    :param context: the task's context.
+    :param extra: what a downstream DAG needs (strings, numbers, booleans: no lists).
+    :return: the URIs of the assets whose event got ``extra``.
+    """
+    events = context.get("outlet_events")
+    if events is None:
+        return []
+    from airflow.sdk import Asset
+
+    emitted = []
+    for outlet in getattr(operator, "outlets", None) or ():
+        if isinstance(outlet, Asset) and not outlet.uri.startswith(f"{SCHEME}://"):
+            events[outlet].extra.update(extra)
+            emitted.append(outlet.uri)
+    if emitted:
+        log.info("Asset event for %s: %s", ", ".join(emitted), dict(extra))
+    return emitted
+
+
+def export_range(since: str, incremental: bool) -> dict[str, Any]:
+    """
+    Return what an export's asset event says of the range it read: ``full_load``, and ``since`` when incremental.
+
+    With the ``watermark`` next to it, a downstream DAG knows which changes the export holds: those after ``since``
+    (less the change feed's 60 s overlap) up to ``watermark``.
+
+    :param since: the rendered ``updated_since`` (empty: a full load).
+    :param incremental: whether the task was given ``updated_since`` at all.
+    """
+    if incremental and since:
+        return {"full_load": False, "since": since}
+    return {"full_load": True}
 
 
 def report_hook_lineage(hook: Any, direction: str, resource: str) -> None:
