@@ -7,10 +7,11 @@ Focus in Airflow's data graph: default outlets, asset events with ``extra``, hoo
   the task did (:func:`emit_focus_asset_event`). A DAG scheduled on ``focus_asset(<cloudId>, <resource>)`` runs
   after it. A task may instead declare the concrete asset (``outlets=[focus_asset(cloud_id, "funds/cost-items")]``);
   then its event carries the same ``extra`` and, on Airflow 3.3+, the fund periods as partitions.
-- **Hook lineage.** Every sync read and write of :class:`~airflow_provider_focus.hooks.focus.FocusHook` reports
-  its Focus asset to Airflow's hook lineage collector (:func:`report_hook_lineage`), through
-  ``apache-airflow-providers-common-compat`` so that it works on Airflow 3.0 to 3.3; a ``@task`` that uses the hook
-  gets lineage without code of its own.
+- **Hook lineage.** Every read and write of :class:`~airflow_provider_focus.hooks.focus.FocusHook`, sync or
+  async, reports its Focus asset to Airflow's hook lineage collector (:func:`report_hook_lineage`; the async
+  methods through :func:`areport_hook_lineage`, which runs it off the event loop), through
+  ``apache-airflow-providers-common-compat`` so that it works on Airflow 3.0 to 3.3; a ``@task`` (or an ``async``
+  one) that uses the hook gets lineage without code of its own.
 
 A transfer operator reuses both in one line each: ``kwargs.setdefault("outlets", default_outlets(resource,
 conn_id))`` in ``__init__``, ``emit_focus_asset_event(self, context, config=hook.config, resource=resource,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from airflow_provider_focus.api.config import FocusClientConfig
 
 __all__ = [
+    "areport_hook_lineage",
     "default_outlets",
     "emit_focus_asset_event",
     "emit_output_asset_event",
@@ -184,7 +186,7 @@ def export_range(since: str, incremental: bool) -> dict[str, Any]:
     return {"full_load": True}
 
 
-def report_hook_lineage(hook: Any, direction: str, resource: str) -> None:
+def report_hook_lineage(hook: Any, direction: str, resource: str, *, config: FocusClientConfig | None = None) -> None:
     """
     Report a hook's read (``"input"``) or write (``"output"``) of a Focus resource to Airflow's lineage collector.
 
@@ -195,11 +197,13 @@ def report_hook_lineage(hook: Any, direction: str, resource: str) -> None:
     :param hook: the hook that made the call (the lineage context).
     :param direction: ``"input"`` or ``"output"``.
     :param resource: one of :data:`airflow_provider_focus.assets.RESOURCES`.
+    :param config: the connection's configuration; by default ``hook.config`` (an async caller passes the one it
+        read without blocking, so that nothing here reads the connection).
     """
     try:
         from airflow.providers.common.compat.lineage.hook import get_hook_lineage_collector
 
-        uri = focus_uri(authority_of(hook.config), resource)
+        uri = focus_uri(authority_of(config if config is not None else hook.config), resource)
         collector = get_hook_lineage_collector()
         if direction == "input":
             collector.add_input_asset(context=hook, uri=uri)
@@ -207,3 +211,20 @@ def report_hook_lineage(hook: Any, direction: str, resource: str) -> None:
             collector.add_output_asset(context=hook, uri=uri)
     except Exception:
         log.debug("Focus hook lineage not reported", exc_info=True)
+
+
+async def areport_hook_lineage(hook: Any, direction: str, resource: str, *, config: FocusClientConfig) -> None:
+    """
+    Report a read or write of the hook's async methods: :func:`report_hook_lineage`, run off the event loop.
+
+    The first use of Airflow's collector may load the plugins (to find the lineage readers): that blocking work
+    stays in a worker thread, never on a triggerer's event loop. It never fails the call.
+
+    :param hook: the hook that made the call (the lineage context).
+    :param direction: ``"input"`` or ``"output"``.
+    :param resource: one of :data:`airflow_provider_focus.assets.RESOURCES`.
+    :param config: the connection's configuration, as the async client read it.
+    """
+    import asyncio
+
+    await asyncio.to_thread(report_hook_lineage, hook, direction, resource, config=config)
