@@ -63,13 +63,20 @@ def focus_dataset(authority: str, resource: str) -> Any:
     return Dataset(namespace=f"{SCHEME}://{authority}", name=resource)
 
 
-def operator_lineage(inputs: list[Any], outputs: list[Any], report: dict[str, Any] | None) -> Any:
+def operator_lineage(
+    inputs: list[Any],
+    outputs: list[Any],
+    report: dict[str, Any] | None,
+    *,
+    job_facets: dict[str, Any] | None = None,
+) -> Any:
     """
     Return the ``OperatorLineage`` of a Focus task.
 
     :param inputs: its input datasets.
     :param outputs: its output datasets.
     :param report: its report, as the ``focus_report`` run facet (``None``: no facet).
+    :param job_facets: its job facets (a SQL transfer's ``sql``).
     """
     run_facets = {"focus_report": FocusReportRunFacet(report=report)} if report is not None else {}
-    return OperatorLineage(inputs=inputs, outputs=outputs, run_facets=run_facets)
+    return OperatorLineage(inputs=inputs, outputs=outputs, run_facets=run_facets, job_facets=dict(job_facets or {}))

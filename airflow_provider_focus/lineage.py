@@ -7,10 +7,11 @@ Focus in Airflow's data graph: default outlets, asset events with ``extra``, hoo
   the task did (:func:`emit_focus_asset_event`). A DAG scheduled on ``focus_asset(<cloudId>, <resource>)`` runs
   after it. A task may instead declare the concrete asset (``outlets=[focus_asset(cloud_id, "funds/cost-items")]``);
   then its event carries the same ``extra`` and, on Airflow 3.3+, the fund periods as partitions.
-- **Hook lineage.** Every sync read and write of :class:`~airflow_provider_focus.hooks.focus.FocusHook` reports
-  its Focus asset to Airflow's hook lineage collector (:func:`report_hook_lineage`), through
-  ``apache-airflow-providers-common-compat`` so that it works on Airflow 3.0 to 3.3; a ``@task`` that uses the hook
-  gets lineage without code of its own.
+- **Hook lineage.** Every read and write of :class:`~airflow_provider_focus.hooks.focus.FocusHook`, sync or
+  async, reports its Focus asset to Airflow's hook lineage collector (:func:`report_hook_lineage`; the async
+  methods through :func:`areport_hook_lineage`, which runs it off the event loop), through
+  ``apache-airflow-providers-common-compat`` so that it works on Airflow 3.0 to 3.3; a ``@task`` (or an ``async``
+  one) that uses the hook gets lineage without code of its own.
 
 A transfer operator reuses both in one line each: ``kwargs.setdefault("outlets", default_outlets(resource,
 conn_id))`` in ``__init__``, ``emit_focus_asset_event(self, context, config=hook.config, resource=resource,
@@ -23,7 +24,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_focus.assets import RESOURCES, authority_of, focus_uri, parse_focus_uri
+from airflow_provider_focus.assets import RESOURCES, SCHEME, authority_of, focus_uri, parse_focus_uri
 
 if TYPE_CHECKING:
     from airflow.sdk import AssetAlias
@@ -31,8 +32,11 @@ if TYPE_CHECKING:
     from airflow_provider_focus.api.config import FocusClientConfig
 
 __all__ = [
+    "areport_hook_lineage",
     "default_outlets",
     "emit_focus_asset_event",
+    "emit_output_asset_event",
+    "export_range",
     "focus_outlet_alias",
     "report_hook_lineage",
 ]
@@ -137,7 +141,52 @@ def emit_focus_asset_event(
     return emitted
 
 
-def report_hook_lineage(hook: Any, direction: str, resource: str) -> None:
+def emit_output_asset_event(operator: Any, context: Mapping[str, Any], extra: Mapping[str, Any]) -> list[str]:
+    """
+    Attach ``extra`` to the events of the task's declared outlets that are not Focus assets.
+
+    A task that reads Focus and writes elsewhere (an export's file, a SQL table) declares no outlet by default: its
+    output's name is the user's (``outlets=[Asset("s3://bucket/focus/areas")]``). Each concrete asset it declares
+    gets ``extra`` (the watermark of an incremental export, the counts, the path or table). A ``focus://`` outlet is
+    left alone (it would announce a write to Focus, which such a task does not make), and so is an asset alias (the
+    task does not know which asset it should resolve to). It never fails the task.
+
+    :param operator: the task (its ``outlets`` are read).
+    :param context: the task's context.
+    :param extra: what a downstream DAG needs (strings, numbers, booleans: no lists).
+    :return: the URIs of the assets whose event got ``extra``.
+    """
+    events = context.get("outlet_events")
+    if events is None:
+        return []
+    from airflow.sdk import Asset
+
+    emitted = []
+    for outlet in getattr(operator, "outlets", None) or ():
+        if isinstance(outlet, Asset) and not outlet.uri.startswith(f"{SCHEME}://"):
+            events[outlet].extra.update(extra)
+            emitted.append(outlet.uri)
+    if emitted:
+        log.info("Asset event for %s: %s", ", ".join(emitted), dict(extra))
+    return emitted
+
+
+def export_range(since: str, incremental: bool) -> dict[str, Any]:
+    """
+    Return what an export's asset event says of the range it read: ``full_load``, and ``since`` when incremental.
+
+    With the ``watermark`` next to it, a downstream DAG knows which changes the export holds: those after ``since``
+    (less the change feed's 60 s overlap) up to ``watermark``.
+
+    :param since: the rendered ``updated_since`` (empty: a full load).
+    :param incremental: whether the task was given ``updated_since`` at all.
+    """
+    if incremental and since:
+        return {"full_load": False, "since": since}
+    return {"full_load": True}
+
+
+def report_hook_lineage(hook: Any, direction: str, resource: str, *, config: FocusClientConfig | None = None) -> None:
     """
     Report a hook's read (``"input"``) or write (``"output"``) of a Focus resource to Airflow's lineage collector.
 
@@ -148,11 +197,13 @@ def report_hook_lineage(hook: Any, direction: str, resource: str) -> None:
     :param hook: the hook that made the call (the lineage context).
     :param direction: ``"input"`` or ``"output"``.
     :param resource: one of :data:`airflow_provider_focus.assets.RESOURCES`.
+    :param config: the connection's configuration; by default ``hook.config`` (an async caller passes the one it
+        read without blocking, so that nothing here reads the connection).
     """
     try:
         from airflow.providers.common.compat.lineage.hook import get_hook_lineage_collector
 
-        uri = focus_uri(authority_of(hook.config), resource)
+        uri = focus_uri(authority_of(config if config is not None else hook.config), resource)
         collector = get_hook_lineage_collector()
         if direction == "input":
             collector.add_input_asset(context=hook, uri=uri)
@@ -160,3 +211,20 @@ def report_hook_lineage(hook: Any, direction: str, resource: str) -> None:
             collector.add_output_asset(context=hook, uri=uri)
     except Exception:
         log.debug("Focus hook lineage not reported", exc_info=True)
+
+
+async def areport_hook_lineage(hook: Any, direction: str, resource: str, *, config: FocusClientConfig) -> None:
+    """
+    Report a read or write of the hook's async methods: :func:`report_hook_lineage`, run off the event loop.
+
+    The first use of Airflow's collector may load the plugins (to find the lineage readers): that blocking work
+    stays in a worker thread, never on a triggerer's event loop. It never fails the call.
+
+    :param hook: the hook that made the call (the lineage context).
+    :param direction: ``"input"`` or ``"output"``.
+    :param resource: one of :data:`airflow_provider_focus.assets.RESOURCES`.
+    :param config: the connection's configuration, as the async client read it.
+    """
+    import asyncio
+
+    await asyncio.to_thread(report_hook_lineage, hook, direction, resource, config=config)

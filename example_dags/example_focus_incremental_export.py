@@ -8,6 +8,10 @@ depends on a logical date, so manual runs (``airflow dags trigger``, which have 
 
 Files go to ``<export_base>/focus_areas/<run_id>.jsonl``; ``export_base`` defaults to the ``FOCUS_EXPORT_BASE``
 environment variable, else ``file:///tmp/focus-export``. The param ``full_load`` forces a full export.
+
+Each export announces the asset ``focus_areas_export``: a DAG scheduled on it reads, from the event's ``extra``,
+the file (``path``), how many focus areas it holds (``count``) and the range of changes it covers (``since``, the
+``watermark``, ``full_load``).
 """
 
 from __future__ import annotations
@@ -16,12 +20,14 @@ import os
 from datetime import datetime
 from typing import Any
 
-from airflow.sdk import Variable, dag, task
+from airflow.sdk import Asset, Variable, dag, task
 
 from airflow_provider_focus.operators.focus import FocusListFocusAreasOperator
 
 EXPORT_BASE = os.environ.get("FOCUS_EXPORT_BASE", "file:///tmp/focus-export")
 WATERMARK_VARIABLE = "focus_export_watermark"
+#: The asset each export announces; its events' extra say which file holds which range of changes.
+FOCUS_AREAS_EXPORT = Asset("focus_areas_export")
 
 
 @task
@@ -48,6 +54,7 @@ def example_focus_incremental_export() -> None:
         task_id="export_changed_focus_areas",
         updated_since=("{{ '' if params.full_load else var.value.get('" + WATERMARK_VARIABLE + "', '') }}"),
         output_path="{{ params.export_base }}/focus_areas/{{ run_id | replace(':', '-') | replace('+', '_') }}.jsonl",
+        outlets=[FOCUS_AREAS_EXPORT],  # its event's extra: path, count, since, watermark, full_load
     )
     store_watermark(export.output)  # type: ignore[arg-type]
     # [END howto_operator_focus_incremental_export]

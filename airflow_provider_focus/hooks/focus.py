@@ -31,7 +31,7 @@ from airflow_provider_focus.exceptions import (
 )
 from airflow_provider_focus.hooks._shared_config import one_at_a_time, shared_read
 from airflow_provider_focus.hooks.connection_form import connection_form_widgets, ui_field_behaviour
-from airflow_provider_focus.lineage import report_hook_lineage
+from airflow_provider_focus.lineage import areport_hook_lineage, report_hook_lineage
 from airflow_provider_focus.services import operations
 from airflow_provider_focus.services.options import (
     DEFAULT_CHUNK_SIZE,
@@ -80,9 +80,10 @@ class FocusHook(BaseHook):
     with retries on 429 and 503 (honouring ``Retry-After``), on other 5xx and network errors for calls that
     are safe to repeat, and never on 4xx.
 
-    Every sync read and write reports its Focus asset (``focus://<cloudId or site>/<resource>``) to Airflow's hook
-    lineage collector, as an input or an output (:func:`airflow_provider_focus.lineage.report_hook_lineage`): a
-    ``@task`` that uses the hook gets lineage without code of its own.
+    Every read and write, sync or async, reports its Focus asset (``focus://<cloudId or site>/<resource>``) to
+    Airflow's hook lineage collector, as an input or an output
+    (:func:`airflow_provider_focus.lineage.report_hook_lineage`): a ``@task`` that uses the hook gets lineage
+    without code of its own.
 
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``.
     """
@@ -333,6 +334,7 @@ class FocusHook(BaseHook):
             model.PARAM_SORT: sort,
         }
         client = await self.aget_client()
+        await self._alineage(client, "input", FOCUS_AREAS_ASSET)
         async for focus_area in client.paginate(
             model.FOCUS_AREAS, params=params, page_size=page_size, max_items=max_items
         ):
@@ -475,6 +477,7 @@ class FocusHook(BaseHook):
         :param feed: the session, from :meth:`focus_area_feed`.
         """
         client = await self.aget_client()
+        await self._alineage(client, "input", FOCUS_AREAS_ASSET)
         async for change in feed.achanges(client):
             yield change
 
@@ -495,7 +498,9 @@ class FocusHook(BaseHook):
 
         :param feed: the session, from :meth:`focus_area_feed`.
         """
-        return await feed.astart(await self.aget_client())
+        client = await self.aget_client()
+        await self._alineage(client, "input", FOCUS_AREAS_ASSET)
+        return await feed.astart(client)
 
     def export_focus_area_feed(
         self, feed: ChangeFeed, *, sort: str | None = None, max_items: int | None = None
@@ -542,6 +547,7 @@ class FocusHook(BaseHook):
         :param focus_area_id: the focus area's id.
         """
         client = await self.aget_client()
+        await self._alineage(client, "input", FOCUS_AREAS_ASSET)
         return await client.request("GET", resource_path(model.FOCUS_AREAS, focus_area_id), expect=expect.OBJECT)
 
     def find_focus_area(self, external_id: str) -> JsonDict | None:
@@ -1122,6 +1128,10 @@ class FocusHook(BaseHook):
     def _lineage(self, direction: str, resource: str) -> None:
         """Report a read (``"input"``) or write (``"output"``) of a Focus resource as hook lineage."""
         report_hook_lineage(self, direction, resource)
+
+    async def _alineage(self, client: AsyncFocusClient, direction: str, resource: str) -> None:
+        """The async twins' report: the same helper, off the event loop, named by the async client's config."""
+        await areport_hook_lineage(self, direction, resource, config=client.config)
 
     def _lineage_of_path(self, direction: str, path: str) -> None:
         resource = resource_of_path(path)

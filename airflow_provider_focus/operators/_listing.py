@@ -82,6 +82,9 @@ class FocusListOperatorBase(FocusBaseOperator):
     :param format: the file ``output_path`` gets: ``"jsonl"`` or ``"parquet"``; by default its extension decides.
     :param page_size: the page size to ask the API for.
     :param max_xcom_items: the most items returned through XCom (default 1,000).
+    :param outlets: none by default (a read announces no write to Focus); each asset given (an export's file or
+        any asset a downstream DAG is scheduled on) gets an event whose ``extra`` holds ``count`` and, for an
+        export, ``path``.
     """
 
     template_fields: Sequence[str] = ("focus_conn_id", "name_contains", "parent_id", "sort", "max_items", "output_path")
@@ -137,7 +140,7 @@ class FocusListOperatorBase(FocusBaseOperator):
                 self.sort,
                 ", ".join(model.SORT_VALUES),
             )
-        return list_or_export(
+        result = list_or_export(
             self.fetch,
             what=self.what,
             max_items=as_positive_int("max_items", self.max_items, optional=True),
@@ -146,6 +149,18 @@ class FocusListOperatorBase(FocusBaseOperator):
             log=self.log,
             output_format=self._output_format(),
         )
+        self.emit_output_event(context, self.output_extra(result))
+        return result
+
+    def output_extra(self, result: list[dict[str, Any]] | dict[str, Any]) -> dict[str, Any]:
+        """
+        Return the ``extra`` of the events of the task's declared outlets: ``count``, and ``path`` of an export.
+
+        :param result: what the task returns.
+        """
+        if isinstance(result, dict):
+            return {"count": result["count"], "path": str(result["path"])}
+        return {"count": len(result)}
 
     def _output_format(self) -> str:
         if self.format is not None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import BaseOperator
 
 from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
-from airflow_provider_focus.lineage import default_outlets, emit_focus_asset_event
+from airflow_provider_focus.lineage import default_outlets, emit_focus_asset_event, emit_output_asset_event
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -23,7 +23,9 @@ class FocusBaseOperator(BaseOperator):
 
     An operator that writes a Focus resource names it in :attr:`focus_output`: unless given ``outlets``, it then
     declares the asset alias of that resource (:func:`airflow_provider_focus.lineage.default_outlets`) and, through
-    :meth:`emit_focus_event`, attaches the concrete ``focus://`` asset with an ``extra`` when it succeeds.
+    :meth:`emit_focus_event`, attaches the concrete ``focus://`` asset with an ``extra`` when it succeeds. An
+    operator whose resource depends on an argument (a transfer's ``target``) sets its default ``outlets`` itself and
+    :attr:`focus_output` on the instance.
 
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
     """
@@ -31,9 +33,9 @@ class FocusBaseOperator(BaseOperator):
     template_fields: Sequence[str] = ("focus_conn_id",)
     ui_color = "#e9f2ff"
     #: The Focus resource the operator writes (one of :data:`airflow_provider_focus.assets.RESOURCES`), if any.
-    focus_output: ClassVar[str | None] = None
+    focus_output: str | None = None
     #: The Focus resource the operator reads, if any (an OpenLineage input).
-    focus_input: ClassVar[str | None] = None
+    focus_input: str | None = None
 
     def __init__(self, *, focus_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
         if self.focus_output is not None and "outlets" not in kwargs:
@@ -73,6 +75,18 @@ class FocusBaseOperator(BaseOperator):
             dry_run=dry_run,
         )
 
+    def emit_output_event(self, context: Context, extra: Mapping[str, Any]) -> None:
+        """
+        Attach ``extra`` to the events of the task's declared outlets that are not Focus assets (an export's file,
+        a table): what a task that reads Focus wrote elsewhere, for a downstream DAG scheduled on that asset.
+
+        :param context: the task's context.
+        :param extra: what a downstream DAG needs (strings, numbers, booleans).
+        """
+        if self.focus_report is None:
+            self.focus_report = dict(extra)
+        emit_output_asset_event(self, context, extra)
+
     @cached_property
     def hook(self) -> FocusHook:
         """The hook, created at first use (never in ``__init__``)."""
@@ -105,11 +119,17 @@ class FocusBaseOperator(BaseOperator):
             datasets.append(location_dataset(str(path)))
         return datasets
 
+    def openlineage_job_facets(self) -> dict[str, Any]:
+        """Return the task's OpenLineage job facets (none by default; a SQL transfer gives its query)."""
+        return {}
+
     def get_openlineage_facets_on_start(self) -> Any:
         """Return the task's OpenLineage inputs and outputs as it starts (the OpenLineage provider's hook)."""
         from airflow_provider_focus._openlineage import operator_lineage
 
-        return operator_lineage(self.openlineage_inputs(), self.openlineage_outputs(), None)
+        return operator_lineage(
+            self.openlineage_inputs(), self.openlineage_outputs(), None, job_facets=self.openlineage_job_facets()
+        )
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """
@@ -119,7 +139,12 @@ class FocusBaseOperator(BaseOperator):
         """
         from airflow_provider_focus._openlineage import operator_lineage
 
-        return operator_lineage(self.openlineage_inputs(), self.openlineage_outputs(), self.focus_report)
+        return operator_lineage(
+            self.openlineage_inputs(),
+            self.openlineage_outputs(),
+            self.focus_report,
+            job_facets=self.openlineage_job_facets(),
+        )
 
     def get_openlineage_facets_on_failure(self, task_instance: Any) -> Any:
         """

@@ -61,6 +61,11 @@ class FocusListFocusAreasOperator(FocusListOperatorBase):
     XCom under the key ``watermark`` (also in the returned dict with ``output_path``). ``updated_since`` rendering to
     an empty string or ``None`` means a full load, which also yields a watermark.
 
+    Asset events: the task declares no outlet by default (it writes no Focus data). Give the export's asset in
+    ``outlets`` (``outlets=[Asset("s3://bucket/focus/areas")]``, or any asset a downstream DAG is scheduled on) and
+    its event's ``extra`` holds ``count``, ``path`` and, for an incremental export, ``watermark``, ``since`` and
+    ``full_load``: the range of changes the file holds.
+
     :param name_contains: only those whose name contains this text. (templated)
     :param external_id: only the one with this external id. (templated)
     :param parent_id: only the children of this focus area. (templated)
@@ -125,6 +130,25 @@ class FocusListFocusAreasOperator(FocusListOperatorBase):
         if isinstance(result, dict):
             return {**result, "watermark": watermark}
         return result
+
+    def output_extra(self, result: list[dict[str, Any]] | dict[str, Any]) -> dict[str, Any]:
+        """
+        Return the ``extra`` of the outlets' events: ``count``, ``path`` and, with ``updated_since``, the range read.
+
+        An incremental run adds ``watermark`` (the newest ``updatedAt`` read), ``full_load`` and ``since`` (the
+        ``updated_since`` it started from), so that a downstream DAG knows what range the export holds.
+
+        :param result: what the task returns.
+        """
+        extra = super().output_extra(result)
+        if self.updated_since is None:
+            return extra
+        from airflow_provider_focus.lineage import export_range
+        from airflow_provider_focus.services.changes import iso
+
+        if self._watermark is not None:
+            extra["watermark"] = iso(self._watermark)
+        return {**extra, **export_range(self._since() or "", incremental=True)}
 
     def _since(self) -> str | None:
         since = str(self.updated_since).strip() if self.updated_since is not None else ""

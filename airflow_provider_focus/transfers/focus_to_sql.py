@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
 from airflow_provider_focus.arguments import require_positive_int, require_text
+from airflow_provider_focus.assets import FOCUS_AREAS
+from airflow_provider_focus.lineage import export_range
 from airflow_provider_focus.operators.base import FocusBaseOperator
 from airflow_provider_focus.services.changes import iso
 from airflow_provider_focus.services.columns import COLUMN_NAMES, row_of
@@ -44,6 +46,11 @@ class FocusToSqlOperator(FocusBaseOperator):
 
     Returns ``{"table", "read", "written", "unchanged", "watermark"}``.
 
+    Lineage: the task reads ``focus://<cloudId or site>/focus-areas`` and writes the table (its OpenLineage input
+    and output). It declares no outlet by default (the table's asset is yours to name); each asset given in
+    ``outlets`` gets an event whose ``extra`` holds the returned counts, ``table``, ``sql_conn_id``, the new
+    ``watermark`` and, for an incremental run, ``since`` (the ``updated_since`` it started from) and ``full_load``.
+
     :param sql_conn_id: a connection whose hook is a ``common.sql`` ``DbApiHook``.
     :param table: the table, optionally schema-qualified (``analytics.focus_areas``). (templated)
     :param updated_since: only those changed since this ISO 8601 time. (templated)
@@ -59,6 +66,7 @@ class FocusToSqlOperator(FocusBaseOperator):
 
     template_fields: Sequence[str] = ("focus_conn_id", "table", "updated_since", "name_contains", "parent_id")
     ui_color = "#cfe7f5"
+    focus_input = FOCUS_AREAS
 
     def __init__(
         self,
@@ -129,7 +137,25 @@ class FocusToSqlOperator(FocusBaseOperator):
         if incremental:
             context["ti"].xcom_push(key="watermark", value=watermark)
             self.log.info("New watermark: %s", watermark)
-        return {"table": table, "read": read, "written": written, "unchanged": unchanged, "watermark": watermark}
+        result = {"table": table, "read": read, "written": written, "unchanged": unchanged, "watermark": watermark}
+        self.focus_report = dict(result)
+        extra = {**result, "sql_conn_id": str(self.sql_conn_id), **export_range(since, incremental)}
+        self.emit_output_event(context, {key: value for key, value in extra.items() if value is not None})
+        return result
+
+    # --- OpenLineage (called by apache-airflow-providers-openlineage, when installed) --------------------------
+
+    def openlineage_outputs(self) -> list[Any]:
+        """Return the output datasets: the table (as OpenLineage's SQL parser names it)."""
+        from airflow_provider_focus.transfers._lineage import sql_lineage
+
+        try:
+            table = check_table(str(self.table))
+            tables = sql_lineage(db_hook(self.sql_conn_id, self.hook_params), self.sql_conn_id, table=table).outputs
+        except Exception:
+            self.log.debug("No OpenLineage dataset for the table", exc_info=True)
+            tables = []
+        return [*super().openlineage_outputs(), *tables]
 
     @staticmethod
     def _changed(database: DbApiHook, table: str, batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

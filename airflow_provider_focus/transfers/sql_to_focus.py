@@ -6,9 +6,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import model
+from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
 from airflow_provider_focus.arguments import require_positive_int, require_text
+from airflow_provider_focus.assets import BENEFIT_ITEMS, COST_ITEMS, FOCUS_AREAS
 from airflow_provider_focus.exceptions import FocusConfigError
+from airflow_provider_focus.lineage import default_outlets
 from airflow_provider_focus.operators._batch import FocusBatchOperator
+from airflow_provider_focus.operators.funds import _PeriodTap
 from airflow_provider_focus.services.options import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_LOG_EVERY,
@@ -30,6 +34,13 @@ TARGETS: dict[str, str] = {
     "focus_areas": "focus area records",
     "cost_items": "cost items",
     "benefit_items": "benefit items",
+}
+
+#: The Focus resource (asset) each target writes.
+TARGET_RESOURCES: dict[str, str] = {
+    "focus_areas": FOCUS_AREAS,
+    "cost_items": COST_ITEMS,
+    "benefit_items": BENEFIT_ITEMS,
 }
 
 
@@ -61,6 +72,11 @@ class SqlToFocusOperator(FocusBatchOperator):
     :param chunk_size: (fund items) items per bulk call.
     :param fail_on_error: fail the task at the end when any record failed.
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
+    :param outlets: by default the asset alias of the target's resource (``focus:<focus_conn_id>:focus-areas``,
+        ``...:funds/cost-items``, ``...:funds/benefit-items``), which a successful run resolves to
+        ``focus://<cloudId or site>/<resource>`` with the report's counts, ``source`` (``"sql"``), ``sql_conn_id``
+        and, for fund items, the ``periods`` touched in the event's ``extra``; give ``outlets`` to replace it. For
+        OpenLineage, the query's tables are the inputs and its text the ``sql`` job facet.
     """
 
     template_fields: Sequence[str] = ("focus_conn_id", "sql", "parameters")
@@ -88,11 +104,17 @@ class SqlToFocusOperator(FocusBatchOperator):
         fail_on_error: bool = True,
         **kwargs: Any,
     ) -> None:
-        super().__init__(fail_on_error=fail_on_error, **kwargs)
-        require_text("sql_conn_id", sql_conn_id)
-        require_text("sql", sql)
         if target not in TARGETS:
             raise FocusConfigError(f"target={target!r} is not one of {', '.join(map(repr, TARGETS))}.")
+        if "outlets" not in kwargs:
+            kwargs["outlets"] = default_outlets(
+                TARGET_RESOURCES[target], str(kwargs.get("focus_conn_id", DEFAULT_CONN_ID))
+            )
+        super().__init__(fail_on_error=fail_on_error, **kwargs)
+        #: The Focus resource this task writes: it depends on ``target``.
+        self.focus_output = TARGET_RESOURCES[target]
+        require_text("sql_conn_id", sql_conn_id)
+        require_text("sql", sql)
         require_positive_int("fetch_size", fetch_size)
         require_positive_int("chunk_size", chunk_size)
         UpsertOptions(
@@ -122,9 +144,44 @@ class SqlToFocusOperator(FocusBatchOperator):
         """Stream the query's rows into Focus and return the report."""
         database = db_hook(self.sql_conn_id, self.hook_params)
         self.log.info("Reading %s from %s, %d rows at a time", TARGETS[self.target], self.sql_conn_id, self.fetch_size)
+        periods = _PeriodTap(
+            model.BENEFIT_PERIOD_VALUES if self.target == "benefit_items" else model.COST_PERIOD_VALUES
+        )
         with query_rows(database, str(self.sql), self.parameters, self.fetch_size) as rows:
-            report = self._apply(rows)
-        return self.finish(context, report, what=TARGETS[self.target])
+            report = self._apply(rows if self.target == "focus_areas" else periods.tap(rows))
+        touched = periods.touched({entry.index for entry in report.failed})  # fund items: the periods, for the event
+        return self.finish(context, report, what=TARGETS[self.target], periods=touched)
+
+    def event_extra(self, report: Report) -> dict[str, Any]:
+        """
+        Return the ``extra`` of the asset event: the report's counts, ``source`` ``"sql"`` and the ``sql_conn_id``.
+
+        :param report: what the transfer did.
+        """
+        return {**super().event_extra(report), "source": "sql", "sql_conn_id": str(self.sql_conn_id)}
+
+    # --- OpenLineage (called by apache-airflow-providers-openlineage, when installed) --------------------------
+
+    def openlineage_inputs(self) -> list[Any]:
+        """Return the input datasets: the tables the query reads (as OpenLineage's SQL parser names them)."""
+        return [*super().openlineage_inputs(), *self._sql_lineage().inputs]
+
+    def openlineage_job_facets(self) -> dict[str, Any]:
+        """Return the job facets: the query, as the ``sql`` facet."""
+        return {**super().openlineage_job_facets(), **self._sql_lineage().job_facets}
+
+    def _sql_lineage(self) -> Any:
+        from airflow_provider_focus.transfers._lineage import SqlLineage, sql_lineage
+
+        cached = getattr(self, "_sql_lineage_cache", None)
+        if cached is None:
+            try:
+                cached = sql_lineage(db_hook(self.sql_conn_id, self.hook_params), self.sql_conn_id, sql=str(self.sql))
+            except Exception:
+                self.log.debug("No OpenLineage datasets for the query", exc_info=True)
+                cached = SqlLineage()
+            self._sql_lineage_cache = cached
+        return cached
 
     def _apply(self, rows: Iterator[dict[str, Any]]) -> Report:
         if self.target == "focus_areas":

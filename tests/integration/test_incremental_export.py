@@ -68,6 +68,41 @@ def test_an_export_to_a_file_returns_the_watermark_too(focus_env: FocusEmulator,
     assert [json.loads(line)["id"] for line in target.read_text().splitlines()] == ["fa-0002"]
 
 
+def test_the_exports_outlet_event_says_which_range_of_changes_the_file_holds(
+    focus_env: FocusEmulator, tmp_path: Path
+) -> None:
+    from airflow.sdk import Asset
+    from airflow.sdk.execution_time.context import OutletEventAccessors
+
+    export = Asset("focus_areas_export")
+    changed_an_hour_ago(focus_env)
+
+    def export_since(since: str, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        events = OutletEventAccessors()
+        op = FocusListFocusAreasOperator(
+            task_id="export", updated_since=since, output_path=f"file://{tmp_path / name}", outlets=[export]
+        )
+        result = op.execute({"ti": FakeTI(), "outlet_events": events})  # type: ignore[arg-type]
+        return result, dict(events[export].extra)
+
+    full, full_extra = export_since("", "full.jsonl")
+    assert full_extra == {"count": 6, "path": full["path"], "watermark": full["watermark"], "full_load": True}
+    focus_env.set_status("fa-0004", "AT_RISK")
+    increment, extra = export_since(full["watermark"], "increment.jsonl")
+    assert extra == {
+        "count": 2,
+        "path": increment["path"],
+        "watermark": increment["watermark"],
+        "since": full["watermark"],
+        "full_load": False,
+    }
+    assert extra["watermark"] > extra["since"]
+
+    events = OutletEventAccessors()  # a plain list (no updated_since): the count only, no range
+    FocusListFocusAreasOperator(task_id="list", outlets=[export]).execute({"ti": FakeTI(), "outlet_events": events})
+    assert dict(events[export].extra) == {"count": 6}
+
+
 def test_without_updated_since_nothing_changes(focus_env: FocusEmulator) -> None:
     result, ti = run(FocusListFocusAreasOperator(task_id="export"))
 
@@ -124,3 +159,25 @@ def test_example_incremental_export_loads_all_then_what_changed(
     assert [json.loads(line)["id"] for line in second_file.read_text().splitlines()] == ["fa-0006", "fa-0001"]
     assert Variable.get("focus_export_watermark") == second_result["watermark"]
     assert second_result["watermark"] > first_result["watermark"]
+    # the asset event a downstream DAG reads: the second file holds the changes after the first watermark
+    assert export_event(second.run_id) == {
+        "count": 2,
+        "path": second_result["path"],
+        "watermark": second_result["watermark"],
+        "since": first_result["watermark"],
+        "full_load": False,
+    }
+
+
+def export_event(run_id: str) -> dict[str, Any]:
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        (event,) = (
+            session.query(AssetEvent)
+            .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .filter(AssetModel.uri == "focus_areas_export", AssetEvent.source_run_id == run_id)
+            .all()
+        )
+        return dict(event.extra)

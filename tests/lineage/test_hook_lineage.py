@@ -125,3 +125,51 @@ def test_lineage_never_fails_a_call(focus_conn, monkeypatch):
 
     monkeypatch.setattr(compat_lineage, "get_hook_lineage_collector", broken)
     assert next(iter(FocusHook().list_focus_areas(max_items=1)))["id"]
+
+
+def test_the_async_twins_report_their_reads_through_the_same_helper(focus_emulator, monkeypatch):
+    import asyncio
+
+    from airflow.providers.common.compat.lineage import hook as compat_lineage
+
+    for name, value in focus_emulator.conn_env("focus_default", mode="cloud").items():
+        monkeypatch.setenv(name, value)
+    recorder = Recorder()
+    monkeypatch.setattr(compat_lineage, "get_hook_lineage_collector", lambda: recorder)
+    uri = f"focus://{EMULATOR_CLOUD_ID}/focus-areas"
+
+    async def reads() -> FocusHook:
+        hook = FocusHook()
+        try:
+            (area,) = [fa async for fa in hook.alist_focus_areas(max_items=1)]
+            await hook.aget_focus_area(area["id"])
+            await hook.afind_focus_area(area["externalId"])
+            [change async for change in hook.aiter_focus_area_changes("2030-01-01T00:00:00Z")]
+        finally:
+            await hook.aclose()
+        return hook
+
+    hook = asyncio.run(reads())
+    assert recorder.calls == [("input", uri)] * 4
+    assert "config" not in hook.__dict__  # the async path never read the connection the blocking way
+
+
+def test_async_lineage_never_fails_a_call(focus_conn, monkeypatch):
+    import asyncio
+
+    from airflow.providers.common.compat.lineage import hook as compat_lineage
+
+    def broken() -> Any:
+        raise RuntimeError("collector down")
+
+    monkeypatch.setattr(compat_lineage, "get_hook_lineage_collector", broken)
+
+    async def read() -> str:
+        hook = FocusHook()
+        try:
+            (area,) = [fa async for fa in hook.alist_focus_areas(max_items=1)]
+            return str(area["id"])
+        finally:
+            await hook.aclose()
+
+    assert asyncio.run(read())

@@ -25,16 +25,17 @@ try:
 except ImportError:
     from airflow.models.dagbag import DagBag
 
-dag_run = DagBag(dag_folder=sys.argv[1]).get_dag(sys.argv[2]).test()
-print("STATE=" + str(dag_run.state))
+dagbag = DagBag(dag_folder=sys.argv[1])
+for dag_id in sys.argv[2:]:
+    print("STATE=" + str(dagbag.get_dag(dag_id).test().state))
 """
 
 
-def run_with_openlineage(dag_id: str, events_file: Path, env: dict[str, str]) -> list[dict[str, Any]]:
-    """Run a DAG with dag.test() in a fresh process whose OpenLineage transport writes events to a file."""
+def run_with_openlineage(dag_ids: list[str], events_file: Path, env: dict[str, str]) -> list[dict[str, Any]]:
+    """Run DAGs with dag.test() in one fresh process whose OpenLineage transport writes events to a file."""
     transport = {"type": "file", "log_file_path": str(events_file), "append": True}
     result = subprocess.run(
-        [sys.executable, "-c", RUN, str(DAGS), dag_id],
+        [sys.executable, "-c", RUN, str(DAGS), *dag_ids],
         env={
             **os.environ,
             **env,
@@ -46,7 +47,10 @@ def run_with_openlineage(dag_id: str, events_file: Path, env: dict[str, str]) ->
         timeout=300,
     )
     assert result.returncode == 0, (result.stdout[-3000:], result.stderr[-3000:])
-    assert "STATE=success" in result.stdout or "STATE=DagRunState.SUCCESS" in result.stdout, result.stdout[-3000:]
+    states = [line for line in result.stdout.splitlines() if line.startswith("STATE=")]
+    assert states == ["STATE=success"] * len(dag_ids) or states == ["STATE=DagRunState.SUCCESS"] * len(dag_ids), (
+        result.stdout[-3000:]
+    )
     return [json.loads(line) for line in events_file.read_text().splitlines() if line.strip()]
 
 
@@ -59,12 +63,18 @@ def names(datasets: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 @pytest.mark.dag_test
-def test_openlineage_events_name_the_focus_datasets_and_the_input_files(airflow_db, focus_emulator, tmp_path):
+def test_openlineage_events_name_the_focus_datasets_and_the_input_files_and_tables(
+    airflow_db, focus_emulator, tmp_path
+):
     pytest.importorskip("airflow.providers.openlineage", reason="needs apache-airflow-providers-openlineage")
+    plans_db = tmp_path / "plans.db"
     events = run_with_openlineage(
-        "example_focus_assets_producer",
+        ["example_focus_assets_producer", "example_focus_sql_to_focus"],
         tmp_path / "openlineage.jsonl",
-        focus_emulator.conn_env("focus_default", mode="cloud"),
+        {
+            **focus_emulator.conn_env("focus_default", mode="cloud"),
+            "AIRFLOW_CONN_FOCUS_PLANS_DB": json.dumps({"conn_type": "sqlite", "host": str(plans_db)}),
+        },
     )
 
     upsert = task_events(events, "example_focus_assets_producer.upsert_focus_areas")
@@ -79,6 +89,16 @@ def test_openlineage_events_name_the_focus_datasets_and_the_input_files(airflow_
     assert names(costs["COMPLETE"]["inputs"]) == [("file", str(DAGS / "data" / "cost_items.jsonl"))]
     assert names(costs["COMPLETE"]["outputs"]) == [(FOCUS_NAMESPACE, "funds/cost-items")]
     assert len(costs["COMPLETE"]["run"]["facets"]["focus_report"]["report"]["created"]) == 4
+
+    # the SQL transfer: the query's table in, the Focus resource out, the query as the sql job facet
+    transfer = task_events(events, "example_focus_sql_to_focus.plans_to_focus")
+    assert set(transfer) >= {"START", "COMPLETE"}
+    for event_type in ("START", "COMPLETE"):
+        assert names(transfer[event_type]["inputs"]) == [(f"sqlite://{plans_db}", "plans")]
+        assert names(transfer[event_type]["outputs"]) == [(FOCUS_NAMESPACE, "focus-areas")]
+        assert "FROM plans" in transfer[event_type]["job"]["facets"]["sql"]["query"]
+    report = transfer["COMPLETE"]["run"]["facets"]["focus_report"]["report"]
+    assert (len(report["created"]), len(report["updated"]), report["unchanged"]) == (0, 0, 8)  # the producer made them
 
 
 def test_a_dag_file_with_focus_operators_imports_nothing_of_openlineage():
