@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +29,8 @@ def key_problem(value: Any, field: str) -> str | None:
     :param value: the value (not blank).
     :param field: the record field it came from, for the message.
     """
+    if type(value) is str and len(value) <= model.MAX_EXTERNAL_ID_CHARS and value.isascii():
+        return None  # the common case, in C: ASCII text holds no surrogate
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return f"{field} is a {type(value).__name__}, not a string: an external id must be text (or an integer)"
     text = str(value)
@@ -42,6 +45,8 @@ def value_problem(record: Mapping[Any, Any]) -> str | None:
 
     :param record: the record.
     """
+    if _flat_and_fine(record):
+        return None
     for name in record:
         if not isinstance(name, str):
             return f"it has a field named {cut_repr(name)} ({type(name).__name__}); field names must be strings"
@@ -60,6 +65,39 @@ def value_problem(record: Mapping[Any, Any]) -> str | None:
         elif isinstance(value, (list, tuple)):
             pending.extend((item, f"{where}[{index}]") for index, item in enumerate(value))
     return None
+
+
+def _flat_and_fine(record: Mapping[Any, Any]) -> bool:
+    """Whether a record is flat and plainly fine (the common case, in one pass): :func:`value_problem` is ``None``."""
+    try:  # in C: every name a string, every value a string (or empty, None, 0, False)
+        "".join(record)
+        text = "".join(filter(None, record.values()))
+    except TypeError:
+        pass  # a value of another type: look at each
+    else:
+        if len(text) <= model.MAX_TEXT_CHARS:
+            return text.isascii() or _encodes(text)
+    for name, value in record.items():
+        if type(name) is not str:
+            return False
+        kind = type(value)
+        if kind is str:
+            if len(value) > model.MAX_TEXT_CHARS or not (value.isascii() or _encodes(value)):
+                return False
+        elif kind is float:
+            if not math.isfinite(value):
+                return False
+        elif value is not None and kind is not int and kind is not bool:
+            return False
+    return True
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _not_unicode(text: str, where: str) -> str | None:

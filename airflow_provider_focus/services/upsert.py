@@ -32,7 +32,7 @@ from airflow_provider_focus.services._diff import (
     type_conflict,
 )
 from airflow_provider_focus.services._duplicates import converge, holders_of
-from airflow_provider_focus.services._values import key_problem, shown, value_problem
+from airflow_provider_focus.services._values import KEY_SHOWN_CHARS, key_problem, shown, value_problem
 from airflow_provider_focus.services.options import (
     DEFAULT_LOG_EVERY,
     DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
@@ -237,8 +237,62 @@ class _Pace:
                 log.info("No rate limiting for a while: up to %d writes in flight again", self.now)
 
 
+def _parent_of(value: Any) -> str | None:
+    """Return the parent key a record names (``None`` for none: a blank value)."""
+    if type(value) is str:
+        return None if not value or value.isspace() else value
+    return None if is_blank(value) else str(value)
+
+
 def _slim(focus_area: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in focus_area.items() if name != model.FIELD_ANCESTORS}
+
+
+class _WouldCreate(str):
+    """The type of :data:`WOULD_CREATE`: compared by identity, never equal to an id by chance."""
+
+
+#: The focus area id a dry run books for a record it would create (its children see ``DRY_RUN_ID``).
+WOULD_CREATE = _WouldCreate("(would be created)")
+
+
+class _Resolved:
+    """
+    The outcome of each key read (its focus area id, ``None`` when it failed), as a dict would hold it but smaller.
+
+    A key a dry run would create has no entry: its id is ``DRY_RUN_ID`` of the key, made when a child asks.
+
+    :param read: the keys read so far (those not resolved yet are in :attr:`pending`).
+    """
+
+    def __init__(self, read: Mapping[str, int]) -> None:
+        self._read = read
+        #: Keys read whose outcome is still to come.
+        self.pending: set[str] = set()
+        self._ids: dict[str, str | None] = {}
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._read and key not in self.pending
+
+    def __getitem__(self, key: str) -> str | None:
+        if key not in self:
+            raise KeyError(key)
+        if key in self._ids:
+            return self._ids[key]
+        return DRY_RUN_ID.format(external_id=key)
+
+    def __setitem__(self, key: str, focus_area_id: str | None) -> None:
+        self.pending.discard(key)
+        if focus_area_id is WOULD_CREATE:
+            self._ids.pop(key, None)
+        else:
+            self._ids[key] = focus_area_id
+
+    def get(self, key: str) -> str | None:
+        """Return the key's focus area id, or ``None`` when it failed or is not resolved."""
+        if key not in self:
+            return None
+        return self[key]
 
 
 class _Upsert:
@@ -250,7 +304,7 @@ class _Upsert:
         self.report = UpsertReport(dry_run=options.dry_run)
         self.index: _Index | None = None
         self.first_index: dict[str, int] = {}  # key -> position of its first record
-        self.resolved: dict[str, str | None] = {}  # key -> focus area id, None when it failed
+        self.resolved = _Resolved(self.first_index)  # key -> focus area id, None when it failed
         self.waiting: dict[str, list[_Job]] = {}  # parent key (in the input, not yet resolved) -> children
         self.orphans: dict[str, list[_Job]] = {}  # parent key (not seen, not in Focus) -> children
         self.parent_of: dict[str, str] = {}  # key -> parent key, for records waiting
@@ -260,6 +314,7 @@ class _Upsert:
         self.rate_limited_in_a_row = 0
         self.pace = _Pace(client, options.max_in_flight)
         self.started = time.monotonic()
+        self.outcomes = 0  # outcomes collected, for the progress log
 
     # --- the run ------------------------------------------------------------------------------------------------
 
@@ -279,13 +334,17 @@ class _Upsert:
             widen_pool(self.client.session, options.max_in_flight + 1)
         try:
             self.index = self._open_index(scan)
-            # A scanned dry run makes no call per record: it runs on this thread, without a hand-off per record.
-            in_flight = 1 if scan and options.dry_run else options.max_in_flight
-            with BoundedRunner[_Job](in_flight) as runner:
+            if scan and options.dry_run:
+                # A scanned dry run makes no call per record: each runs at once on this thread, with no hand-off.
                 for position, record in enumerate(chain(head, iterator)):
                     self._read(position, record)
-                    self._pump(runner, drain=False)
-                self._pump(runner, drain=True)
+                    self._run_ready()
+            else:
+                with BoundedRunner[_Job](options.max_in_flight) as runner:
+                    for position, record in enumerate(chain(head, iterator)):
+                        self._read(position, record)
+                        self._pump(runner, drain=False)
+                    self._pump(runner, drain=True)
             self._finish()
         except Exception:
             log.error("Upsert stopped by an unexpected error; so far: %s", self.report.counts())
@@ -304,30 +363,37 @@ class _Upsert:
 
     def _read(self, position: int, record: Any) -> None:
         key_field = self.options.key
-        raw_key = record.get(key_field) if isinstance(record, Mapping) else None
-        key = None if is_blank(raw_key) else shown(str(raw_key))  # lone surrogates escaped: the report is JSON
+        is_mapping = type(record) is dict or isinstance(record, Mapping)
+        raw_key = record.get(key_field) if is_mapping else None
+        if type(raw_key) is str and len(raw_key) <= KEY_SHOWN_CHARS and raw_key.isascii() and not raw_key.isspace():
+            key: str | None = raw_key or None  # the common case: shown as it is, and no key problem
+            problem = None
+        else:
+            key = None if is_blank(raw_key) else shown(str(raw_key))  # lone surrogates escaped: the report is JSON
+            problem = None if key is None else key_problem(raw_key, key_field)
         if self.stopped:
             self.report.fail(key, position, self.stopped)
-        elif isinstance(record, BadRecord):  # a line the reader could not make a record of
-            self.report.fail(None, position, str(record))
-        elif not isinstance(record, Mapping):
-            self.report.fail(None, position, f"record {position} is not an object: {type(record).__name__}")
+        elif not is_mapping:
+            # BadRecord: a line the reader could not make a record of
+            message = str(record) if isinstance(record, BadRecord) else None
+            self.report.fail(None, position, message or f"record {position} is not an object: {type(record).__name__}")
         elif key is None:
             self.report.fail(
                 None, position, f"record {position} has no {key_field!r} (key={key_field!r} names the external id)"
             )
-        elif problem := key_problem(raw_key, key_field):
+        elif problem:
             self.report.fail(key, position, f"record {position}: {problem}; it was not sent")
         elif key in self.first_index:
             self.duplicates.append((position, key))
         else:
             self.first_index[key] = position
-            parent = record.get(self.options.parent_key)
-            job = _Job(position, key, dict(record), None if is_blank(parent) else str(parent))
-            problem = None if job.parent is None else key_problem(parent, self.options.parent_key)
-            problem = problem or value_problem(
-                {name: value for name, value in record.items() if name not in (key_field, self.options.parent_key)}
-            )
+            self.resolved.pending.add(key)
+            parent_key = self.options.parent_key
+            parent = record.get(parent_key)
+            job = _Job(position, key, record if type(record) is dict else dict(record), _parent_of(parent))
+            # the key fields passed key_problem, whose rules are stricter than value_problem's
+            problem = None if job.parent is None else key_problem(parent, parent_key)
+            problem = problem or value_problem(record)
             if problem:
                 self._fail(job, f"record {position}: {problem}; it was not sent")
             else:
@@ -378,12 +444,27 @@ class _Upsert:
             elif not (drain and self.ready):
                 return
 
+    def _run_ready(self) -> None:
+        """Apply what is ready at once, on this thread (a dry run on a scanned index: no call, no rate limit)."""
+        ready = self.ready
+        while ready:
+            job, parent_id = ready.popleft()
+            try:
+                value = self._apply(job, parent_id)
+            except Exception as error:  # what the runner hands back, as the runner does
+                self._outcome(job, None, error)
+            else:
+                self._outcome(job, value, None)
+
     def _collect(self, outcome: Outcome[_Job]) -> None:
         self.pace.observe()
         self._take_moved()
-        job, error = outcome.tag, outcome.error
+        self._outcome(outcome.tag, outcome.value, outcome.error)
+
+    def _outcome(self, job: _Job, value: Any, error: Exception | None) -> None:
+        """Book one record's outcome: into the report, and release (or fail) the records waiting for it."""
         if error is None:
-            kind, focus_area_id, listed, blocked = outcome.value
+            kind, focus_area_id, listed, blocked = value
             if blocked:
                 self.report.not_updatable.append(NotUpdatable(job.key, blocked))
                 log.info("%s differs from Focus in %s, which the API cannot write", job.key, ", ".join(blocked))
@@ -408,7 +489,8 @@ class _Upsert:
             self.rate_limited_in_a_row = 0
         else:
             raise error
-        if self.report.done % self.options.log_every == 0:
+        self.outcomes += 1
+        if self.outcomes % self.options.log_every == 0:
             self._log_progress()
 
     def _take_moved(self) -> None:
@@ -424,6 +506,9 @@ class _Upsert:
 
     def _settle(self, key: str, focus_area_id: str | None) -> None:
         """Record a key's outcome and release the records waiting for it (or fail them, and theirs, in turn)."""
+        if key not in self.waiting:  # the common case: nothing waits for it
+            self.resolved[key] = focus_area_id
+            return
         settled: deque[tuple[str, str | None]] = deque([(key, focus_area_id)])
         while settled:
             key, focus_area_id = settled.popleft()
@@ -434,7 +519,7 @@ class _Upsert:
                     self.report.fail(child.key, child.index, f"its parent {key!r} failed")
                     settled.append((child.key, None))
                 else:
-                    self.ready.append((child, focus_area_id))
+                    self.ready.append((child, self.resolved[key]))
 
     def _stop(self, reason: str) -> None:
         """Fail everything not yet sent with ``reason``; records still to be read get it too."""
@@ -518,7 +603,7 @@ class _Upsert:
 
     def _create(self, key: str, desired: dict[str, Any]) -> tuple[str, str, str, tuple[str, ...]]:
         assert self.index is not None
-        body = {name: value for name, value in desired.items() if value is not None}
+        body = dict(desired)  # holds no None: blank values are left out
         name = body.pop(model.FIELD_NAME, None)
         type_id = body.pop(model.FIELD_FOCUS_AREA_TYPE_ID, None)
         if not name or not type_id:
@@ -529,7 +614,7 @@ class _Upsert:
         body, blocked = split_create(body, model.CREATABLE_FOCUS_AREA_FIELDS | self.options.extra_updatable_fields)
         if self.options.dry_run:
             log.info("Would create %s (%s)", key, name)
-            return "created", DRY_RUN_ID.format(external_id=key), key, blocked
+            return "created", WOULD_CREATE, key, blocked
         created = operations.create_focus_area(self.client, name=name, focus_area_type_id=type_id, **body)
         focus_area_id = str(created[model.FIELD_ID])
         log.debug("Created %s (%s)", focus_area_id, key)
