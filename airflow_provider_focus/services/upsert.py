@@ -9,6 +9,7 @@ sent only once its parent has an id.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -34,11 +35,6 @@ from airflow_provider_focus.services._diff import (
 from airflow_provider_focus.services._duplicates import converge, holders_of
 from airflow_provider_focus.services._values import KEY_SHOWN_CHARS, key_problem, shown, value_problem
 from airflow_provider_focus.services.options import (
-    DEFAULT_LOG_EVERY,
-    DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
-    DEFAULT_MAX_IN_FLIGHT,
-    DEFAULT_PARENT_KEY,
-    DEFAULT_SCAN_THRESHOLD,
     UpsertOptions,
 )
 from airflow_provider_focus.services.records import BadRecord
@@ -54,19 +50,7 @@ DRY_RUN_ID = "(new:{external_id})"
 
 
 def upsert_focus_areas(
-    client: FocusClient,
-    records: Iterable[Any],
-    *,
-    key: str = model.FIELD_EXTERNAL_ID,
-    parent_key: str = DEFAULT_PARENT_KEY,
-    dry_run: bool = False,
-    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
-    scan_threshold: int = DEFAULT_SCAN_THRESHOLD,
-    max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
-    log_every: int = DEFAULT_LOG_EVERY,
-    extra_updatable_fields: Iterable[str] = model.EXTRA_UPDATABLE_FOCUS_AREA_FIELDS,
-    verify_creates: bool = True,
-    repair_duplicates: bool = False,
+    client: FocusClient, records: Iterable[Any], options: UpsertOptions | None = None, **keywords: Any
 ) -> UpsertReport:
     """
     Create or update focus areas matched by external id; fields that already match are left alone.
@@ -94,9 +78,14 @@ def upsert_focus_areas(
     ``moved`` lists those, to delete in Focus. Keep writers apart as well (a one-slot Airflow pool,
     ``max_active_runs=1``): that costs nothing and leaves nothing to delete.
 
+    The options come as one :class:`~airflow_provider_focus.services.options.UpsertOptions` value, or as keyword
+    arguments naming its fields (``upsert_focus_areas(client, records, dry_run=True)``); keyword arguments given
+    with ``options`` replace those fields of it. The fields:
+
     :param client: the API client (shared by the worker threads).
     :param records: dicts holding the API fields of a focus area (``name``, ``focusAreaTypeId``, ...), the external
         id under ``key`` and optionally the parent's external id under ``parent_key``; read one at a time.
+    :param options: the options as one value (default: ``UpsertOptions()``, changed by ``keywords``).
     :param key: the record field holding the external id.
     :param parent_key: the record field holding the parent's external id.
     :param dry_run: report what would change without writing; new focus areas are listed by external id.
@@ -112,21 +101,14 @@ def upsert_focus_areas(
         writer killed mid-way) is resolved the same way instead of failing that record.
     :return: the report; ``created`` and ``updated`` hold focus area ids in the order the writes finished.
     :raises FocusConfigError: for an argument that cannot work (records that are not an iterable of dicts).
+    :raises TypeError: for a keyword argument that is no option.
     """
-    options = UpsertOptions(
-        key=key,
-        parent_key=parent_key,
-        dry_run=bool(dry_run),
-        max_in_flight=max_in_flight,
-        scan_threshold=scan_threshold,
-        max_consecutive_rate_limits=max_consecutive_rate_limits,
-        log_every=log_every,
-        extra_updatable_fields=frozenset(extra_updatable_fields)
-        if not isinstance(extra_updatable_fields, (str, bytes))
-        else extra_updatable_fields,  # type: ignore[arg-type]
-        verify_creates=bool(verify_creates),
-        repair_duplicates=bool(repair_duplicates),
-    )
+    if options is None:
+        options = UpsertOptions(**keywords)
+    elif not isinstance(options, UpsertOptions):
+        raise FocusConfigError(f"options must be an UpsertOptions, got {type(options).__name__}.")
+    elif keywords:
+        options = dataclasses.replace(options, **keywords)
     if isinstance(records, (str, bytes, Mapping)):
         raise FocusConfigError(f"records must be an iterable of dicts, got {type(records).__name__}.")
     return _Upsert(client, options).run(records)
