@@ -33,7 +33,13 @@ from airflow_provider_focus.services._diff import (
     type_conflict,
 )
 from airflow_provider_focus.services._duplicates import converge, holders_of
-from airflow_provider_focus.services._values import KEY_SHOWN_CHARS, key_problem, shown, value_problem
+from airflow_provider_focus.services._values import (
+    KEY_SHOWN_CHARS,
+    key_problem,
+    shown,
+    value_problem,
+    values_checked,
+)
 from airflow_provider_focus.services.options import (
     UpsertOptions,
 )
@@ -297,11 +303,13 @@ class _Upsert:
         self.pace = _Pace(client, options.max_in_flight)
         self.started = time.monotonic()
         self.outcomes = 0  # outcomes collected, for the progress log
+        self.values_checked = False  # whether the records come from a reader that checked their values
 
     # --- the run ------------------------------------------------------------------------------------------------
 
     def run(self, records: Iterable[Any]) -> UpsertReport:
         options = self.options
+        self.values_checked = values_checked(records)
         iterator = iter(records)
         head = list(islice(iterator, options.scan_threshold))
         scan = len(head) >= options.scan_threshold
@@ -375,7 +383,8 @@ class _Upsert:
             job = _Job(position, key, record if type(record) is dict else dict(record), _parent_of(parent))
             # the key fields passed key_problem, whose rules are stricter than value_problem's
             problem = None if job.parent is None else key_problem(parent, parent_key)
-            problem = problem or value_problem(record)
+            if problem is None and not self.values_checked:  # a reader's records were checked as it read them
+                problem = value_problem(record)
             if problem:
                 self._fail(job, f"record {position}: {problem}; it was not sent")
             else:
