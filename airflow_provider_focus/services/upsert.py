@@ -10,9 +10,11 @@ sent only once its parent has an id.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import threading
 import time
+from array import array
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -244,6 +246,11 @@ class _WouldCreate(str):
 WOULD_CREATE = _WouldCreate("(would be created)")
 
 
+@functools.lru_cache(maxsize=1024)  # a parent's children ask for it one after the other
+def _placeholder(key: str) -> str:
+    return DRY_RUN_ID.format(external_id=key)
+
+
 class _Resolved:
     """
     The outcome of each key read (its focus area id, ``None`` when it failed), as a dict would hold it but smaller.
@@ -253,7 +260,7 @@ class _Resolved:
     :param read: the keys read so far (those not resolved yet are in :attr:`pending`).
     """
 
-    def __init__(self, read: Mapping[str, int]) -> None:
+    def __init__(self, read: Mapping[str, None]) -> None:
         self._read = read
         #: Keys read whose outcome is still to come.
         self.pending: set[str] = set()
@@ -267,7 +274,7 @@ class _Resolved:
             raise KeyError(key)
         if key in self._ids:
             return self._ids[key]
-        return DRY_RUN_ID.format(external_id=key)
+        return _placeholder(key)
 
     def __setitem__(self, key: str, focus_area_id: str | None) -> None:
         self.pending.discard(key)
@@ -291,8 +298,11 @@ class _Upsert:
         self.options = options
         self.report = UpsertReport(dry_run=options.dry_run)
         self.index: _Index | None = None
-        self.first_index: dict[str, int] = {}  # key -> position of its first record
-        self.resolved = _Resolved(self.first_index)  # key -> focus area id, None when it failed
+        # every key read, in the order read, and the position of its first record in the same order (an array: 8
+        # bytes a record, not an int object; a repeated key looks its first position up once, at the end)
+        self.seen: dict[str, None] = {}
+        self.first_positions = array("q")
+        self.resolved = _Resolved(self.seen)  # key -> focus area id, None when it failed
         self.waiting: dict[str, list[_Job]] = {}  # parent key (in the input, not yet resolved) -> children
         self.orphans: dict[str, list[_Job]] = {}  # parent key (not seen, not in Focus) -> children
         self.parent_of: dict[str, str] = {}  # key -> parent key, for records waiting
@@ -373,10 +383,11 @@ class _Upsert:
             )
         elif problem:
             self.report.fail(key, position, f"record {position}: {problem}; it was not sent")
-        elif key in self.first_index:
+        elif key in self.seen:
             self.duplicates.append((position, key))
         else:
-            self.first_index[key] = position
+            self.seen[key] = None
+            self.first_positions.append(position)
             self.resolved.pending.add(key)
             parent_key = self.options.parent_key
             parent = record.get(parent_key)
@@ -399,7 +410,7 @@ class _Upsert:
             self.ready.append((job, None))
         elif job.parent in self.resolved:
             self._release(job, self.resolved[job.parent])
-        elif job.parent in self.first_index:
+        elif job.parent in self.seen:
             self._wait(self.waiting, job)
         else:
             try:
@@ -539,8 +550,12 @@ class _Upsert:
         for job in stuck:
             self.report.fail(job.key, job.index, messages[job.key])
             self.resolved[job.key] = None
+        repeated = {key for _, key in self.duplicates}
+        firsts: dict[str, int] = {}
+        if repeated:  # one pass over the keys read
+            firsts = {key: self.first_positions[n] for n, key in enumerate(self.seen) if key in repeated}
         for position, key in self.duplicates:
-            first = self.first_index[key]
+            first = firsts[key]
             if self.resolved.get(key) is None:
                 outcome = f"the first (record {first}) failed"
             else:
