@@ -424,9 +424,9 @@ def _json_kind(value: Any) -> str:
 
 def record_problem(record: Mapping[Any, Any]) -> str | None:
     """
-    Return why a record cannot be sent to Focus as it is, or ``None`` when it can: the services' one check,
-    :func:`~airflow_provider_focus.services._values.value_problem` (a field name that is no string, ``NaN``, a value
-    JSON cannot hold, nesting too deep, a lone surrogate, a string longer than :data:`MAX_STRING_CHARS`).
+    Return why a record cannot be sent to Focus as it is, or ``None`` when it can: the services' one check of a
+    record's values, which the reader and the upsert share (a field name that is no string, ``NaN``, a value JSON
+    cannot hold, nesting too deep, a lone surrogate, a string longer than :data:`MAX_STRING_CHARS`).
 
     :param record: the record.
     """

@@ -239,11 +239,11 @@ def _slim(focus_area: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class _WouldCreate(str):
-    """The type of :data:`WOULD_CREATE`: compared by identity, never equal to an id by chance."""
+    """The type of :data:`_WOULD_CREATE`: compared by identity, never equal to an id by chance."""
 
 
 #: The focus area id a dry run books for a record it would create (its children see ``DRY_RUN_ID``).
-WOULD_CREATE = _WouldCreate("(would be created)")
+_WOULD_CREATE = _WouldCreate("(would be created)")
 
 
 @functools.lru_cache(maxsize=1024)  # a parent's children ask for it one after the other
@@ -278,7 +278,7 @@ class _Resolved:
 
     def __setitem__(self, key: str, focus_area_id: str | None) -> None:
         self.pending.discard(key)
-        if focus_area_id is WOULD_CREATE:
+        if focus_area_id is _WOULD_CREATE:
             self._ids.pop(key, None)
         else:
             self._ids[key] = focus_area_id
@@ -620,7 +620,7 @@ class _Upsert:
         body, blocked = split_create(body, model.CREATABLE_FOCUS_AREA_FIELDS | self.options.extra_updatable_fields)
         if self.options.dry_run:
             log.info("Would create %s (%s)", key, name)
-            return "created", WOULD_CREATE, key, blocked
+            return "created", _WOULD_CREATE, key, blocked
         created = operations.create_focus_area(self.client, name=name, focus_area_type_id=type_id, **body)
         focus_area_id = str(created[model.FIELD_ID])
         log.debug("Created %s (%s)", focus_area_id, key)
