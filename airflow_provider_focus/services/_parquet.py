@@ -69,7 +69,8 @@ def read(source: Any, *, label: str, key: str | None, batch_rows: int) -> Iterat
     :param batch_rows: rows decoded at a time.
     :raises FocusConfigError: when pyarrow is missing, the file is not Parquet, or it has no ``key`` column.
     """
-    from airflow_provider_focus.services.records import BadRecord, record_problem
+    from airflow_provider_focus.services._values import value_problem
+    from airflow_provider_focus.services.records import BadRecord
 
     pyarrow, parquet = pyarrow_modules()
     with _binary(source, label) as handle:
@@ -92,11 +93,12 @@ def read(source: Any, *, label: str, key: str | None, batch_rows: int) -> Iterat
             for batch in parquet_file.iter_batches(batch_size=batch_rows):
                 for values in batch.to_pylist():
                     row += 1
-                    if PLAIN_TYPES.issuperset(map(type, values.values())):  # the common case, in C
-                        record = {name: value for name, value in values.items() if value is not None}
-                    else:
-                        record = {name: plain(value) for name, value in values.items() if value is not None}
-                    problem = record_problem(record)
+                    record = {
+                        name: value if type(value) in PLAIN_TYPES else plain(value)
+                        for name, value in values.items()
+                        if value is not None
+                    }
+                    problem = value_problem(record)
                     if problem is not None:
                         yield BadRecord(label, row, problem, unit="row")
                     elif record:
