@@ -11,38 +11,16 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
 from typing import Any
 
 from airflow_provider_focus.api.client import FocusClient
-from airflow_provider_focus.api.config import FocusClientConfig
 from airflow_provider_focus.services import upsert_focus_areas
 from airflow_provider_focus.testing import FocusEmulator
-from airflow_provider_focus.testing.constants import EMULATOR_API_TOKEN, EMULATOR_EMAIL
-from airflow_provider_focus.testing.seed import TYPE_PROGRAM, TYPE_PROJECT
+from benchmarks._upsert_setup import GROUPS, check_created_once, emulator_and_client, group_records
 
 RECORDS = int(os.environ.get("BENCH_CONCURRENCY_RECORDS", "2000"))
-GROUPS = 10
 LATENCY = 0.1
 IN_FLIGHT = 4
-
-
-def _records() -> list[dict[str, Any]]:
-    per_group = RECORDS // GROUPS
-    records: list[dict[str, Any]] = []
-    for group in range(GROUPS):
-        parent = f"G{group:02d}"
-        records.append({"externalId": parent, "name": f"Program {group}", "focusAreaTypeId": TYPE_PROGRAM})
-        records += [
-            {
-                "externalId": f"{parent}-{n:04d}",
-                "parentExternalId": parent,
-                "name": f"Project {group}-{n}",
-                "focusAreaTypeId": TYPE_PROJECT,
-            }
-            for n in range(per_group - 1)
-        ]
-    return records
 
 
 def _run(fe: FocusEmulator, client: FocusClient, records: list[dict[str, Any]], max_in_flight: int) -> float:
@@ -51,31 +29,16 @@ def _run(fe: FocusEmulator, client: FocusClient, records: list[dict[str, Any]], 
     started = time.perf_counter()
     report = upsert_focus_areas(client, records, max_in_flight=max_in_flight)
     elapsed = time.perf_counter() - started
-    stored = fe.store.focus_areas()
-    assert (len(report.created), report.failed) == (len(records), []), report.counts()
-    assert max(Counter(fa["externalId"] for fa in stored).values()) == 1
-    by_key = {fa["externalId"]: fa for fa in stored}
-    assert all(
-        by_key[r["parentExternalId"]]["id"] == by_key[r["externalId"]]["parentId"]
-        for r in records[1:]
-        if "parentExternalId" in r
-    )
+    check_created_once(fe, report, records)
     return elapsed
 
 
 def main() -> None:
     """Create the records sequentially, then with writes in flight, and print both times and their ratio."""
-    records = _records()
-    with FocusEmulator(seed="empty") as fe:
-        config = FocusClientConfig.from_connection_fields(
-            host=fe.url, login=EMULATOR_EMAIL, password=EMULATOR_API_TOKEN, extra={}
-        )
-        client = FocusClient(config)
-        try:
-            sequential = _run(fe, client, records, 1)
-            concurrent = _run(fe, client, records, IN_FLIGHT)
-        finally:
-            client.close()
+    records = group_records(RECORDS, "G")
+    with emulator_and_client() as (fe, client):
+        sequential = _run(fe, client, records, 1)
+        concurrent = _run(fe, client, records, IN_FLIGHT)
     print(
         f"upsert {len(records)} new in {GROUPS} groups, {LATENCY * 1000:.0f} ms a request: "
         f"max_in_flight={IN_FLIGHT} {concurrent:7.1f} s   baseline (max_in_flight=1) {sequential:7.1f} s   "

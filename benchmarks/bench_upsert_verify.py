@@ -10,37 +10,15 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
 from typing import Any
 
 from airflow_provider_focus.api.client import FocusClient
-from airflow_provider_focus.api.config import FocusClientConfig
 from airflow_provider_focus.services import upsert_focus_areas
 from airflow_provider_focus.testing import FocusEmulator
-from airflow_provider_focus.testing.constants import EMULATOR_API_TOKEN, EMULATOR_EMAIL
-from airflow_provider_focus.testing.seed import TYPE_PROGRAM, TYPE_PROJECT
+from benchmarks._upsert_setup import check_created_once, emulator_and_client, group_records
 
 RECORDS = int(os.environ.get("BENCH_VERIFY_RECORDS", "2000"))
 LATENCY = float(os.environ.get("BENCH_VERIFY_LATENCY", "0"))
-GROUPS = 10
-
-
-def _records() -> list[dict[str, Any]]:
-    per_group = RECORDS // GROUPS
-    records: list[dict[str, Any]] = []
-    for group in range(GROUPS):
-        parent = f"V{group:02d}"
-        records.append({"externalId": parent, "name": f"Program {group}", "focusAreaTypeId": TYPE_PROGRAM})
-        records += [
-            {
-                "externalId": f"{parent}-{n:04d}",
-                "parentExternalId": parent,
-                "name": f"P{n}",
-                "focusAreaTypeId": TYPE_PROJECT,
-            }
-            for n in range(per_group - 1)
-        ]
-    return records
 
 
 def _run(fe: FocusEmulator, client: FocusClient, records: list[dict[str, Any]], verify: bool) -> tuple[float, int]:
@@ -50,24 +28,16 @@ def _run(fe: FocusEmulator, client: FocusClient, records: list[dict[str, Any]], 
     started = time.perf_counter()
     report = upsert_focus_areas(client, records, verify_creates=verify)
     elapsed = time.perf_counter() - started
-    assert (len(report.created), report.failed) == (len(records), []), report.counts()
-    assert max(Counter(fa["externalId"] for fa in fe.store.focus_areas()).values()) == 1
+    check_created_once(fe, report, records)
     return elapsed, len([r for r in fe.requests if r.root in ("site", "cloud")])
 
 
 def main() -> None:
     """Create the records without, then with verification, and print requests, times and ratios."""
-    records = _records()
-    with FocusEmulator(seed="empty") as fe:
-        config = FocusClientConfig.from_connection_fields(
-            host=fe.url, login=EMULATOR_EMAIL, password=EMULATOR_API_TOKEN, extra={}
-        )
-        client = FocusClient(config)
-        try:
-            plain, plain_requests = _run(fe, client, records, False)
-            verified, verified_requests = _run(fe, client, records, True)
-        finally:
-            client.close()
+    records = group_records(RECORDS, "V")
+    with emulator_and_client() as (fe, client):
+        plain, plain_requests = _run(fe, client, records, False)
+        verified, verified_requests = _run(fe, client, records, True)
     print(
         f"upsert {len(records)} new focus areas, {LATENCY * 1000:.0f} ms a request: "
         f"verify_creates=False {plain:.1f} s, {plain_requests} requests; "

@@ -41,6 +41,8 @@ from airflow_provider_focus.services.options import (
     DEFAULT_OVERLAP,
     DEFAULT_PARENT_KEY,
     DEFAULT_SCAN_THRESHOLD,
+    UpsertOptions,
+    upsert_options,
 )
 from airflow_provider_focus.waiting import FocusAreaWait, WaitOutcome
 
@@ -757,6 +759,7 @@ class FocusHook(BaseHook):
     def upsert_focus_areas(
         self,
         records: Iterable[Mapping[str, Any]],
+        options: UpsertOptions | None = None,
         *,
         key: str = model.FIELD_EXTERNAL_ID,
         parent_key: str = DEFAULT_PARENT_KEY,
@@ -779,6 +782,9 @@ class FocusHook(BaseHook):
 
         :param records: dicts with the API fields of a focus area, its external id under ``key`` and optionally its
             parent's external id under ``parent_key`` (any iterable: read one at a time).
+        :param options: instead of the keyword arguments below, the options as one
+            :class:`~airflow_provider_focus.services.options.UpsertOptions` value (then leave those at their
+            defaults).
         :param key: the record field holding the external id.
         :param parent_key: the record field holding the parent's external id.
         :param dry_run: report what would change without writing.
@@ -796,10 +802,8 @@ class FocusHook(BaseHook):
         """
         from airflow_provider_focus.services.upsert import upsert_focus_areas
 
-        self._lineage("input" if dry_run else "output", FOCUS_AREAS_ASSET)
-        return upsert_focus_areas(
-            self.client,
-            records,
+        chosen = upsert_options(
+            options,
             key=key,
             parent_key=parent_key,
             dry_run=dry_run,
@@ -811,6 +815,8 @@ class FocusHook(BaseHook):
             verify_creates=verify_creates,
             repair_duplicates=repair_duplicates,
         )
+        self._lineage("input" if chosen.dry_run else "output", FOCUS_AREAS_ASSET)
+        return upsert_focus_areas(self.client, records, chosen)
 
     # --- organizations ----------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from airflow_provider_focus.services.options import (
     DEFAULT_PARENT_KEY,
     DEFAULT_SCAN_THRESHOLD,
     UpsertOptions,
+    upsert_options,
 )
 
 if TYPE_CHECKING:
@@ -67,6 +68,9 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
         single writer is guaranteed (a one-slot pool, ``max_active_runs=1``).
     :param repair_duplicates: resolve external ids already held by several focus areas the same way, instead of
         failing those records.
+    :param options: instead of the upsert's keyword arguments above (``key`` to ``repair_duplicates``), the options
+        as one :class:`~airflow_provider_focus.services.options.UpsertOptions` value (then leave those at their
+        defaults).
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
     :param outlets: by default the asset alias ``focus:<focus_conn_id>:focus-areas``, which a successful run
         resolves to ``focus://<cloudId or site>/focus-areas`` with the report's counts and the source in the
@@ -95,6 +99,7 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
         extra_updatable_fields: Sequence[str] = (),
         verify_creates: bool = True,
         repair_duplicates: bool = False,
+        options: UpsertOptions | None = None,
         **kwargs: Any,
     ) -> None:
         self.check_input("records", records, input_path)
@@ -106,44 +111,28 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
             fail_on_error=fail_on_error,
             **kwargs,
         )
-        UpsertOptions(  # refuses what cannot work, at parse time
+        #: The upsert's options, built (and checked) once, when the DAG file is parsed.
+        self.options = upsert_options(
+            options,
             key=key,
             parent_key=parent_key,
+            dry_run=dry_run,
             max_in_flight=max_in_flight,
             scan_threshold=scan_threshold,
             max_consecutive_rate_limits=max_consecutive_rate_limits,
             log_every=log_every,
-            extra_updatable_fields=frozenset(extra_updatable_fields),
+            extra_updatable_fields=extra_updatable_fields,
+            verify_creates=verify_creates,
+            repair_duplicates=repair_duplicates,
         )
-        self.extra_updatable_fields = list(extra_updatable_fields)
         self.records = records
-        self.key = key
-        self.parent_key = parent_key
         # ``dry_run`` is a method of BaseOperator, hence the attribute's name.
-        self.is_dry_run = bool(dry_run)
-        self.max_in_flight = max_in_flight
-        self.scan_threshold = scan_threshold
-        self.log_every = log_every
-        self.max_consecutive_rate_limits = max_consecutive_rate_limits
-        self.verify_creates = bool(verify_creates)
-        self.repair_duplicates = bool(repair_duplicates)
+        self.is_dry_run = self.options.dry_run
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Apply the records and return the report."""
-        with self.open_input(self.records, name="records", key=self.key) as records:
-            report = self.hook.upsert_focus_areas(
-                records,
-                key=self.key,
-                parent_key=self.parent_key,
-                dry_run=self.is_dry_run,
-                max_in_flight=self.max_in_flight,
-                scan_threshold=self.scan_threshold,
-                max_consecutive_rate_limits=self.max_consecutive_rate_limits,
-                log_every=self.log_every,
-                extra_updatable_fields=self.extra_updatable_fields,
-                verify_creates=self.verify_creates,
-                repair_duplicates=self.repair_duplicates,
-            )
+        with self.open_input(self.records, name="records", key=self.options.key) as records:
+            report = self.hook.upsert_focus_areas(records, self.options)
         if report.not_updatable:
             self.log.warning(
                 "%d record(s) differ from Focus in fields the API cannot write; no call was made for those fields "

@@ -9,7 +9,6 @@ stays flat whatever the file's size. Writing takes focus areas as rows of the st
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from itertools import islice
 from typing import IO, Any
 
 from airflow_provider_focus.exceptions import FocusConfigError
+from airflow_provider_focus.services._plain import PLAIN_TYPES, plain
 from airflow_provider_focus.services.columns import FOCUS_AREA_COLUMNS
 
 #: Rows per row group written.
@@ -59,23 +59,6 @@ def _binary(source: Any, label: str) -> Iterator[IO[bytes]]:
         raise FocusConfigError(f"{label}: Parquet is read from a path or a file opened in binary mode ('rb').")
 
 
-_PLAIN = frozenset({str, int, float, bool, type(None)})
-
-
-def _plain(value: Any) -> Any:
-    if type(value) in _PLAIN:
-        return value
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {name: _plain(item) for name, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
-
-
 def read(source: Any, *, label: str, key: str | None, batch_rows: int) -> Iterator[Any]:
     """
     Yield the records of a Parquet file, ``batch_rows`` rows at a time, and a bad record for a row that cannot be one.
@@ -86,7 +69,8 @@ def read(source: Any, *, label: str, key: str | None, batch_rows: int) -> Iterat
     :param batch_rows: rows decoded at a time.
     :raises FocusConfigError: when pyarrow is missing, the file is not Parquet, or it has no ``key`` column.
     """
-    from airflow_provider_focus.services.records import BadRecord, record_problem
+    from airflow_provider_focus.services._values import value_problem
+    from airflow_provider_focus.services.records import BadRecord
 
     pyarrow, parquet = pyarrow_modules()
     with _binary(source, label) as handle:
@@ -109,8 +93,12 @@ def read(source: Any, *, label: str, key: str | None, batch_rows: int) -> Iterat
             for batch in parquet_file.iter_batches(batch_size=batch_rows):
                 for values in batch.to_pylist():
                     row += 1
-                    record = {name: _plain(value) for name, value in values.items() if value is not None}
-                    problem = record_problem(record)
+                    record = {
+                        name: value if type(value) in PLAIN_TYPES else plain(value)
+                        for name, value in values.items()
+                        if value is not None
+                    }
+                    problem = value_problem(record)
                     if problem is not None:
                         yield BadRecord(label, row, problem, unit="row")
                     elif record:

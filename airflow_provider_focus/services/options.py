@@ -7,8 +7,10 @@ keeping them here lets a DAG file import an operator without importing the servi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from airflow_provider_focus.api import model
 from airflow_provider_focus.exceptions import FocusConfigError
@@ -34,7 +36,9 @@ DEFAULT_OVERLAP = dt.timedelta(seconds=model.CHANGE_FEED_OVERLAP_SECONDS)
 @dataclass(frozen=True)
 class UpsertOptions:
     """
-    How an upsert runs; see :func:`~airflow_provider_focus.services.upsert.upsert_focus_areas` for each field.
+    How an upsert runs, as one value: the service takes it, and the hook and the operators build it once from their
+    keyword arguments (or take it as ``options=``). See
+    :func:`~airflow_provider_focus.services.upsert.upsert_focus_areas` for each field.
 
     :raises FocusConfigError: for a value that cannot work, naming the argument.
     """
@@ -52,6 +56,8 @@ class UpsertOptions:
     repair_duplicates: bool = False
 
     def __post_init__(self) -> None:
+        for flag in ("dry_run", "verify_creates", "repair_duplicates"):
+            object.__setattr__(self, flag, bool(getattr(self, flag)))
         for name in ("key", "parent_key"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
@@ -68,3 +74,35 @@ class UpsertOptions:
                 raise FocusConfigError(f"{name} must be a positive integer, got {value!r}.")
         if self.max_in_flight > MAX_IN_FLIGHT_LIMIT:
             raise FocusConfigError(f"max_in_flight must be at most {MAX_IN_FLIGHT_LIMIT}, got {self.max_in_flight}.")
+
+
+def upsert_options(options: UpsertOptions | None, **keywords: Any) -> UpsertOptions:
+    """
+    Return the upsert's options: ``options`` when given, else those the keyword arguments name.
+
+    What the hook and the operators call with ``options=`` and every keyword argument of their signature: giving
+    ``options`` and a keyword argument that is not its default is refused, so that nothing is silently ignored.
+
+    :param options: the options as one value, or ``None``.
+    :param keywords: :class:`UpsertOptions` fields, as the caller's signature has them.
+    :raises FocusConfigError: for both at once, or a value that cannot work.
+    """
+    built = UpsertOptions(**keywords)
+    if options is None:
+        return built
+    if not isinstance(options, UpsertOptions):
+        raise FocusConfigError(f"options must be an UpsertOptions, got {type(options).__name__}.")
+    given = sorted(
+        field.name
+        for field in dataclasses.fields(UpsertOptions)
+        if field.name in keywords and getattr(built, field.name) != getattr(_DEFAULTS, field.name)
+    )
+    if given:
+        raise FocusConfigError(
+            f"Pass the upsert's options either as options=UpsertOptions(...) or as keyword arguments, not both "
+            f"(also given: {', '.join(given)})."
+        )
+    return options
+
+
+_DEFAULTS = UpsertOptions()

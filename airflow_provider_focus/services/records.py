@@ -20,7 +20,6 @@ import codecs
 import csv
 import io
 import json
-import math
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -28,8 +27,14 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import IO, Any
 
-from airflow_provider_focus.api.bodies import MAX_BODY_DEPTH, unencodable
 from airflow_provider_focus.exceptions import FocusConfigError
+from airflow_provider_focus.services._values import (
+    MAX_STRING_CHARS as MAX_STRING_CHARS,  # the longest string a record may hold, here as it always was
+)
+from airflow_provider_focus.services._values import (
+    CheckedRecords,
+    value_problem,
+)
 
 #: Input formats by name; a file's extension picks one unless ``format=`` is given.
 FORMATS: dict[str, tuple[str, ...]] = {"jsonl": (".jsonl", ".ndjson"), "csv": (".csv",), "parquet": (".parquet",)}
@@ -46,8 +51,6 @@ DELIMITERS = (",", ";", "\t", "|")
 #: The longest JSON line (in characters) read as a record; a longer one is a failed record, read past in chunks.
 MAX_LINE_CHARS = 8 * 1024 * 1024
 
-#: The longest string value a record may hold (characters); a longer one fails its record.
-MAX_STRING_CHARS = 1024 * 1024
 
 _NAMES = {",": "','", ";": "';'", "\t": "'\\t' (tab)", "|": "'|'"}
 
@@ -187,7 +190,7 @@ def read_records(
         )
     codec = check_encoding(encoding)
     sep = check_delimiter(delimiter)
-    return _read(source, kind, codec, sep, key, label)
+    return CheckedRecords(_read(source, kind, codec, sep, key, label))
 
 
 def iter_records(handle: IO[Any], *, format: str, source: str) -> Iterator[dict[str, Any] | BadRecord]:
@@ -322,6 +325,8 @@ class _Lines:
 
     def decoding_problem(self, text: str, where: str = "") -> str | None:
         """Return why ``text`` (read by this module) holds bytes the encoding could not decode, or ``None``."""
+        if not self.decoded_here or text.isascii():
+            return None
         for column, char in enumerate(text, start=1):
             if "\udc80" <= char <= "\udcff" and self.decoded_here:
                 byte = ord(char) - 0xDC00
@@ -419,78 +424,13 @@ def _json_kind(value: Any) -> str:
 
 def record_problem(record: Mapping[Any, Any]) -> str | None:
     """
-    Return why a record cannot be sent to Focus as it is, or ``None`` when it can.
-
-    Found before anything is sent, so that it fails the record and not the run: a field name that is no string, a
-    value JSON cannot hold (``NaN``, infinity, an object of no JSON type), nesting deeper than
-    ``MAX_BODY_DEPTH`` (200), a lone surrogate (no text can hold one) or a
-    string longer than :data:`MAX_STRING_CHARS`.
+    Return why a record cannot be sent to Focus as it is, or ``None`` when it can: the services' one check of a
+    record's values, which the reader and the upsert share (a field name that is no string, ``NaN``, a value JSON
+    cannot hold, nesting too deep, a lone surrogate, a string longer than :data:`MAX_STRING_CHARS`).
 
     :param record: the record.
     """
-    if _flat_and_fine(record):  # the common case, checked in one pass
-        return None
-    for name in record:
-        if not isinstance(name, str):
-            return f"the field name {name!r} is a {type(name).__name__}, not a string"
-    problem = unencodable(record)
-    if problem is not None:
-        return problem
-    pending: list[tuple[Any, str, int]] = [(record, "", 0)]
-    while pending:
-        value, where, depth = pending.pop()
-        if depth > MAX_BODY_DEPTH:  # pragma: no cover - unencodable found it first
-            return f"{where} is nested more than {MAX_BODY_DEPTH} levels deep"
-        if isinstance(value, str):
-            if len(value) > MAX_STRING_CHARS:
-                return f"{where or 'a field'} holds {len(value):,} characters, more than {MAX_STRING_CHARS:,}"
-            surrogate = surrogate_at(value)
-            if surrogate is not None:
-                return (
-                    f"{where or 'a field name'} holds a lone surrogate (U+{ord(value[surrogate]):04X} at character "
-                    f"{surrogate + 1}), which no text encoding can carry: fix the source text"
-                )
-        elif isinstance(value, Mapping):
-            for name, item in value.items():
-                label = f"{where}.{name}" if where else str(name)
-                pending.append((str(name), f"the field name {label!r}", depth + 1))
-                pending.append((item, label, depth + 1))
-        elif isinstance(value, (list, tuple)):
-            pending.extend((item, f"{where}[{index}]", depth + 1) for index, item in enumerate(value))
-        elif isinstance(value, float) and not math.isfinite(value):  # pragma: no cover - unencodable found it first
-            return f"{where} is {value!r}, which JSON cannot hold"
-    return None
-
-
-def _flat_and_fine(record: Mapping[Any, Any]) -> bool:
-    """Whether a record is flat and plainly fine: string names, values short text, int, bool, finite or null."""
-    for name, value in record.items():
-        if type(name) is not str or not name.isascii():
-            return False
-        kind = type(value)
-        if kind is str:
-            if len(value) > MAX_STRING_CHARS or (not value.isascii() and surrogate_at(value) is not None):
-                return False
-        elif kind is float:
-            if not math.isfinite(value):
-                return False
-        elif value is not None and kind is not int and kind is not bool:
-            return False
-    return True
-
-
-def surrogate_at(text: str) -> int | None:
-    """
-    Return the index of the first lone surrogate in ``text`` (no encoding can carry one), or ``None``.
-
-    :param text: the text.
-    """
-    if text.isascii():
-        return None
-    for index, char in enumerate(text):
-        if "\ud800" <= char <= "\udfff":
-            return index
-    return None
+    return value_problem(record)
 
 
 # --- CSV ----------------------------------------------------------------------------------------------------------
@@ -545,7 +485,10 @@ def _csv_records(lines: _Lines, sep: str | None, key: str | None, label: str) ->
             yield BadRecord(label, reader.line_num, bad)
             continue
         record = {name: value for name, value in zip(names, row, strict=False) if value != ""}
-        if record:
+        problem = value_problem(record)
+        if problem is not None:
+            yield BadRecord(label, reader.line_num, problem)
+        elif record:
             yield record
 
 
@@ -611,12 +554,6 @@ def _row_problem(row: list[str], names: list[str], lines: _Lines, delimiter: str
         problem = lines.decoding_problem(cell, f"column {name!r}: ")
         if problem is not None:
             return problem
-        if len(cell) > MAX_STRING_CHARS:  # pragma: no cover - the csv module's own limit is lower
-            return f"column {name!r} holds {len(cell):,} characters, more than {MAX_STRING_CHARS:,}"
-    for name, cell in zip(names, row, strict=False):
-        surrogate = surrogate_at(cell)
-        if surrogate is not None:  # pragma: no cover - only a caller's text handle can carry one
-            return f"column {name!r} holds a lone surrogate at character {surrogate + 1}: fix the source text"
     return None
 
 

@@ -9,9 +9,12 @@ sent only once its parent has an id.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 import threading
 import time
+from array import array
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -32,13 +35,14 @@ from airflow_provider_focus.services._diff import (
     type_conflict,
 )
 from airflow_provider_focus.services._duplicates import converge, holders_of
-from airflow_provider_focus.services._values import key_problem, shown, value_problem
+from airflow_provider_focus.services._values import (
+    KEY_SHOWN_CHARS,
+    key_problem,
+    shown,
+    value_problem,
+    values_checked,
+)
 from airflow_provider_focus.services.options import (
-    DEFAULT_LOG_EVERY,
-    DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
-    DEFAULT_MAX_IN_FLIGHT,
-    DEFAULT_PARENT_KEY,
-    DEFAULT_SCAN_THRESHOLD,
     UpsertOptions,
 )
 from airflow_provider_focus.services.records import BadRecord
@@ -54,19 +58,7 @@ DRY_RUN_ID = "(new:{external_id})"
 
 
 def upsert_focus_areas(
-    client: FocusClient,
-    records: Iterable[Any],
-    *,
-    key: str = model.FIELD_EXTERNAL_ID,
-    parent_key: str = DEFAULT_PARENT_KEY,
-    dry_run: bool = False,
-    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
-    scan_threshold: int = DEFAULT_SCAN_THRESHOLD,
-    max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
-    log_every: int = DEFAULT_LOG_EVERY,
-    extra_updatable_fields: Iterable[str] = model.EXTRA_UPDATABLE_FOCUS_AREA_FIELDS,
-    verify_creates: bool = True,
-    repair_duplicates: bool = False,
+    client: FocusClient, records: Iterable[Any], options: UpsertOptions | None = None, **keywords: Any
 ) -> UpsertReport:
     """
     Create or update focus areas matched by external id; fields that already match are left alone.
@@ -94,9 +86,14 @@ def upsert_focus_areas(
     ``moved`` lists those, to delete in Focus. Keep writers apart as well (a one-slot Airflow pool,
     ``max_active_runs=1``): that costs nothing and leaves nothing to delete.
 
+    The options come as one :class:`~airflow_provider_focus.services.options.UpsertOptions` value, or as keyword
+    arguments naming its fields (``upsert_focus_areas(client, records, dry_run=True)``); keyword arguments given
+    with ``options`` replace those fields of it. The fields:
+
     :param client: the API client (shared by the worker threads).
     :param records: dicts holding the API fields of a focus area (``name``, ``focusAreaTypeId``, ...), the external
         id under ``key`` and optionally the parent's external id under ``parent_key``; read one at a time.
+    :param options: the options as one value (default: ``UpsertOptions()``, changed by ``keywords``).
     :param key: the record field holding the external id.
     :param parent_key: the record field holding the parent's external id.
     :param dry_run: report what would change without writing; new focus areas are listed by external id.
@@ -112,21 +109,14 @@ def upsert_focus_areas(
         writer killed mid-way) is resolved the same way instead of failing that record.
     :return: the report; ``created`` and ``updated`` hold focus area ids in the order the writes finished.
     :raises FocusConfigError: for an argument that cannot work (records that are not an iterable of dicts).
+    :raises TypeError: for a keyword argument that is no option.
     """
-    options = UpsertOptions(
-        key=key,
-        parent_key=parent_key,
-        dry_run=bool(dry_run),
-        max_in_flight=max_in_flight,
-        scan_threshold=scan_threshold,
-        max_consecutive_rate_limits=max_consecutive_rate_limits,
-        log_every=log_every,
-        extra_updatable_fields=frozenset(extra_updatable_fields)
-        if not isinstance(extra_updatable_fields, (str, bytes))
-        else extra_updatable_fields,  # type: ignore[arg-type]
-        verify_creates=bool(verify_creates),
-        repair_duplicates=bool(repair_duplicates),
-    )
+    if options is None:
+        options = UpsertOptions(**keywords)
+    elif not isinstance(options, UpsertOptions):
+        raise FocusConfigError(f"options must be an UpsertOptions, got {type(options).__name__}.")
+    elif keywords:
+        options = dataclasses.replace(options, **keywords)
     if isinstance(records, (str, bytes, Mapping)):
         raise FocusConfigError(f"records must be an iterable of dicts, got {type(records).__name__}.")
     return _Upsert(client, options).run(records)
@@ -237,8 +227,67 @@ class _Pace:
                 log.info("No rate limiting for a while: up to %d writes in flight again", self.now)
 
 
+def _parent_of(value: Any) -> str | None:
+    """Return the parent key a record names (``None`` for none: a blank value)."""
+    if type(value) is str:
+        return None if not value or value.isspace() else value
+    return None if is_blank(value) else str(value)
+
+
 def _slim(focus_area: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in focus_area.items() if name != model.FIELD_ANCESTORS}
+
+
+class _WouldCreate(str):
+    """The type of :data:`_WOULD_CREATE`: compared by identity, never equal to an id by chance."""
+
+
+#: The focus area id a dry run books for a record it would create (its children see ``DRY_RUN_ID``).
+_WOULD_CREATE = _WouldCreate("(would be created)")
+
+
+@functools.lru_cache(maxsize=1024)  # a parent's children ask for it one after the other
+def _placeholder(key: str) -> str:
+    return DRY_RUN_ID.format(external_id=key)
+
+
+class _Resolved:
+    """
+    The outcome of each key read (its focus area id, ``None`` when it failed), as a dict would hold it but smaller.
+
+    A key a dry run would create has no entry: its id is ``DRY_RUN_ID`` of the key, made when a child asks.
+
+    :param read: the keys read so far (those not resolved yet are in :attr:`pending`).
+    """
+
+    def __init__(self, read: Mapping[str, None]) -> None:
+        self._read = read
+        #: Keys read whose outcome is still to come.
+        self.pending: set[str] = set()
+        self._ids: dict[str, str | None] = {}
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._read and key not in self.pending
+
+    def __getitem__(self, key: str) -> str | None:
+        if key not in self:
+            raise KeyError(key)
+        if key in self._ids:
+            return self._ids[key]
+        return _placeholder(key)
+
+    def __setitem__(self, key: str, focus_area_id: str | None) -> None:
+        self.pending.discard(key)
+        if focus_area_id is _WOULD_CREATE:
+            self._ids.pop(key, None)
+        else:
+            self._ids[key] = focus_area_id
+
+    def get(self, key: str) -> str | None:
+        """Return the key's focus area id, or ``None`` when it failed or is not resolved."""
+        if key not in self:
+            return None
+        return self[key]
 
 
 class _Upsert:
@@ -249,8 +298,11 @@ class _Upsert:
         self.options = options
         self.report = UpsertReport(dry_run=options.dry_run)
         self.index: _Index | None = None
-        self.first_index: dict[str, int] = {}  # key -> position of its first record
-        self.resolved: dict[str, str | None] = {}  # key -> focus area id, None when it failed
+        # every key read, in the order read, and the position of its first record in the same order (an array: 8
+        # bytes a record, not an int object; a repeated key looks its first position up once, at the end)
+        self.seen: dict[str, None] = {}
+        self.first_positions = array("q")
+        self.resolved = _Resolved(self.seen)  # key -> focus area id, None when it failed
         self.waiting: dict[str, list[_Job]] = {}  # parent key (in the input, not yet resolved) -> children
         self.orphans: dict[str, list[_Job]] = {}  # parent key (not seen, not in Focus) -> children
         self.parent_of: dict[str, str] = {}  # key -> parent key, for records waiting
@@ -260,11 +312,14 @@ class _Upsert:
         self.rate_limited_in_a_row = 0
         self.pace = _Pace(client, options.max_in_flight)
         self.started = time.monotonic()
+        self.outcomes = 0  # outcomes collected, for the progress log
+        self.values_checked = False  # whether the records come from a reader that checked their values
 
     # --- the run ------------------------------------------------------------------------------------------------
 
     def run(self, records: Iterable[Any]) -> UpsertReport:
         options = self.options
+        self.values_checked = values_checked(records)
         iterator = iter(records)
         head = list(islice(iterator, options.scan_threshold))
         scan = len(head) >= options.scan_threshold
@@ -279,13 +334,17 @@ class _Upsert:
             widen_pool(self.client.session, options.max_in_flight + 1)
         try:
             self.index = self._open_index(scan)
-            # A scanned dry run makes no call per record: it runs on this thread, without a hand-off per record.
-            in_flight = 1 if scan and options.dry_run else options.max_in_flight
-            with BoundedRunner[_Job](in_flight) as runner:
+            if scan and options.dry_run:
+                # A scanned dry run makes no call per record: each runs at once on this thread, with no hand-off.
                 for position, record in enumerate(chain(head, iterator)):
                     self._read(position, record)
-                    self._pump(runner, drain=False)
-                self._pump(runner, drain=True)
+                    self._run_ready()
+            else:
+                with BoundedRunner[_Job](options.max_in_flight) as runner:
+                    for position, record in enumerate(chain(head, iterator)):
+                        self._read(position, record)
+                        self._pump(runner, drain=False)
+                    self._pump(runner, drain=True)
             self._finish()
         except Exception:
             log.error("Upsert stopped by an unexpected error; so far: %s", self.report.counts())
@@ -304,30 +363,39 @@ class _Upsert:
 
     def _read(self, position: int, record: Any) -> None:
         key_field = self.options.key
-        raw_key = record.get(key_field) if isinstance(record, Mapping) else None
-        key = None if is_blank(raw_key) else shown(str(raw_key))  # lone surrogates escaped: the report is JSON
+        is_mapping = type(record) is dict or isinstance(record, Mapping)
+        raw_key = record.get(key_field) if is_mapping else None
+        if type(raw_key) is str and len(raw_key) <= KEY_SHOWN_CHARS and raw_key.isascii() and not raw_key.isspace():
+            key: str | None = raw_key or None  # the common case: shown as it is, and no key problem
+            problem = None
+        else:
+            key = None if is_blank(raw_key) else shown(str(raw_key))  # lone surrogates escaped: the report is JSON
+            problem = None if key is None else key_problem(raw_key, key_field)
         if self.stopped:
             self.report.fail(key, position, self.stopped)
-        elif isinstance(record, BadRecord):  # a line the reader could not make a record of
-            self.report.fail(None, position, str(record))
-        elif not isinstance(record, Mapping):
-            self.report.fail(None, position, f"record {position} is not an object: {type(record).__name__}")
+        elif not is_mapping:
+            # BadRecord: a line the reader could not make a record of
+            message = str(record) if isinstance(record, BadRecord) else None
+            self.report.fail(None, position, message or f"record {position} is not an object: {type(record).__name__}")
         elif key is None:
             self.report.fail(
                 None, position, f"record {position} has no {key_field!r} (key={key_field!r} names the external id)"
             )
-        elif problem := key_problem(raw_key, key_field):
+        elif problem:
             self.report.fail(key, position, f"record {position}: {problem}; it was not sent")
-        elif key in self.first_index:
+        elif key in self.seen:
             self.duplicates.append((position, key))
         else:
-            self.first_index[key] = position
-            parent = record.get(self.options.parent_key)
-            job = _Job(position, key, dict(record), None if is_blank(parent) else str(parent))
-            problem = None if job.parent is None else key_problem(parent, self.options.parent_key)
-            problem = problem or value_problem(
-                {name: value for name, value in record.items() if name not in (key_field, self.options.parent_key)}
-            )
+            self.seen[key] = None
+            self.first_positions.append(position)
+            self.resolved.pending.add(key)
+            parent_key = self.options.parent_key
+            parent = record.get(parent_key)
+            job = _Job(position, key, record if type(record) is dict else dict(record), _parent_of(parent))
+            # the key fields passed key_problem, whose rules are stricter than value_problem's
+            problem = None if job.parent is None else key_problem(parent, parent_key)
+            if problem is None and not self.values_checked:  # a reader's records were checked as it read them
+                problem = value_problem(record)
             if problem:
                 self._fail(job, f"record {position}: {problem}; it was not sent")
             else:
@@ -342,7 +410,7 @@ class _Upsert:
             self.ready.append((job, None))
         elif job.parent in self.resolved:
             self._release(job, self.resolved[job.parent])
-        elif job.parent in self.first_index:
+        elif job.parent in self.seen:
             self._wait(self.waiting, job)
         else:
             try:
@@ -378,12 +446,27 @@ class _Upsert:
             elif not (drain and self.ready):
                 return
 
+    def _run_ready(self) -> None:
+        """Apply what is ready at once, on this thread (a dry run on a scanned index: no call, no rate limit)."""
+        ready = self.ready
+        while ready:
+            job, parent_id = ready.popleft()
+            try:
+                value = self._apply(job, parent_id)
+            except Exception as error:  # what the runner hands back, as the runner does
+                self._outcome(job, None, error)
+            else:
+                self._outcome(job, value, None)
+
     def _collect(self, outcome: Outcome[_Job]) -> None:
         self.pace.observe()
         self._take_moved()
-        job, error = outcome.tag, outcome.error
+        self._outcome(outcome.tag, outcome.value, outcome.error)
+
+    def _outcome(self, job: _Job, value: Any, error: Exception | None) -> None:
+        """Book one record's outcome: into the report, and release (or fail) the records waiting for it."""
         if error is None:
-            kind, focus_area_id, listed, blocked = outcome.value
+            kind, focus_area_id, listed, blocked = value
             if blocked:
                 self.report.not_updatable.append(NotUpdatable(job.key, blocked))
                 log.info("%s differs from Focus in %s, which the API cannot write", job.key, ", ".join(blocked))
@@ -408,7 +491,8 @@ class _Upsert:
             self.rate_limited_in_a_row = 0
         else:
             raise error
-        if self.report.done % self.options.log_every == 0:
+        self.outcomes += 1
+        if self.outcomes % self.options.log_every == 0:
             self._log_progress()
 
     def _take_moved(self) -> None:
@@ -424,6 +508,9 @@ class _Upsert:
 
     def _settle(self, key: str, focus_area_id: str | None) -> None:
         """Record a key's outcome and release the records waiting for it (or fail them, and theirs, in turn)."""
+        if key not in self.waiting:  # the common case: nothing waits for it
+            self.resolved[key] = focus_area_id
+            return
         settled: deque[tuple[str, str | None]] = deque([(key, focus_area_id)])
         while settled:
             key, focus_area_id = settled.popleft()
@@ -434,7 +521,7 @@ class _Upsert:
                     self.report.fail(child.key, child.index, f"its parent {key!r} failed")
                     settled.append((child.key, None))
                 else:
-                    self.ready.append((child, focus_area_id))
+                    self.ready.append((child, self.resolved[key]))
 
     def _stop(self, reason: str) -> None:
         """Fail everything not yet sent with ``reason``; records still to be read get it too."""
@@ -463,8 +550,12 @@ class _Upsert:
         for job in stuck:
             self.report.fail(job.key, job.index, messages[job.key])
             self.resolved[job.key] = None
+        repeated = {key for _, key in self.duplicates}
+        firsts: dict[str, int] = {}
+        if repeated:  # one pass over the keys read
+            firsts = {key: self.first_positions[n] for n, key in enumerate(self.seen) if key in repeated}
         for position, key in self.duplicates:
-            first = self.first_index[key]
+            first = firsts[key]
             if self.resolved.get(key) is None:
                 outcome = f"the first (record {first}) failed"
             else:
@@ -518,7 +609,7 @@ class _Upsert:
 
     def _create(self, key: str, desired: dict[str, Any]) -> tuple[str, str, str, tuple[str, ...]]:
         assert self.index is not None
-        body = {name: value for name, value in desired.items() if value is not None}
+        body = dict(desired)  # holds no None: blank values are left out
         name = body.pop(model.FIELD_NAME, None)
         type_id = body.pop(model.FIELD_FOCUS_AREA_TYPE_ID, None)
         if not name or not type_id:
@@ -529,7 +620,7 @@ class _Upsert:
         body, blocked = split_create(body, model.CREATABLE_FOCUS_AREA_FIELDS | self.options.extra_updatable_fields)
         if self.options.dry_run:
             log.info("Would create %s (%s)", key, name)
-            return "created", DRY_RUN_ID.format(external_id=key), key, blocked
+            return "created", _WOULD_CREATE, key, blocked
         created = operations.create_focus_area(self.client, name=name, focus_area_type_id=type_id, **body)
         focus_area_id = str(created[model.FIELD_ID])
         log.debug("Created %s (%s)", focus_area_id, key)

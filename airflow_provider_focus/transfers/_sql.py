@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -11,6 +9,7 @@ from contextlib import closing, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.exceptions import FocusConfigError
+from airflow_provider_focus.services._plain import PLAIN_TYPES, plain
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
@@ -59,26 +58,6 @@ def db_hook(conn_id: str, hook_params: Mapping[str, Any] | None = None) -> DbApi
     return hook
 
 
-_PLAIN = frozenset({str, int, float, bool, type(None)})
-
-
-def plain(value: Any) -> Any:
-    """
-    Return a database value as a JSON-able one: dates as ISO 8601, decimals as numbers; others as they are.
-
-    :param value: a cell as the DB-API driver returns it.
-    """
-    if type(value) in _PLAIN:
-        return value
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, memoryview):
-        return bytes(value)
-    return value
-
-
 @contextmanager
 def query_rows(
     hook: DbApiHook, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None, fetch_size: int
@@ -125,4 +104,7 @@ def _fetch(cursor: Any, names: list[str], fetch_size: int) -> Iterator[dict[str,
         if not rows:
             return
         for row in rows:
-            yield {name: plain(value) for name, value in zip(names, row, strict=False)}
+            if PLAIN_TYPES.issuperset(map(type, row)):  # the common case, in C
+                yield dict(zip(names, row, strict=False))
+            else:
+                yield {name: plain(value) for name, value in zip(names, row, strict=False)}

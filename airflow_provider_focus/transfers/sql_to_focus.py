@@ -21,6 +21,7 @@ from airflow_provider_focus.services.options import (
     DEFAULT_PARENT_KEY,
     DEFAULT_SCAN_THRESHOLD,
     UpsertOptions,
+    upsert_options,
 )
 from airflow_provider_focus.transfers._sql import DEFAULT_FETCH_SIZE, db_hook, query_rows
 
@@ -69,6 +70,8 @@ class SqlToFocusOperator(FocusBatchOperator):
     :param scan_threshold: (focus areas) from this many rows on, index existing focus areas with one scan.
     :param log_every: (focus areas) log progress every this many records.
     :param max_consecutive_rate_limits: (focus areas) give up on the rest after this many rate-limited records.
+    :param options: (focus areas) instead of the upsert's keyword arguments above, the options as one
+        :class:`~airflow_provider_focus.services.options.UpsertOptions` value (then leave those at their defaults).
     :param chunk_size: (fund items) items per bulk call.
     :param fail_on_error: fail the task at the end when any record failed.
     :param focus_conn_id: the Airflow connection of type ``atlassian_focus``. (templated)
@@ -102,6 +105,7 @@ class SqlToFocusOperator(FocusBatchOperator):
         max_consecutive_rate_limits: int = DEFAULT_MAX_CONSECUTIVE_RATE_LIMITS,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         fail_on_error: bool = True,
+        options: UpsertOptions | None = None,
         **kwargs: Any,
     ) -> None:
         if target not in TARGETS:
@@ -117,9 +121,12 @@ class SqlToFocusOperator(FocusBatchOperator):
         require_text("sql", sql)
         require_positive_int("fetch_size", fetch_size)
         require_positive_int("chunk_size", chunk_size)
-        UpsertOptions(
+        #: The upsert's options (``target="focus_areas"``), built (and checked) once, when the DAG file is parsed.
+        self.options = upsert_options(
+            options,
             key=key,
             parent_key=parent_key,
+            dry_run=dry_run,
             max_in_flight=max_in_flight,
             scan_threshold=scan_threshold,
             max_consecutive_rate_limits=max_consecutive_rate_limits,
@@ -131,13 +138,7 @@ class SqlToFocusOperator(FocusBatchOperator):
         self.parameters = parameters
         self.fetch_size = fetch_size
         self.hook_params = dict(hook_params or {})
-        self.key = key
-        self.parent_key = parent_key
-        self.is_dry_run = bool(dry_run)
-        self.max_in_flight = max_in_flight
-        self.scan_threshold = scan_threshold
-        self.log_every = log_every
-        self.max_consecutive_rate_limits = max_consecutive_rate_limits
+        self.is_dry_run = self.options.dry_run
         self.chunk_size = chunk_size
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -185,16 +186,7 @@ class SqlToFocusOperator(FocusBatchOperator):
 
     def _apply(self, rows: Iterator[dict[str, Any]]) -> Report:
         if self.target == "focus_areas":
-            return self.hook.upsert_focus_areas(
-                rows,
-                key=self.key,
-                parent_key=self.parent_key,
-                dry_run=self.is_dry_run,
-                max_in_flight=self.max_in_flight,
-                scan_threshold=self.scan_threshold,
-                max_consecutive_rate_limits=self.max_consecutive_rate_limits,
-                log_every=self.log_every,
-            )
+            return self.hook.upsert_focus_areas(rows, self.options)
         if self.target == "cost_items":
             return self.hook.import_cost_items(rows, chunk_size=self.chunk_size)
         return self.hook.import_benefit_items(rows, chunk_size=self.chunk_size)

@@ -219,3 +219,16 @@ def test_the_pool_keeps_a_connection_per_thread(client):
     widen_pool(client.session, 16)
     adapter = client.session.get_adapter("https://acme.atlassian.net")
     assert adapter.poolmanager.connection_pool_kw["maxsize"] == 16
+
+
+def test_the_options_come_as_one_value_and_keyword_arguments_replace_its_fields(client, requests_mock):
+    from airflow_provider_focus.services import UpsertOptions
+
+    requests_mock.get(f"{API}/focus-areas", json=page([]))
+    records = [{"code": "A", "name": "A", "focusAreaTypeId": "fat-project"}]
+    report = upsert_focus_areas(client, records, UpsertOptions(key="code", dry_run=False), dry_run=True)
+    assert (report.created, report.dry_run) == (["A"], True)
+    with pytest.raises(FocusConfigError, match="options must be an UpsertOptions"):
+        upsert_focus_areas(client, records, {"key": "code"})  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        upsert_focus_areas(client, records, no_such_option=1)
