@@ -47,3 +47,22 @@ def slowness(item: pytest.Item) -> int:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=slowness)  # stable: the order within a rank is the collection order
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """
+    In the controlling process, build Hypothesis's Unicode tables once, before pytest-xdist starts its workers.
+
+    ``st.text()`` needs the table of what UTF-8 encodes; Hypothesis computes it (about 3.5 s of CPU) and caches it
+    in ``.hypothesis/``. In a fresh clone every xdist worker found no cache and computed it at once.
+    """
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller has built the tables
+        return
+    try:
+        from hypothesis.internal import charmap
+
+        build_tables = (charmap.charmap, lambda: charmap.intervals_from_codec("utf-8"))
+    except (ImportError, AttributeError):  # no Hypothesis, or its internals moved: each worker builds its own
+        return
+    for build in build_tables:
+        build()
