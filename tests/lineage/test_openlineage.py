@@ -13,6 +13,7 @@ import pytest
 
 from airflow_provider_focus.testing.constants import EMULATOR_CLOUD_ID
 from tests.conftest import DAGS
+from tests.integration.conftest import own_airflow_db
 
 pytestmark = pytest.mark.integration
 
@@ -64,7 +65,7 @@ def test_openlineage_events_name_the_focus_datasets_and_the_input_files(airflow_
     events = run_with_openlineage(
         "example_focus_assets_producer",
         tmp_path / "openlineage.jsonl",
-        focus_emulator.conn_env("focus_default", mode="cloud"),
+        {**focus_emulator.conn_env("focus_default", mode="cloud"), **own_airflow_db(tmp_path, airflow_db)},
     )
 
     upsert = task_events(events, "example_focus_assets_producer.upsert_focus_areas")
