@@ -39,6 +39,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def group_alive(pgid: int) -> bool:
+    """Return whether any process of a process group is still alive."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class Deployment:
     """
     Four Airflow processes sharing one AIRFLOW_HOME, with the emulator's connection as ``focus_default``.
@@ -132,10 +143,20 @@ class Deployment:
         )
 
     def stop_process(self, name: str, timeout: float = 60) -> None:
-        """Stop one process as a deployment would (SIGTERM to its group) and wait for it."""
+        """
+        Stop one process as a deployment would (SIGTERM to its group) and wait for the whole group to end.
+
+        A child that outlives its parent (the log server) would keep its port, and a new process of the same name
+        would find it taken.
+        """
         proc = self.procs[name]
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=timeout)
+        deadline = time.monotonic() + 15
+        while group_alive(proc.pid):
+            if time.monotonic() > deadline:
+                os.killpg(proc.pid, signal.SIGKILL)
+            time.sleep(0.1)
 
     def stop(self) -> None:
         if self._api is not None:
