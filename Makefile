@@ -40,18 +40,18 @@ MATRIX_PYTEST = -m integration
 #   API returns the password redacted ("***") and POST /api/v2/connections/test tests what it is sent, without
 #   merging the stored connection (3.1 merges it). The Test button test of a new connection still runs there.
 # To keep CI within 30 minutes on 2 cores, work that proves nothing new on a version is shared: the event-driven
-# watcher's real deployment (4 Airflow processes, about 3 minutes) runs on the newest release and the floor, whose
-# trigger code paths are the two there are (3.3+ keeps its state in the asset state store, older releases do not);
-# 3.1 and 3.2 take the floor's path.
-WATCHER_DEPLOYMENT = --deselect tests/integration/test_watcher_real_airflow.py
+# watcher's scenario on the real deployment (a triggerer restart among it, about a minute) runs on the newest
+# release and the floor, whose trigger code paths are the two there are (3.3+ keeps its state in the asset state
+# store, older releases do not); 3.1 and 3.2 take the floor's path.
+WATCHER_DEPLOYMENT = --deselect tests/integration/test_real_airflow.py::test_a_status_change_runs_the_dag_once_with_the_change_and_an_ignored_field_runs_nothing
 MATRIX_PYTEST_3.2.2 = -m "integration and not dag_test" $(WATCHER_DEPLOYMENT)
 MATRIX_PYTEST_3.1.8 = -m integration $(WATCHER_DEPLOYMENT)
 MATRIX_PYTEST_3.0.6 = -m integration \
 	--deselect tests/integration/test_secrets_never_leak.py::test_failed_run_explains_the_credential_without_quoting_it \
-	--deselect tests/integration/test_connection_test_button.py::test_the_test_button_works_for_a_focus_connection_that_stores_its_port
+	--deselect tests/integration/test_real_airflow.py::test_the_test_button_works_for_a_focus_connection_that_stores_its_port
 
 # test-airflow-X and check-wheel-X are not .PHONY (make looks no pattern rule up for those); they name no file.
-.PHONY: demo test check lint typecheck pytest matrix wheel-venvs dist check-dist bench emulator venv clean docs docs-strict
+.PHONY: demo test suite-stream-1 suite-stream-2 check lint typecheck pytest matrix wheel-venvs dist check-dist bench emulator venv clean docs docs-strict
 # The matrix venvs are made by pattern rules: keep them (make would delete them as intermediate files).
 .PRECIOUS: .venv-airflow-%/.installed .venv-airflow-%/.wheel
 
@@ -101,18 +101,25 @@ demo: $(VENV)/.installed
 
 ## The whole suite: lint, type checks, the docs (warnings are errors), the package's checks, every test on the newest Airflow, then the matrix.
 # The static checks and the venvs run side by side (`make -j`, each step's output printed whole when it ends); then
-# the suites, one after the other, each under pytest-xdist. Running the four suites at once as well was about a
-# minute faster but loaded 2 cores to a load average of 11, and Airflow 3.0.6's LocalExecutor then lost a task
-# between scheduler and worker ("Cannot start Task Instance in invalid state"): a real deployment is only as
-# reliable as the machine is calm. The real Airflow deployments take machine-wide slots (tests/slots.py), one at
-# a time by default (FOCUS_TEST_DEPLOYMENT_SLOTS).
+# the suites in two streams side by side, each stream's suites one after the other under pytest-xdist: the newest
+# Airflow's whole suite then 3.2.2's, and 3.0.6's then 3.1.8's (about the same length). All four suites at once
+# loaded 2 cores to a load average of 11 and Airflow 3.0.6's LocalExecutor once lost a task between scheduler and
+# worker ("Cannot start Task Instance in invalid state"); one after another took 22 minutes. The real Airflow
+# deployments (one per suite) take a machine-wide slot (tests/slots.py), one at a time by default
+# (FOCUS_TEST_DEPLOYMENT_SLOTS), so that no two start at once.
 TEST_JOBS ?= 4
 STATIC_STEPS = lint typecheck docs-strict check-dist wheel-venvs
+SUITE_STREAM_1 = pytest check-wheel-$(AIRFLOW_VERSION) $(addprefix test-airflow-,$(lastword $(MATRIX_VERSIONS)))
+SUITE_STREAM_2 = $(addprefix test-airflow-,$(filter-out $(lastword $(MATRIX_VERSIONS)),$(MATRIX_VERSIONS)))
+# xdist workers of the newest Airflow's suite while the other stream runs beside it (alone, `make pytest`: XDIST).
+SUITE_XDIST ?= -n 3 --dist loadgroup
 test:
 	$(MAKE) --no-print-directory $(VENV)/.docs-installed  # first: it installs into the venv the tests run from
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(STATIC_STEPS)
-	$(MAKE) --no-print-directory pytest check-wheel-$(AIRFLOW_VERSION)
-	$(MAKE) --no-print-directory matrix
+	$(MAKE) --no-print-directory -j2 --output-sync=recurse suite-stream-1 suite-stream-2
+
+suite-stream-1 suite-stream-2:
+	$(MAKE) --no-print-directory -j1 XDIST="$(SUITE_XDIST)" $(SUITE_STREAM_$(subst suite-stream-,,$@))
 
 ## The inner loop: lint, types and every test that needs no emulator or Airflow DB, on the newest Airflow; no venv
 ## rebuild when nothing changed. About a minute.
@@ -131,8 +138,8 @@ typecheck: $(VENV)/.installed
 # pytest-xdist workers per suite: the tests mostly wait (on sockets, subprocesses, deadlines), so more workers than
 # cores pays. The matrix suites take 2: with 3, one 3.1.8 run of three found a worker's SQLite metadata DB
 # "malformed" (not understood yet; 2 workers passed in every run).
-XDIST ?= -n 4
-MATRIX_XDIST ?= -n 2
+XDIST ?= -n 4 --dist loadgroup
+MATRIX_XDIST ?= -n 2 --dist loadgroup
 
 pytest: $(VENV)/.installed
 	$(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS)

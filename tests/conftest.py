@@ -11,6 +11,7 @@ import atexit
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,26 @@ def slowness(item: pytest.Item) -> int:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=slowness)  # stable: the order within a rank is the collection order
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """
+    In the controlling process, build Hypothesis's Unicode tables once, before pytest-xdist starts its workers (its
+    own ``pytest_sessionstart`` runs last; in ``pytest_configure`` Hypothesis warns of slow plugin code).
+
+    ``st.text()`` needs the table of what UTF-8 encodes; Hypothesis computes it (about 3.5 s of CPU) and caches it
+    in ``.hypothesis/``. In a fresh clone every xdist worker found no cache and computed it at once.
+    """
+    if hasattr(session.config, "workerinput"):  # an xdist worker: the controller has built the tables
+        return
+    try:
+        from hypothesis.errors import HypothesisSideeffectWarning
+        from hypothesis.internal import charmap
+
+        build_tables = (charmap.charmap, lambda: charmap.intervals_from_codec("utf-8"))
+    except (ImportError, AttributeError):  # no Hypothesis, or its internals moved: each worker builds its own
+        return
+    with warnings.catch_warnings():  # Hypothesis warns of slow work before collection: here it is the point
+        warnings.simplefilter("ignore", HypothesisSideeffectWarning)
+        for build in build_tables:
+            build()

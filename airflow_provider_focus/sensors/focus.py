@@ -9,7 +9,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import (
+    AirflowException,
     AirflowSensorTimeout,
+    AirflowSkipException,
     BaseSensorOperator,
     PokeReturnValue,
     conf,
@@ -224,6 +226,22 @@ class FocusAreaStatusSensor(BaseSensorOperator):
             # Airflow's own deferral timeout is a backstop: the trigger yields a timeout event at the deadline.
             timeout=limit + timedelta(seconds=DEFERRAL_BACKSTOP_SECONDS),
         )
+
+    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
+        """
+        Resume after the trigger fired; with ``never_fail`` what fails is a skip, as on Airflow 3.1+.
+
+        Airflow 3.0's sensor honours only ``soft_fail`` when a deferred sensor resumes: a ``never_fail`` sensor
+        whose trigger ended in an error or at its deadline failed there instead of being skipped.
+        """
+        try:
+            return super().resume_execution(next_method, next_kwargs, context)
+        except AirflowSkipException:
+            raise
+        except AirflowException as error:
+            if getattr(self, "never_fail", False):
+                raise AirflowSkipException("Skipping due to never_fail is set to True.") from error
+            raise
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
         """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,23 @@ class FakeTI:
 
     def xcom_push(self, key: str, value: Any) -> None:
         self.pushed[key] = value
+
+
+def own_airflow_db(tmp_path: Path, migrated_home: Path) -> dict[str, str]:
+    """
+    Return the environment for a subprocess that runs Airflow on a metadata DB of its own.
+
+    The DB is a copy of the session's migrated one, in ``tmp_path``: a subprocess (``dag.test()`` in a fresh
+    process) must not write the SQLite file this pytest worker holds open. With the worker's own DB shared, one
+    matrix run found it "malformed".
+
+    :param tmp_path: the test's temporary folder.
+    :param migrated_home: the AIRFLOW_HOME the ``airflow_db`` fixture migrated.
+    """
+    home = tmp_path / "airflow-home"
+    home.mkdir()
+    shutil.copy(migrated_home / "airflow.db", home / "airflow.db")
+    return {"AIRFLOW_HOME": str(home), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}"}
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ import pytest
 from airflow_provider_focus.hooks.focus import FocusHook
 from airflow_provider_focus.testing.constants import EMULATOR_CLOUD_ID
 from tests.conftest import DAGS
+from tests.integration.conftest import own_airflow_db
 
 pytestmark = pytest.mark.integration
 
@@ -69,7 +70,7 @@ def collect_in_a_dag_run(tmp_path: Path, env: dict[str, str]) -> dict[str, Any]:
 
 @pytest.mark.dag_test
 def test_a_task_using_the_hook_reports_its_focus_asset_as_output(airflow_db, focus_emulator, tmp_path):
-    env = focus_emulator.conn_env("focus_default", mode="cloud")
+    env = {**focus_emulator.conn_env("focus_default", mode="cloud"), **own_airflow_db(tmp_path, airflow_db)}
     collected = collect_in_a_dag_run(tmp_path, env)
     assert collected["state"].endswith("success")
     uri = f"focus://{EMULATOR_CLOUD_ID}/focus-areas"

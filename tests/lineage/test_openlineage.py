@@ -13,6 +13,7 @@ import pytest
 
 from airflow_provider_focus.testing.constants import EMULATOR_CLOUD_ID
 from tests.conftest import DAGS
+from tests.integration.conftest import own_airflow_db
 
 pytestmark = pytest.mark.integration
 
@@ -73,6 +74,7 @@ def test_openlineage_events_name_the_focus_datasets_and_the_input_files_and_tabl
         tmp_path / "openlineage.jsonl",
         {
             **focus_emulator.conn_env("focus_default", mode="cloud"),
+            **own_airflow_db(tmp_path, airflow_db),
             "AIRFLOW_CONN_FOCUS_PLANS_DB": json.dumps({"conn_type": "sqlite", "host": str(plans_db)}),
         },
     )
