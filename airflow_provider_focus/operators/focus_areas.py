@@ -146,8 +146,8 @@ class FocusListFocusAreasOperator(FocusListOperatorBase):
         from airflow_provider_focus.lineage import export_range
         from airflow_provider_focus.services.changes import iso
 
-        if self._watermark is not None:
-            extra["watermark"] = iso(self._watermark)
+        if self._feed is not None and self._feed.watermark is not None:
+            extra["watermark"] = iso(self._feed.watermark)
         return {**extra, **export_range(self._since() or "", incremental=True)}
 
     def _since(self) -> str | None:
