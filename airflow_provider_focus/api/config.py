@@ -28,6 +28,7 @@ from airflow_provider_focus.api.conn_fields import (
     EXTRA_FIELDS_BY_NAME,
     ExtraField,
 )
+from airflow_provider_focus.api.secret import Secret, as_secret
 from airflow_provider_focus.exceptions import FocusConfigError
 
 __all__ = ["CONN_TYPE", "AuthType", "ConnectionReading", "FocusClientConfig", "read_connection"]
@@ -118,7 +119,7 @@ class FocusClientConfig:
         *,
         host: str | None,
         login: str | None,
-        password: str | None,
+        password: str | Secret | None,
         extra: Mapping[str, Any] | str | None,
         port: int | None = None,
     ) -> FocusClientConfig:
@@ -128,12 +129,14 @@ class FocusClientConfig:
         :param host: the site: ``acme.atlassian.net``, ``https://acme.atlassian.net`` or, for the emulator,
             ``127.0.0.1:8765`` (a loopback host without a scheme means ``http://``).
         :param login: email (api_token) or client id (oauth2_client_credentials).
-        :param password: API token, client secret or access token.
+        :param password: API token, client secret or access token (best as a
+            :class:`~airflow_provider_focus.api.secret.Secret`: a traceback then never shows it).
         :param extra: the connection's extras, as a mapping or as the JSON text Airflow stores; plain keys and
             legacy ``extra__atlassian_focus__*`` keys.
         :param port: the connection's port, used with the host (empty: the scheme's default).
         :raises FocusConfigError: naming the field that is wrong and showing a correct example.
         """
+        password = as_secret(password)  # from here on, a traceback's locals show it as ***
         reading = read_connection(host=host, port=port, login=login, password=password, extra=extra)
         for warning in reading.warnings:
             warn_once(warning)
@@ -158,7 +161,7 @@ def read_connection(
     host: str | None,
     port: int | None,
     login: str | None,
-    password: str | None,
+    password: str | Secret | None,
     extra: Mapping[str, Any] | str | None,
 ) -> ConnectionReading:
     """
@@ -168,6 +171,7 @@ def read_connection(
 
     :raises FocusConfigError: naming the field that is wrong and showing a correct example.
     """
+    password = as_secret(password)  # from here on, a traceback's locals show it as ***
     extras = _Extras(parse_extra(extra))
     has_host = bool(host and host.strip())
     site_url = parse_site(host or "", port=port) if has_host else None
@@ -193,8 +197,8 @@ def read_connection(
         )
 
     login = _credential(login, "login")
-    password = _credential(password, "password")
-    _check_credentials(auth_type, login=login, password=password, cloud_mode=bool(cloud_id))
+    password = _secret_credential(password)
+    _check_credentials(auth_type, login=login, has_password=password is not None, cloud_mode=bool(cloud_id))
 
     config = FocusClientConfig(
         api_root=api_root,
@@ -202,7 +206,7 @@ def read_connection(
         cloud_id=cloud_id,
         auth_type=auth_type,
         login=login,
-        password=password,
+        password=password.reveal() if password is not None else None,
         token_url=parse_base_url(extras.get("token_url"), field="token_url") or model.OAUTH_TOKEN_URL,
         timeout=float(parse_number(extras.get("timeout"), EXTRA_FIELDS_BY_NAME["timeout"])),
         verify=parse_verify(extras.get("verify")),
@@ -635,18 +639,34 @@ def _credential(value: str | None, field: str) -> str | None:
     """
     if value is None or not value.strip():
         return None
-    text = value.strip()
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
-        raise FocusConfigError(
-            f"The Focus connection's {field} contains a space, a line break or another control character inside "
-            "it; paste the value again (its first and last characters may be anything but whitespace)."
-        )
-    return text
+    if _garbled(value.strip()):
+        raise _garbled_error(field)
+    return value.strip()
 
 
-def _check_credentials(auth_type: AuthType, *, login: str | None, password: str | None, cloud_mode: bool) -> None:
+def _secret_credential(value: Secret | None) -> Secret | None:
+    """Do what :func:`_credential` does for the password, without ever holding it in a plain local."""
+    if value is None or not value.reveal().strip():
+        return None
+    if _garbled(value.reveal().strip()):
+        raise _garbled_error("password")
+    return Secret(value.reveal().strip())
+
+
+def _garbled(text: str) -> bool:
+    return any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text)
+
+
+def _garbled_error(field: str) -> FocusConfigError:
+    return FocusConfigError(
+        f"The Focus connection's {field} contains a space, a line break or another control character inside "
+        "it; paste the value again (its first and last characters may be anything but whitespace)."
+    )
+
+
+def _check_credentials(auth_type: AuthType, *, login: str | None, has_password: bool, cloud_mode: bool) -> None:
     if auth_type is AuthType.API_TOKEN:
-        if not login or not password:
+        if not login or not has_password:
             raise FocusConfigError(
                 "auth_type 'api_token' needs the Atlassian account email in the connection's login "
                 "(e.g. 'you@example.com') and the API token in its password."
@@ -657,10 +677,10 @@ def _check_credentials(auth_type: AuthType, *, login: str | None, password: str 
             f"auth_type {auth_type.value!r} works only through api.atlassian.com: set the connection's extra "
             f"'cloud_id' (e.g. {_EXAMPLE_CLOUD_ID!r}; read it from https://<your-site>{model.TENANT_INFO_PATH})."
         )
-    if auth_type is AuthType.OAUTH2_CLIENT_CREDENTIALS and (not login or not password):
+    if auth_type is AuthType.OAUTH2_CLIENT_CREDENTIALS and (not login or not has_password):
         raise FocusConfigError(
             "auth_type 'oauth2_client_credentials' needs the service account's client id in the connection's "
             "login and its client secret in the password."
         )
-    if auth_type is AuthType.OAUTH2_TOKEN and not password:
+    if auth_type is AuthType.OAUTH2_TOKEN and not has_password:
         raise FocusConfigError("auth_type 'oauth2_token' needs the access token in the connection's password.")

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import tenacity
 
 from airflow_provider_focus.api import errors
+from airflow_provider_focus.api.secret import Secret
 
 T = TypeVar("T")
 
@@ -62,7 +63,7 @@ class FetchToken:
     One lock per client makes twenty threads (or tasks) that find the token expired fetch one new token, not twenty.
     """
 
-    steps: Callable[[], Generator[Any, Any, str]]
+    steps: Callable[[], Generator[Any, Any, Secret]]
 
 
 @dataclass(frozen=True)
@@ -107,13 +108,14 @@ class Answer:
 
     :param status_code: the HTTP status.
     :param headers: the response headers.
-    :param content: the body, whole (empty when it was too large).
+    :param content: the body, whole (empty when it was too large); not in the ``repr``, since a server may echo
+        a credential in it.
     :param too_large: ``True`` when the body was larger than the cap and was not read.
     """
 
     status_code: int
     headers: Headers
-    content: bytes = b""
+    content: bytes = field(default=b"", repr=False)
     too_large: bool = False
 
     @property

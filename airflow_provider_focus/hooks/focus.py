@@ -17,6 +17,7 @@ from airflow_provider_focus._lazy import import_off_loop
 from airflow_provider_focus.api import expect, fund_shapes, model
 from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site, read_connection, warn_once
 from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
+from airflow_provider_focus.api.secret import as_secret
 from airflow_provider_focus.assets import BENEFIT_ITEMS as BENEFIT_ITEMS_ASSET
 from airflow_provider_focus.assets import COST_ITEMS as COST_ITEMS_ASSET
 from airflow_provider_focus.assets import FOCUS_AREAS as FOCUS_AREAS_ASSET
@@ -97,7 +98,9 @@ class FocusHook(BaseHook):
     def config(self) -> FocusClientConfig:
         """The validated configuration read from the Airflow connection."""
         conn = self.get_connection(self.focus_conn_id)
-        return self._config_of(conn, conn.extra_dejson)
+        conn_type, fields = getattr(conn, "conn_type", None), _connection_fields(conn, conn.extra_dejson)
+        del conn  # a traceback's locals would show the Connection, and its repr shows the password
+        return self._config_of(conn_type, fields)
 
     async def aget_config(self) -> FocusClientConfig:
         """
@@ -108,10 +111,11 @@ class FocusHook(BaseHook):
         """
         conn = await aget_connection(self, self.focus_conn_id)
         extra = await aextra_dejson(conn)  # Airflow 3.3+; before, extras are read (and masked) synchronously
-        return self._config_of(conn, extra)
+        conn_type, fields = getattr(conn, "conn_type", None), _connection_fields(conn, extra)
+        del conn  # a traceback's locals would show the Connection, and its repr shows the password
+        return self._config_of(conn_type, fields)
 
-    def _config_of(self, conn: Connection, extra: Mapping[str, Any]) -> FocusClientConfig:
-        conn_type = getattr(conn, "conn_type", None)
+    def _config_of(self, conn_type: str | None, fields: dict[str, Any]) -> FocusClientConfig:
         if conn_type and conn_type != CONN_TYPE:
             warn_once(
                 f"Connection {self.focus_conn_id!r} has the type {conn_type!r}, not {CONN_TYPE!r} (Atlassian Focus). "
@@ -119,7 +123,7 @@ class FocusHook(BaseHook):
                 f"{conn_type!r}: change its type to {CONN_TYPE!r}."
             )
         try:
-            return FocusClientConfig.from_connection_fields(**_connection_fields(conn, extra))
+            return FocusClientConfig.from_connection_fields(**fields)
         except FocusConfigError as err:
             raise FocusConfigError(f"Connection {self.focus_conn_id!r}: {err}") from None
 
@@ -920,8 +924,10 @@ class FocusHook(BaseHook):
                 conn = self.get_connection(self.focus_conn_id)
             except Exception as err:
                 return False, self._lookup_failure(err)
+            fields = _connection_fields(conn, conn.extra_dejson)
+            del conn  # a logged traceback's locals would show the Connection, and its repr shows the password
             try:
-                reading = read_connection(**_connection_fields(conn, conn.extra_dejson))
+                reading = read_connection(**fields)
             except FocusConfigError as err:
                 return False, str(err)
             except Exception as err:
@@ -1015,14 +1021,15 @@ def _connection_fields(conn: Connection, extra: Mapping[str, Any]) -> dict[str, 
     Return the fields of an Airflow connection that the Focus configuration reads, the port included.
 
     The extras go as the JSON text Airflow stores when there is one, so that text that is not a JSON object is
-    refused with a message instead of read as "no extras" (Airflow's ``extra_dejson`` returns ``{}`` for it).
+    refused with a message instead of read as "no extras" (Airflow's ``extra_dejson`` returns ``{}`` for it). The
+    password goes as a :class:`~airflow_provider_focus.api.secret.Secret`, which no traceback shows.
     """
     raw = conn.extra
     return {
         "host": conn.host,
         "port": conn.port,
         "login": conn.login,
-        "password": conn.password,
+        "password": as_secret(conn.password),
         "extra": raw if isinstance(raw, str) and raw.strip() else extra,
     }
 
