@@ -29,7 +29,7 @@ from urllib3.poolmanager import ProxyManager
 
 from airflow_provider_focus.api import errors
 from airflow_provider_focus.api.failures import classify
-from airflow_provider_focus.api.steps import Answer, Headers, Send, TransportFailure
+from airflow_provider_focus.api.steps import Answer, AnswerReader, Headers, Send, TransportFailure
 
 #: Bytes asked for per read of a body.
 CHUNK_BYTES = 64 * 1024
@@ -285,26 +285,14 @@ class RequestsTransport:
             stream=True,
         )
         try:
-            headers = Headers(response.headers)
-            if _declared_length(headers) > request.max_bytes:
-                return Answer(response.status_code, headers, too_large=True)
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_content(CHUNK_BYTES):
-                size += len(chunk)
-                if size > request.max_bytes:
-                    return Answer(response.status_code, headers, too_large=True)
-                chunks.append(chunk)
-            return Answer(response.status_code, headers, b"".join(chunks))
+            reader = AnswerReader(response.status_code, Headers(response.headers), request.max_bytes)
+            if not reader.full:
+                for chunk in response.iter_content(CHUNK_BYTES):
+                    if not reader.feed(chunk):
+                        break
+            return reader.answer()
         finally:
             response.close()
-
-
-def _declared_length(headers: Headers) -> int:
-    try:
-        return int(headers.get("content-length", "0"))
-    except ValueError:
-        return 0
 
 
 def _never_connected(err: BaseException) -> bool:

@@ -124,6 +124,55 @@ class Answer:
         return errors.text_of(self.content, self.headers.get("content-type"))
 
 
+class AnswerReader:
+    """
+    Reads one answer's body within the size cap: the one reader of ``max_bytes`` for both transports.
+
+    Use it as: ``if not reader.full: for chunk in body: if not reader.feed(chunk): break``, then
+    ``reader.answer()``; an answer that declares or sends more than the cap is :attr:`Answer.too_large`.
+
+    :param status_code: the answer's status.
+    :param headers: its headers.
+    :param max_bytes: the largest body to accept.
+    """
+
+    def __init__(self, status_code: int, headers: Headers, max_bytes: int) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.max_bytes = max_bytes
+        self._chunks: list[bytes] = []
+        self._size = 0
+        #: Whether the body is over the cap (declared so, or read so): read no further.
+        self.full = _declared_length(headers) > max_bytes
+
+    def feed(self, chunk: bytes) -> bool:
+        """
+        Take one chunk of the body; return whether to read on (``False`` once the body is over the cap).
+
+        :param chunk: the bytes read.
+        """
+        self._size += len(chunk)
+        if self._size > self.max_bytes:
+            self.full = True
+            self._chunks.clear()
+            return False
+        self._chunks.append(chunk)
+        return True
+
+    def answer(self) -> Answer:
+        """Return the answer read: the whole body, or none with ``too_large`` set."""
+        if self.full:
+            return Answer(self.status_code, self.headers, too_large=True)
+        return Answer(self.status_code, self.headers, b"".join(self._chunks))
+
+
+def _declared_length(headers: Headers) -> int:
+    try:
+        return int(headers.get("content-length", "0"))
+    except ValueError:
+        return 0
+
+
 class TransportFailure(Exception):
     """
     A request got no complete answer. It carries words, never the library's exception (which holds the request).

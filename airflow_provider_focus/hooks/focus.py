@@ -418,10 +418,7 @@ class FocusHook(BaseHook):
 
         :param external_id: the external id to look for.
         """
-        async for focus_area in self.alist_focus_areas(external_id=external_id):
-            if focus_area.get(model.FIELD_EXTERNAL_ID) == external_id:
-                return focus_area
-        return None
+        return await operations.afind(await self.aget_client(), operations.ExternalIdLookup.focus_area(external_id))
 
     # --- waiting for a focus area ----------------------------------------------------------------------------
 
@@ -742,10 +739,7 @@ class FocusHook(BaseHook):
         :param items: the cost items (any iterable: read one at a time).
         :param chunk_size: items per bulk call.
         """
-        from airflow_provider_focus.services.fund_imports import COST_ITEMS, import_fund_items
-
-        self._lineage("output", COST_ITEMS_ASSET)
-        return import_fund_items(self.client, COST_ITEMS, items, chunk_size=chunk_size)
+        return self._import_fund_items("cost", items, chunk_size)
 
     def bulk_import_cost_items(self, items: Iterable[Mapping[str, Any]]) -> JsonDict:
         """
@@ -759,11 +753,7 @@ class FocusHook(BaseHook):
 
         :param items: the cost items.
         """
-        from airflow_provider_focus.services.fund_imports import COST_ITEMS
-
-        keys = (COST_ITEMS.id_field, COST_ITEMS.external_id_field)
-        self._lineage("output", COST_ITEMS_ASSET)
-        return operations.bulk_import(self.client, COST_ITEMS.bulk_path, _documented(COST_ITEMS, items), keys)
+        return self._bulk_import_fund_items("cost", items)
 
     def get_cost_item(self, cost_item_id: str) -> JsonDict:
         """
@@ -777,9 +767,7 @@ class FocusHook(BaseHook):
 
         :param cost_item_id: its id.
         """
-        self._lineage("input", COST_ITEMS_ASSET)
-        answer = self.client.request("GET", resource_path(model.COST_ITEM, cost_item_id), expect=expect.OBJECT)
-        return fund_shapes.read_cost_item(answer)
+        return self._get_fund_item("cost", cost_item_id)
 
     def update_cost_item(
         self, cost_item_id: str, fields: Mapping[str, Any], *, update_mask: Sequence[str] | None = None
@@ -795,8 +783,7 @@ class FocusHook(BaseHook):
         :param fields: the new values.
         :param update_mask: the fields to change (defaults to the keys of ``fields``).
         """
-        self._warn_unpatchable("cost item", fields, update_mask, model.COST_ITEM_PATCHABLE_FIELDS)
-        return self._patch(resource_path(model.COST_ITEM, cost_item_id), fields, update_mask)
+        return self._update_fund_item("cost", cost_item_id, fields, update_mask)
 
     def delete_cost_item(self, cost_item_id: str) -> None:
         """
@@ -804,7 +791,7 @@ class FocusHook(BaseHook):
 
         :param cost_item_id: its id.
         """
-        self.request("DELETE", resource_path(model.COST_ITEM, cost_item_id))
+        self._delete_fund_item("cost", cost_item_id)
 
     def import_benefit_items(
         self, items: Iterable[Mapping[str, Any]], *, chunk_size: int = DEFAULT_CHUNK_SIZE
@@ -821,10 +808,7 @@ class FocusHook(BaseHook):
         :param items: the benefit items (any iterable: read one at a time).
         :param chunk_size: items per bulk call.
         """
-        from airflow_provider_focus.services.fund_imports import BENEFIT_ITEMS, import_fund_items
-
-        self._lineage("output", BENEFIT_ITEMS_ASSET)
-        return import_fund_items(self.client, BENEFIT_ITEMS, items, chunk_size=chunk_size)
+        return self._import_fund_items("benefit", items, chunk_size)
 
     def bulk_import_benefit_items(self, items: Iterable[Mapping[str, Any]]) -> JsonDict:
         """
@@ -834,11 +818,7 @@ class FocusHook(BaseHook):
 
         :param items: the benefit items.
         """
-        from airflow_provider_focus.services.fund_imports import BENEFIT_ITEMS
-
-        keys = (BENEFIT_ITEMS.id_field, BENEFIT_ITEMS.external_id_field)
-        self._lineage("output", BENEFIT_ITEMS_ASSET)
-        return operations.bulk_import(self.client, BENEFIT_ITEMS.bulk_path, _documented(BENEFIT_ITEMS, items), keys)
+        return self._bulk_import_fund_items("benefit", items)
 
     def get_benefit_item(self, benefit_item_id: str) -> JsonDict:
         """
@@ -850,9 +830,7 @@ class FocusHook(BaseHook):
 
         :param benefit_item_id: its id.
         """
-        self._lineage("input", BENEFIT_ITEMS_ASSET)
-        answer = self.client.request("GET", resource_path(model.BENEFIT_ITEM, benefit_item_id), expect=expect.OBJECT)
-        return fund_shapes.read_benefit_item(answer)
+        return self._get_fund_item("benefit", benefit_item_id)
 
     def update_benefit_item(
         self, benefit_item_id: str, fields: Mapping[str, Any], *, update_mask: Sequence[str] | None = None
@@ -868,8 +846,7 @@ class FocusHook(BaseHook):
         :param fields: the new values.
         :param update_mask: the fields to change (defaults to the keys of ``fields``).
         """
-        self._warn_unpatchable("benefit item", fields, update_mask, model.BENEFIT_ITEM_PATCHABLE_FIELDS)
-        return self._patch(resource_path(model.BENEFIT_ITEM, benefit_item_id), fields, update_mask)
+        return self._update_fund_item("benefit", benefit_item_id, fields, update_mask)
 
     def delete_benefit_item(self, benefit_item_id: str) -> None:
         """
@@ -877,7 +854,7 @@ class FocusHook(BaseHook):
 
         :param benefit_item_id: its id.
         """
-        self.request("DELETE", resource_path(model.BENEFIT_ITEM, benefit_item_id))
+        self._delete_fund_item("benefit", benefit_item_id)
 
     def list_cost_types(self) -> list[JsonDict]:
         """Return every cost type (**Experimental** in Atlassian's reference; entry fields not published)."""
@@ -976,6 +953,39 @@ class FocusHook(BaseHook):
 
     # --- internals --------------------------------------------------------------------------------------------
 
+    # The cost- and benefit-item methods: one implementation behind both public names.
+
+    def _import_fund_items(self, which: str, items: Iterable[Mapping[str, Any]], chunk_size: int) -> FundImportReport:
+        from airflow_provider_focus.services.fund_imports import import_fund_items
+
+        kind, asset = _fund_kind(which)
+        self._lineage("output", asset)
+        return import_fund_items(self.client, kind, items, chunk_size=chunk_size)
+
+    def _bulk_import_fund_items(self, which: str, items: Iterable[Mapping[str, Any]]) -> JsonDict:
+        kind, asset = _fund_kind(which)
+        keys = (kind.id_field, kind.external_id_field)
+        self._lineage("output", asset)
+        return operations.bulk_import(self.client, kind.bulk_path, _documented(kind, items), keys)
+
+    def _get_fund_item(self, which: str, item_id: str) -> JsonDict:
+        kind, asset = _fund_kind(which)
+        self._lineage("input", asset)
+        return kind.read_answer(
+            self.client.request("GET", resource_path(kind.item_path, item_id), expect=expect.OBJECT)
+        )
+
+    def _update_fund_item(
+        self, which: str, item_id: str, fields: Mapping[str, Any], update_mask: Sequence[str] | None
+    ) -> JsonDict:
+        kind, _asset = _fund_kind(which)
+        self._warn_unpatchable(kind.singular, fields, update_mask, kind.patchable_fields)
+        return self._patch(resource_path(kind.item_path, item_id), fields, update_mask)
+
+    def _delete_fund_item(self, which: str, item_id: str) -> None:
+        kind, _asset = _fund_kind(which)
+        self.request("DELETE", resource_path(kind.item_path, item_id))
+
     def _patch(self, path: str, fields: Mapping[str, Any], update_mask: Sequence[str] | None) -> JsonDict:
         self._lineage_of_path("output", path)
         return operations.patch(self.client, path, fields, update_mask)
@@ -1001,6 +1011,15 @@ class FocusHook(BaseHook):
                 ", ".join(sorted(supported)),
                 ", ".join(unsupported),
             )
+
+
+def _fund_kind(which: str) -> tuple[FundKind, Any]:
+    """Return the fund kind (``"cost"`` or ``"benefit"``) and its asset; the services module is imported late."""
+    from airflow_provider_focus.services.fund_imports import BENEFIT_ITEMS, COST_ITEMS
+
+    if which == "cost":
+        return COST_ITEMS, COST_ITEMS_ASSET
+    return BENEFIT_ITEMS, BENEFIT_ITEMS_ASSET
 
 
 def _documented(kind: FundKind, items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
