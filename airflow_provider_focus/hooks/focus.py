@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -15,8 +14,9 @@ from airflow.providers.common.compat.sdk import BaseHook
 from airflow_provider_focus._compat import aextra_dejson, aget_connection, amask_secret, mask_secret
 from airflow_provider_focus._lazy import import_off_loop
 from airflow_provider_focus.api import expect, fund_shapes, model
-from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site, read_connection, warn_once
+from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig
 from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
+from airflow_provider_focus.api.connection import warn_once
 from airflow_provider_focus.api.secret import as_secret
 from airflow_provider_focus.assets import BENEFIT_ITEMS as BENEFIT_ITEMS_ASSET
 from airflow_provider_focus.assets import COST_ITEMS as COST_ITEMS_ASSET
@@ -24,10 +24,8 @@ from airflow_provider_focus.assets import FOCUS_AREAS as FOCUS_AREAS_ASSET
 from airflow_provider_focus.assets import ORGANIZATIONS as ORGANIZATIONS_ASSET
 from airflow_provider_focus.assets import resource_of_path
 from airflow_provider_focus.exceptions import (
-    FocusAuthError,
     FocusConfigError,
     FocusError,
-    FocusNotFoundError,
 )
 from airflow_provider_focus.hooks.connection_form import connection_form_widgets, ui_field_behaviour
 from airflow_provider_focus.lineage import report_hook_lineage
@@ -208,6 +206,7 @@ class FocusHook(BaseHook):
         :param timeout: seconds to wait.
         """
         from airflow_provider_focus.api.client import discover_cloud_id
+        from airflow_provider_focus.api.urls import parse_site
 
         return discover_cloud_id(parse_site(site), timeout=timeout)
 
@@ -894,62 +893,9 @@ class FocusHook(BaseHook):
         its connection tests that configuration; otherwise the connection is read here, and its warnings (an unknown
         extra, credentials sent outside Atlassian) end the message, passed or failed.
         """
-        config: FocusClientConfig | None = self.__dict__.get("config")  # the hook's own, when it has read one
-        warnings = ""
-        if config is None:
-            try:
-                conn = self.get_connection(self.focus_conn_id)
-            except Exception as err:
-                return False, self._lookup_failure(err)
-            fields = _connection_fields(conn, conn.extra_dejson)
-            del conn  # a logged traceback's locals would show the Connection, and its repr shows the password
-            try:
-                reading = read_connection(**fields)
-            except FocusConfigError as err:
-                return False, str(err)
-            except Exception as err:
-                self.log.exception("Reading the Focus connection failed unexpectedly")
-                return False, f"Unexpected error reading the connection ({type(err).__name__}); the log has details."
-            config = reading.config
-            warnings = "".join(f" Warning: {warning}" for warning in reading.warnings)
-        from airflow_provider_focus.api.client import FocusClient
+        from airflow_provider_focus.hooks.connection_check import check_connection
 
-        try:
-            quick = FocusClient(replace(config, max_retries=min(1, config.max_retries)), secret_sink=mask_secret)
-            try:
-                next(iter(quick.paginate(model.FOCUS_AREAS, max_items=1)), None)
-            finally:
-                quick.close()
-        except FocusConfigError as err:
-            return False, f"{err}{warnings}"
-        except FocusAuthError as err:
-            return False, f"{_auth_advice(err, config)}{warnings}"
-        except FocusNotFoundError:
-            return False, (
-                f"No Focus API at {config.api_root}: check the site or cloud_id, and that Focus is "
-                f"enabled on that site.{warnings}"
-            )
-        except FocusError as err:
-            return False, f"{err}{warnings}"
-        except Exception as err:
-            # A foreign exception's text may quote a request header; it goes to the (masked) log, not the answer.
-            self.log.exception("Focus connection test failed unexpectedly")
-            return False, f"Unexpected error ({type(err).__name__}); the task or API server log has the details."
-        return True, f"Connected to Focus at {config.api_root} ({config.auth_type.value}).{warnings}"
-
-    def _lookup_failure(self, err: Exception) -> str:
-        """Say why the connection could not be looked up, naming the id the caller gave (never a test's copy)."""
-        if isinstance(err, _not_found_errors()):
-            env = f"AIRFLOW_CONN_{self.focus_conn_id.upper()}"
-            return (
-                f"No Airflow connection {self.focus_conn_id!r} was found (looked in the environment variable {env}, "
-                "the secrets backends and the metadata database): create it, or pass the right focus_conn_id."
-            )
-        self.log.exception("Looking up the Focus connection failed")
-        return (
-            f"The Airflow connection {self.focus_conn_id!r} could not be read ({type(err).__name__}): check the "
-            "secrets backend and the metadata database; the log has the details."
-        )
+        return check_connection(self)
 
     # --- internals --------------------------------------------------------------------------------------------
 
@@ -1053,14 +999,6 @@ def _connection_fields(conn: Connection, extra: Mapping[str, Any]) -> dict[str, 
     }
 
 
-def _not_found_errors() -> tuple[type[Exception], ...]:
-    """Return the classes Airflow raises for a connection id that does not exist (the same class since 3.1)."""
-    from airflow.exceptions import AirflowNotFoundException as CoreNotFound
-    from airflow.providers.common.compat.sdk import AirflowNotFoundException
-
-    return (AirflowNotFoundException, CoreNotFound)
-
-
 def resource_path(*segments: str | int) -> str:
     """
     Join path segments, URL-encoding each (:func:`airflow_provider_focus.api.client.resource_path`, imported late).
@@ -1101,16 +1039,3 @@ def _change_feed(
         overlap=window,
         page_size=page_size or model.MAX_PAGE_SIZE,
     )
-
-
-def _auth_advice(err: FocusAuthError, config: FocusClientConfig) -> str:
-    if err.status_code == 403 or (err.errors and "scope" in str(err.errors[0].get("message", "")).lower()):
-        scope = f" It needs the scope {err.required_scope!r}." if err.required_scope else ""
-        return f"The credentials work but lack a permission or scope for reading focus areas.{scope} ({err})"
-    if config.auth_type.value == "api_token":
-        return (
-            "Authentication failed: check the connection's login (your Atlassian account email) and password "
-            "(an API token from id.atlassian.com; tokens expire). Scoped tokens need the extra 'cloud_id'. "
-            f"({err})"
-        )
-    return f"Authentication failed: check the client id/secret or access token of the connection. ({err})"
