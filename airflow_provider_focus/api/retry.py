@@ -81,15 +81,6 @@ class RetryPolicy:
         window = min(self.backoff_max, self.backoff_initial * 2 ** min(attempt_number - 1, 32))
         return min(random.uniform(0, window), self.max_wait)
 
-    def tenacity_kwargs(self, *, idempotent: bool) -> dict[str, object]:
-        """Return the ``stop``, ``retry`` and ``wait`` arguments of a :class:`tenacity.Retrying`."""
-        return {
-            "stop": tenacity.stop_after_attempt(self.max_retries + 1),
-            "retry": tenacity.retry_if_exception(lambda err: self.is_retryable(err, idempotent=idempotent)),
-            "wait": self.tenacity_wait,
-            "reraise": True,
-        }
-
     def tenacity_wait(self, retry_state: tenacity.RetryCallState) -> float:
         """Return the wait after the attempt ``retry_state`` describes (tenacity's ``wait``)."""
         error = retry_state.outcome.exception() if retry_state.outcome else None

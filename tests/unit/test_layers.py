@@ -45,3 +45,9 @@ def test_the_import_contracts_are_kept() -> None:
 def test_a_release_that_never_shipped_keeps_no_alias_for_an_old_home(module: str, name: str) -> None:
     imported = __import__(module, fromlist=[name])
     assert not hasattr(imported, name)
+
+
+def test_no_dead_retry_helper() -> None:
+    from airflow_provider_focus.api.retry import RetryPolicy
+
+    assert not hasattr(RetryPolicy, "tenacity_kwargs")  # the core builds its own tenacity.Retrying
