@@ -558,7 +558,8 @@ class FocusHook(BaseHook):
                 else:
                     read = self.afind_focus_area(str(wait.external_id))
                 limit = wait.read_timeout()
-                focus_area = await (read if limit is None else within(read, limit))
+                what = f"The read of focus area {wait.focus_area}, cut short at the wait's deadline plus a grace,"
+                focus_area = await (read if limit is None else within(read, limit, what=what))
             except Exception as err:  # an outcome, never a crashed trigger
                 end = wait.failed(err)
             else:
