@@ -14,7 +14,9 @@ from airflow_provider_focus.exceptions import (
     FocusServerError,
 )
 
-#: The shortest wait after a 429, in seconds, even when ``Retry-After`` says 0: a storm is never hammered.
+#: The shortest wait after a 429, in seconds, even when ``Retry-After`` says 0: a storm is never hammered. A
+#: server that keeps asking for less (``Retry-After: 0``, 429 after 429) gets a wait that doubles from here per
+#: attempt, up to ``backoff_max``: a storm within the rate-limit budget (5 minutes) costs about 17 requests, not 3,000.
 MIN_RATE_LIMIT_WAIT = 0.1
 
 #: Methods whose repetition cannot change the outcome; POST is the one that is not.
@@ -27,7 +29,8 @@ class RetryPolicy:
     Retry decisions for Focus API calls.
 
     - 429 and 503 mean the request was not applied: every method is retried, after the wait the server asks
-      for (``Retry-After`` or ``X-RateLimit-Reset``), capped at ``max_wait``. A 429 is budgeted in time, not
+      for (``Retry-After`` or ``X-RateLimit-Reset``), capped at ``max_wait``; a 429 that asks for less than
+      :data:`MIN_RATE_LIMIT_WAIT` waits that, doubled per attempt up to ``backoff_max``. A 429 is budgeted in time, not
       attempts: while the call is younger than ``rate_limit_budget`` seconds (and the wait fits in what is left)
       it does not spend one of ``max_retries``.
     - Other 5xx, a response that is not JSON, timeouts and dropped connections are retried for idempotent
@@ -74,7 +77,10 @@ class RetryPolicy:
         """
         asked = getattr(error, "retry_after", None)
         if asked is not None and isinstance(error, FocusRateLimitError):
-            return min(max(float(asked), MIN_RATE_LIMIT_WAIT), self.max_wait)
+            if float(asked) < MIN_RATE_LIMIT_WAIT:  # no real guidance: a floor that doubles per attempt
+                floor = MIN_RATE_LIMIT_WAIT * 2 ** min(attempt_number - 1, 32)
+                return min(floor, max(self.backoff_max, MIN_RATE_LIMIT_WAIT), self.max_wait)
+            return min(float(asked), self.max_wait)
         if asked is not None:
             return min(float(asked), self.max_wait)
         # The exponent is capped: a 429 storm within its time budget may run to thousands of attempts.
