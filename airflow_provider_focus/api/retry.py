@@ -15,9 +15,15 @@ from airflow_provider_focus.exceptions import (
 )
 
 #: The shortest wait after a 429, in seconds, even when ``Retry-After`` says 0: a storm is never hammered. A
-#: server that keeps asking for less (``Retry-After: 0``, 429 after 429) gets a wait that doubles from here per
-#: attempt, up to ``backoff_max``: a storm within the rate-limit budget (5 minutes) costs about 17 requests, not 3,000.
+#: server that keeps asking for less (``Retry-After: 0``, 429 after 429) gets that wait for the first
+#: :data:`RATE_LIMIT_STEADY_ATTEMPTS` attempts of a call (a short burst is waited out in about a second), then a
+#: wait that grows by :data:`RATE_LIMIT_FLOOR_GROWTH` per attempt, up to ``backoff_max``: a storm within the
+#: rate-limit budget (5 minutes) costs about 40 requests, not 3,000.
 MIN_RATE_LIMIT_WAIT = 0.1
+#: Attempts of one call that wait :data:`MIN_RATE_LIMIT_WAIT` after a 429 that asks for less, before it grows.
+RATE_LIMIT_STEADY_ATTEMPTS = 10
+#: How much that wait grows per attempt afterwards.
+RATE_LIMIT_FLOOR_GROWTH = 1.25
 
 #: Methods whose repetition cannot change the outcome; POST is the one that is not.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
@@ -30,7 +36,8 @@ class RetryPolicy:
 
     - 429 and 503 mean the request was not applied: every method is retried, after the wait the server asks
       for (``Retry-After`` or ``X-RateLimit-Reset``), capped at ``max_wait``; a 429 that asks for less than
-      :data:`MIN_RATE_LIMIT_WAIT` waits that, doubled per attempt up to ``backoff_max``. A 429 is budgeted in time, not
+      :data:`MIN_RATE_LIMIT_WAIT` waits that, and after :data:`RATE_LIMIT_STEADY_ATTEMPTS` attempts a wait
+      grown by :data:`RATE_LIMIT_FLOOR_GROWTH` per attempt, up to ``backoff_max``. A 429 is budgeted in time, not
       attempts: while the call is younger than ``rate_limit_budget`` seconds (and the wait fits in what is left)
       it does not spend one of ``max_retries``.
     - Other 5xx, a response that is not JSON, timeouts and dropped connections are retried for idempotent
@@ -77,8 +84,9 @@ class RetryPolicy:
         """
         asked = getattr(error, "retry_after", None)
         if asked is not None and isinstance(error, FocusRateLimitError):
-            if float(asked) < MIN_RATE_LIMIT_WAIT:  # no real guidance: a floor that doubles per attempt
-                floor = MIN_RATE_LIMIT_WAIT * 2 ** min(attempt_number - 1, 32)
+            if float(asked) < MIN_RATE_LIMIT_WAIT:  # no real guidance: a floor that grows per attempt
+                grown = min(max(attempt_number - RATE_LIMIT_STEADY_ATTEMPTS, 0), 64)
+                floor = MIN_RATE_LIMIT_WAIT * RATE_LIMIT_FLOOR_GROWTH**grown
                 return min(floor, max(self.backoff_max, MIN_RATE_LIMIT_WAIT), self.max_wait)
             return min(float(asked), self.max_wait)
         if asked is not None:

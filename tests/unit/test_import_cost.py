@@ -89,6 +89,7 @@ def _modules_loaded_by_importing(*modules: str) -> set[str]:
 #: trigger (a deferring sensor imports it) and Airflow's trigger machinery.
 RUN_TIME_ONLY = (
     "airflow_provider_focus.hooks.focus",
+    "airflow_provider_focus.api.config",
     "airflow_provider_focus.api.connection",
     "airflow_provider_focus.services.upsert",
     "airflow_provider_focus.services.fund_imports",
@@ -109,6 +110,7 @@ def test_a_dag_file_with_operators_and_sensors_imports_no_hook_service_or_trigge
 #: What a trigger needs only when it runs in a triggerer; a DAG file that builds one (``AssetWatcher``) needs none.
 TRIGGER_RUN_TIME_ONLY = (
     "airflow_provider_focus.hooks.focus",
+    "airflow_provider_focus.api.config",
     "airflow_provider_focus.api.connection",
     "airflow_provider_focus.api.retry",
     "airflow_provider_focus.services.changes",
