@@ -22,8 +22,8 @@ from airflow_provider_focus.api.config import FocusClientConfig
 from airflow_provider_focus.api.core import CURRENT_BUDGET, Core
 from airflow_provider_focus.api.httpx_transport import HttpxTransport
 from airflow_provider_focus.api.pages import Pager
-from airflow_provider_focus.api.pool import ssl_context
 from airflow_provider_focus.api.steps import FetchToken, LookUp, Reveal, Send, Steps, TransportFailure, Wait
+from airflow_provider_focus.api.tls import ssl_context
 from airflow_provider_focus.exceptions import FocusError
 
 USER_AGENT = f"{USER_AGENT_PRODUCT} {HttpxTransport.library}"
@@ -62,7 +62,7 @@ class AsyncFocusClient:
     ) -> None:
         self.config = config
         self._owns_http = http is None
-        # One TLS context builder for the process (api/pool.py): a client of its own shares the pool's contexts.
+        # One TLS context builder for the process (api/tls.py): a client of its own shares the pool's contexts.
         self.http = http if http is not None else httpx.AsyncClient(verify=ssl_context(config.verify))
         self.transport = HttpxTransport(self.http)
         self._secret_sink = secret_sink

@@ -26,6 +26,7 @@ from airflow_provider_focus.api.errors import (
     request_id_of,
 )
 from airflow_provider_focus.api.scrub import NO_SECRETS, Scrubber
+from airflow_provider_focus.api.secret import RequestHeaders, Secret
 from airflow_provider_focus.api.steps import Reveal, Send, Steps, TransportFailure, exchange
 from airflow_provider_focus.exceptions import FocusAuthError, FocusConnectionError
 
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 SecretSink = Callable[[str], None]
 
 
-def static_authorization(config: FocusClientConfig, *, secret_sink: SecretSink) -> str | None:
+def static_authorization(config: FocusClientConfig, *, secret_sink: SecretSink) -> Secret | None:
     """
     Return the ``Authorization`` value that needs no I/O (Basic, static bearer); ``None`` for client credentials.
 
@@ -44,12 +45,16 @@ def static_authorization(config: FocusClientConfig, *, secret_sink: SecretSink) 
     :param secret_sink: receives derived secrets (the Basic credential) for masking.
     """
     if config.auth_type is AuthType.API_TOKEN:
-        encoded = base64.b64encode(f"{config.login or ''}:{config.password or ''}".encode()).decode("ascii")
-        secret_sink(encoded)
-        return f"Basic {encoded}"
+        credential = Secret(_basic_credential(config.login or "", config.password or ""))
+        secret_sink(credential.reveal())
+        return Secret("Basic " + credential.reveal())
     if config.auth_type is AuthType.OAUTH2_TOKEN:
-        return f"Bearer {config.password or ''}"
+        return Secret("Bearer " + (config.password or ""))
     return None
+
+
+def _basic_credential(login: str, password: str) -> str:
+    return base64.b64encode(f"{login}:{password}".encode()).decode("ascii")
 
 
 class TokenCache:
@@ -119,7 +124,7 @@ def token_endpoint_unreachable(token_url: str, detail: str, scrub: Scrub = NO_SE
     )
 
 
-def token_from_response(response: HttpResponse, token_url: str, scrub: Scrub = NO_SECRETS) -> tuple[str, float]:
+def token_from_response(response: HttpResponse, token_url: str, scrub: Scrub = NO_SECRETS) -> tuple[Secret, float]:
     """
     Read ``(access_token, expires_in)`` from the token endpoint's answer.
 
@@ -158,7 +163,7 @@ def token_from_response(response: HttpResponse, token_url: str, scrub: Scrub = N
     return parsed
 
 
-def _parse_token(content: bytes) -> tuple[str, float] | None:
+def _parse_token(content: bytes) -> tuple[Secret, float] | None:
     try:
         body: Any = json.loads(content)
     except (ValueError, RecursionError):
@@ -175,7 +180,7 @@ def _parse_token(content: bytes) -> tuple[str, float] | None:
         return None
     if not 0 < lifetime < float("inf"):
         lifetime = model.ACCESS_TOKEN_LIFETIME_SECONDS
-    return token, lifetime
+    return Secret(token), lifetime
 
 
 class TokenSource:
@@ -208,7 +213,7 @@ class TokenSource:
     ) -> None:
         self._scrub = scrub if scrub is not None else Scrubber([client_secret])
         self._client_id = client_id
-        self._client_secret = client_secret
+        self._client_secret = Secret(client_secret)
         self._token_url = token_url
         self._user_agent = user_agent
         self._max_bytes = max_bytes
@@ -217,33 +222,42 @@ class TokenSource:
     def __repr__(self) -> str:
         return f"TokenSource(client_id={self._client_id!r}, token_url={self._token_url!r})"
 
-    def fresh(self, deadline: float) -> Steps[str]:
+    def fresh(self, deadline: float) -> Steps[Secret]:
         """
         Return the cached token, or fetch, cache and reveal (to the masker) a new one.
 
         :param deadline: when the call's attempt must be over; the token request counts against it.
         """
-        token = self._cache.current()
-        if token is None:
-            token, lifetime = yield from self._fetch(deadline)
-            self._scrub.add(token)
-            yield Reveal(token)
-            self._cache.store(token, lifetime)
+        cached = self._cache.current()
+        if cached is not None:
+            return Secret(cached)
+        token, lifetime = yield from self._fetch(deadline)
+        self._scrub.add(token.reveal())
+        yield Reveal(token.reveal())
+        self._cache.store(token.reveal(), lifetime)
         return token
 
-    def invalidate(self, token: str) -> None:
+    def invalidate(self, token: Secret) -> None:
         """
         Forget ``token`` if it is still the cached one.
 
         :param token: the token a 401 answered.
         """
-        self._cache.invalidate(token)
+        self._cache.invalidate(token.reveal())
 
-    def _fetch(self, deadline: float) -> Steps[tuple[str, float]]:
+    def _fetch(self, deadline: float) -> Steps[tuple[Secret, float]]:
         log.info("Fetching a Focus access token for client %s from %s", self._client_id, self._token_url)
-        body = json.dumps(token_request_body(self._client_id, self._client_secret)).encode()
-        headers = {"User-Agent": self._user_agent, "Accept": "application/json", "Content-Type": "application/json"}
-        request = Send("POST", self._token_url, headers, body, deadline, self._max_bytes)
+        # The body (it holds the client secret) goes straight into the request, whose repr hides it.
+        request = Send(
+            "POST",
+            self._token_url,
+            RequestHeaders(
+                {"User-Agent": self._user_agent, "Accept": "application/json", "Content-Type": "application/json"}
+            ),
+            json.dumps(token_request_body(self._client_id, self._client_secret.reveal())).encode(),
+            deadline,
+            self._max_bytes,
+        )
         try:
             answer = yield from exchange(request)
         except TransportFailure as failure:

@@ -19,7 +19,7 @@ from airflow_provider_focus.api.calls import EXPECT_ANY, EXPECT_CREATED, USER_AG
 from airflow_provider_focus.api.config import AuthType, FocusClientConfig
 from airflow_provider_focus.api.core import CURRENT_BUDGET, Core
 from airflow_provider_focus.api.pages import Pager
-from airflow_provider_focus.api.requests_transport import RequestsTransport
+from airflow_provider_focus.api.requests_transport import DEFAULT_POOL_SIZE, RequestsTransport
 from airflow_provider_focus.api.steps import FetchToken, LookUp, Reveal, Send, Steps, TransportFailure, Wait
 from airflow_provider_focus.exceptions import FocusConfigError, FocusError
 
@@ -61,6 +61,8 @@ class FocusClient:
         never closed here (its owner closes it); a deadline adapter is mounted on it.
     :param secret_sink: receives secrets derived at run time, for masking in logs.
     :param sleep: how to wait between attempts (for tests).
+    :param max_connections: the keep-alive connections to the API host; threads sending side by side need one
+        each (see :meth:`allow_concurrent_calls`).
     """
 
     def __init__(
@@ -70,11 +72,12 @@ class FocusClient:
         session: requests.Session | None = None,
         secret_sink: SecretSink = _noop_secret,
         sleep: Callable[[float], None] = time.sleep,
+        max_connections: int = DEFAULT_POOL_SIZE,
     ) -> None:
         self.config = config
         self._owns_session = session is None
         self.session = session if session is not None else requests.Session()
-        self.transport = RequestsTransport(self.session, verify=config.verify)
+        self.transport = RequestsTransport(self.session, verify=config.verify, pool_size=max_connections)
         self._secret_sink = secret_sink
         self.core = Core.for_config(config, user_agent=USER_AGENT, secret_sink=secret_sink)
         #: The client-credentials token source (``None`` for Basic or a static bearer token).
@@ -90,6 +93,16 @@ class FocusClient:
         :param text: what a server said (an error message of a bulk answer, say).
         """
         return self.core.scrub(text)
+
+    def allow_concurrent_calls(self, count: int) -> None:
+        """
+        Keep enough connections alive for ``count`` threads calling through this client side by side.
+
+        Call it before the threads start; the client never keeps fewer connections than it was built with.
+
+        :param count: how many calls may be in flight at the same time.
+        """
+        self.transport.widen(count)
 
     def close(self) -> None:
         """Close the session's pooled connections, unless the session was injected."""

@@ -26,6 +26,7 @@ from airflow_provider_focus.api.calls import Call, log_retry, summary
 from airflow_provider_focus.api.config import FocusClientConfig
 from airflow_provider_focus.api.retry import RetryPolicy
 from airflow_provider_focus.api.scrub import Scrubber
+from airflow_provider_focus.api.secret import RequestHeaders, Secret
 from airflow_provider_focus.api.steps import (
     Answer,
     Budget,
@@ -61,7 +62,8 @@ class Core:
 
     :param config: the validated configuration.
     :param user_agent: the ``User-Agent`` header (names the HTTP library).
-    :param authorization: the static ``Authorization`` value (Basic, static bearer), or ``None``.
+    :param authorization: the static ``Authorization`` value (Basic, static bearer), or ``None``; a plain string
+        is wrapped in a :class:`~airflow_provider_focus.api.secret.Secret`.
     :param tokens: the client-credentials token source, or ``None``.
     :param scrub: the scrubber of the client's secrets; by default one that knows the connection's password and
         the ``Authorization`` value (a token source adds each token it fetches to the one it was given).
@@ -72,14 +74,14 @@ class Core:
         config: FocusClientConfig,
         *,
         user_agent: str,
-        authorization: str | None = None,
+        authorization: Secret | str | None = None,
         tokens: TokenSource | None = None,
         scrub: Scrubber | None = None,
     ) -> None:
-        self.scrub = scrub if scrub is not None else secrets_scrubber(config, authorization)
+        self.authorization = Secret(authorization) if isinstance(authorization, str) else authorization
+        self.scrub = scrub if scrub is not None else secrets_scrubber(config, self.authorization)
         self.config = config
         self.user_agent = user_agent
-        self.authorization = authorization
         self.tokens = tokens
         self.retry_policy = RetryPolicy(
             max_retries=config.max_retries,
@@ -218,16 +220,20 @@ class Core:
     # --- one attempt: auth, send, one refresh after a 401 --------------------------------------------------------
 
     def _exchange(self, call: Call, deadline: float) -> Steps[Any]:
+        # No credential ever sits in a plain local here: a failed task's traceback may list them (Airflow 3.0).
         while True:
-            headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
-            if call.body is not None:
-                headers["Content-Type"] = "application/json"
-            token: str | None = None
+            token: Secret | None = None
+            authorization: Secret | None = None
             if call.authenticated and self.tokens is not None:
                 token = yield FetchToken(lambda: self.tokens.fresh(deadline))  # type: ignore[union-attr]
-                headers["Authorization"] = f"Bearer {token}"
-            elif call.authenticated and self.authorization is not None:
-                headers["Authorization"] = self.authorization
+                authorization = Secret("Bearer " + token.reveal())
+            elif call.authenticated:
+                authorization = self.authorization
+            headers = RequestHeaders(
+                {"User-Agent": self.user_agent, "Accept": "application/json"}
+                | ({"Content-Type": "application/json"} if call.body is not None else {}),
+                authorization=authorization,
+            )
             request = Send(call.method, call.url, headers, call.body, deadline, self.config.max_response_bytes)
             answer = yield from self.send(request, method=call.method, path=call.path, call=call)
             if token is not None and call.should_refresh_token(answer, refreshable=True):
@@ -258,7 +264,7 @@ class Core:
         raise error
 
 
-def secrets_scrubber(config: FocusClientConfig, authorization: str | None) -> Scrubber:
+def secrets_scrubber(config: FocusClientConfig, authorization: Secret | None) -> Scrubber:
     """
     Return a scrubber that knows the connection's secrets: the password (API token, client secret or access
     token) and the ``Authorization`` value with its credential part (the Basic value).
@@ -266,8 +272,9 @@ def secrets_scrubber(config: FocusClientConfig, authorization: str | None) -> Sc
     :param config: the configuration.
     :param authorization: the static ``Authorization`` value, if any.
     """
-    credential = authorization.split(" ", 1)[-1] if authorization else None
-    return Scrubber([config.password, authorization, credential])
+    if authorization is None:
+        return Scrubber([config.password])
+    return Scrubber([config.password, authorization.reveal(), authorization.reveal().split(" ", 1)[-1]])
 
 
 def _may_still_be_running(error: FocusError) -> bool:

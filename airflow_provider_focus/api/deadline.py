@@ -17,9 +17,11 @@ from typing import Any, TypeVar
 _Result = TypeVar("_Result")
 
 
-async def within(coro: Coroutine[Any, Any, _Result], seconds: float) -> _Result:
+async def within(coro: Coroutine[Any, Any, _Result], seconds: float, *, what: str = "The call") -> _Result:
     """
     Return what ``coro`` returns, or raise ``asyncio.TimeoutError`` when it has not finished after ``seconds``.
+
+    The error says what was cut short and after how long (``what`` did not finish within ... s), never nothing.
 
     On a timeout the inner task is cancelled and awaited (its connections are given back) before the error is
     raised. When the caller is cancelled, the inner task is cancelled too and the cancellation propagates, even
@@ -27,6 +29,7 @@ async def within(coro: Coroutine[Any, Any, _Result], seconds: float) -> _Result:
 
     :param coro: the coroutine to run.
     :param seconds: the deadline, in seconds from now.
+    :param what: what ``coro`` does, for the error's message (``"The read of focus area fa-1"``).
     """
     task = asyncio.ensure_future(coro)
     try:
@@ -44,7 +47,7 @@ async def within(coro: Coroutine[Any, Any, _Result], seconds: float) -> _Result:
             raise
         _retrieve(task)
         if task.cancelled() or task.exception() is not None:
-            raise asyncio.TimeoutError
+            raise asyncio.TimeoutError(f"{what} did not finish within {max(seconds, 0.0):.1f} s")
     return task.result()
 
 

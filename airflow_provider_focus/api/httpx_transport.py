@@ -15,7 +15,7 @@ import httpx
 from airflow_provider_focus.api import errors
 from airflow_provider_focus.api.deadline import within
 from airflow_provider_focus.api.failures import classify
-from airflow_provider_focus.api.steps import Answer, Headers, Send, TransportFailure
+from airflow_provider_focus.api.steps import Answer, AnswerReader, Headers, Send, TransportFailure
 
 #: httpx errors that say the request never left: no connection was made, or none came free in the pool.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -94,18 +94,9 @@ class HttpxTransport:
             auth=None,  # the core's Authorization header only, never the client's own auth
             extensions={"trace": progress},
         ) as response:
-            headers = Headers(response.headers)
-            try:
-                declared = int(headers.get("content-length", "0"))
-            except ValueError:
-                declared = 0
-            if declared > request.max_bytes:
-                return Answer(response.status_code, headers, too_large=True)
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > request.max_bytes:
-                    return Answer(response.status_code, headers, too_large=True)
-                chunks.append(chunk)
-            return Answer(response.status_code, headers, b"".join(chunks))
+            reader = AnswerReader(response.status_code, Headers(response.headers), request.max_bytes)
+            if not reader.full:
+                async for chunk in response.aiter_bytes():
+                    if not reader.feed(chunk):
+                        break
+            return reader.answer()

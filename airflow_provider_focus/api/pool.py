@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import ssl
-import threading
 import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -24,6 +22,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
+
+from airflow_provider_focus.api.tls import assl_context
 
 if TYPE_CHECKING:
     from airflow_provider_focus.api.config import FocusClientConfig
@@ -36,38 +36,6 @@ MAX_CONNECTIONS = 10
 #: Seconds an idle keep-alive connection is kept. httpx's default (5 s) drops a connection just before a trigger
 #: polling every 5 s or more would reuse it; servers and load balancers commonly close idle ones after 60 s.
 KEEPALIVE_EXPIRY = 50.0
-
-_ssl_contexts: dict[bool | str, ssl.SSLContext] = {}
-_ssl_lock = threading.Lock()
-
-
-def ssl_context(verify: bool | str) -> ssl.SSLContext:
-    """
-    Return the process-wide SSL context for a ``verify`` setting, building it on first use (blocking, thread-safe).
-
-    :param verify: ``True`` (the CA bundle httpx uses), ``False`` (no verification) or the path of a CA bundle.
-    """
-    with _ssl_lock:
-        context = _ssl_contexts.get(verify)
-        if context is None:
-            if isinstance(verify, str):
-                context = ssl.create_default_context(cafile=verify)
-            else:
-                context = httpx.create_ssl_context(verify=verify)
-            _ssl_contexts[verify] = context
-        return context
-
-
-async def assl_context(verify: bool | str) -> ssl.SSLContext:
-    """
-    Return the process-wide SSL context for a ``verify`` setting; the first build runs in a thread, off the loop.
-
-    :param verify: as for :func:`ssl_context`.
-    """
-    context = _ssl_contexts.get(verify)
-    if context is not None:
-        return context
-    return await asyncio.to_thread(ssl_context, verify)
 
 
 class _ReleasingStream(httpx.AsyncByteStream):

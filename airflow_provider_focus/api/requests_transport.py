@@ -29,7 +29,7 @@ from urllib3.poolmanager import ProxyManager
 
 from airflow_provider_focus.api import errors
 from airflow_provider_focus.api.failures import classify
-from airflow_provider_focus.api.steps import Answer, Headers, Send, TransportFailure
+from airflow_provider_focus.api.steps import Answer, AnswerReader, Headers, Send, TransportFailure
 
 #: Bytes asked for per read of a body.
 CHUNK_BYTES = 64 * 1024
@@ -163,8 +163,20 @@ class _WatchedHTTPSPool(HTTPSConnectionPool):
 _POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 
 
+#: Connections per host the sync client keeps alive unless told otherwise (``requests``' own default).
+DEFAULT_POOL_SIZE = 10
+
+
 class DeadlineAdapter(HTTPAdapter):
-    """A ``requests`` adapter whose connections the watchdog can shut down at a call's deadline."""
+    """
+    A ``requests`` adapter whose connections the watchdog can shut down at a call's deadline.
+
+    :param pool_size: the keep-alive connections per host (a connection opened beyond them is closed after its call).
+    """
+
+    def __init__(self, pool_size: int = DEFAULT_POOL_SIZE) -> None:
+        self.pool_size = pool_size
+        super().__init__(pool_connections=DEFAULT_POOL_SIZE, pool_maxsize=pool_size)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -194,16 +206,40 @@ class RequestsTransport:
 
     :param session: the session; a :class:`DeadlineAdapter` is mounted on it for http and https.
     :param verify: TLS verification: ``True``, ``False`` or a CA bundle path.
+    :param pool_size: the keep-alive connections per host, at least (see :meth:`widen`).
     """
 
     library = f"python-requests/{requests.__version__}"
 
-    def __init__(self, session: requests.Session, *, verify: bool | str = True) -> None:
+    def __init__(
+        self, session: requests.Session, *, verify: bool | str = True, pool_size: int = DEFAULT_POOL_SIZE
+    ) -> None:
         self.session = session
         self.verify = verify
+        self.pool_size = pool_size
+        self._mount()
+
+    def widen(self, pool_size: int) -> None:
+        """
+        Keep at least ``pool_size`` connections per host alive, for as many threads sending side by side.
+
+        Call it before the threads start: the adapter is replaced (sending concurrently through one session is what
+        ``requests``' pool is built for; changing the session while threads use it is not).
+
+        :param pool_size: the connections per host to keep.
+        """
+        if pool_size > self.pool_size:
+            self.pool_size = pool_size
+            self._mount()
+
+    def _mount(self) -> None:
         for prefix in ("https://", "http://"):
-            if not isinstance(session.get_adapter(prefix), DeadlineAdapter):
-                session.mount(prefix, DeadlineAdapter())
+            current = self.session.get_adapter(prefix)
+            if isinstance(current, DeadlineAdapter) and current.pool_size >= self.pool_size:
+                continue
+            self.session.mount(prefix, DeadlineAdapter(self.pool_size))
+            if isinstance(current, DeadlineAdapter):
+                current.close()  # its idle connections; the new adapter opens its own
 
     def send(self, request: Send) -> Answer:
         """
@@ -249,26 +285,14 @@ class RequestsTransport:
             stream=True,
         )
         try:
-            headers = Headers(response.headers)
-            if _declared_length(headers) > request.max_bytes:
-                return Answer(response.status_code, headers, too_large=True)
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_content(CHUNK_BYTES):
-                size += len(chunk)
-                if size > request.max_bytes:
-                    return Answer(response.status_code, headers, too_large=True)
-                chunks.append(chunk)
-            return Answer(response.status_code, headers, b"".join(chunks))
+            reader = AnswerReader(response.status_code, Headers(response.headers), request.max_bytes)
+            if not reader.full:
+                for chunk in response.iter_content(CHUNK_BYTES):
+                    if not reader.feed(chunk):
+                        break
+            return reader.answer()
         finally:
             response.close()
-
-
-def _declared_length(headers: Headers) -> int:
-    try:
-        return int(headers.get("content-length", "0"))
-    except ValueError:
-        return 0
 
 
 def _never_connected(err: BaseException) -> bool:

@@ -14,8 +14,16 @@ from airflow_provider_focus.exceptions import (
     FocusServerError,
 )
 
-#: The shortest wait after a 429, in seconds, even when ``Retry-After`` says 0: a storm is never hammered.
+#: The shortest wait after a 429, in seconds, even when ``Retry-After`` says 0: a storm is never hammered. A
+#: server that keeps asking for less (``Retry-After: 0``, 429 after 429) gets that wait for the first
+#: :data:`RATE_LIMIT_STEADY_ATTEMPTS` attempts of a call (a short burst is waited out in about a second), then a
+#: wait that grows by :data:`RATE_LIMIT_FLOOR_GROWTH` per attempt, up to ``backoff_max``: a storm within the
+#: rate-limit budget (5 minutes) costs about 40 requests, not 3,000.
 MIN_RATE_LIMIT_WAIT = 0.1
+#: Attempts of one call that wait :data:`MIN_RATE_LIMIT_WAIT` after a 429 that asks for less, before it grows.
+RATE_LIMIT_STEADY_ATTEMPTS = 10
+#: How much that wait grows per attempt afterwards.
+RATE_LIMIT_FLOOR_GROWTH = 1.25
 
 #: Methods whose repetition cannot change the outcome; POST is the one that is not.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
@@ -27,7 +35,9 @@ class RetryPolicy:
     Retry decisions for Focus API calls.
 
     - 429 and 503 mean the request was not applied: every method is retried, after the wait the server asks
-      for (``Retry-After`` or ``X-RateLimit-Reset``), capped at ``max_wait``. A 429 is budgeted in time, not
+      for (``Retry-After`` or ``X-RateLimit-Reset``), capped at ``max_wait``; a 429 that asks for less than
+      :data:`MIN_RATE_LIMIT_WAIT` waits that, and after :data:`RATE_LIMIT_STEADY_ATTEMPTS` attempts a wait
+      grown by :data:`RATE_LIMIT_FLOOR_GROWTH` per attempt, up to ``backoff_max``. A 429 is budgeted in time, not
       attempts: while the call is younger than ``rate_limit_budget`` seconds (and the wait fits in what is left)
       it does not spend one of ``max_retries``.
     - Other 5xx, a response that is not JSON, timeouts and dropped connections are retried for idempotent
@@ -74,21 +84,16 @@ class RetryPolicy:
         """
         asked = getattr(error, "retry_after", None)
         if asked is not None and isinstance(error, FocusRateLimitError):
-            return min(max(float(asked), MIN_RATE_LIMIT_WAIT), self.max_wait)
+            if float(asked) < MIN_RATE_LIMIT_WAIT:  # no real guidance: a floor that grows per attempt
+                grown = min(max(attempt_number - RATE_LIMIT_STEADY_ATTEMPTS, 0), 64)
+                floor = MIN_RATE_LIMIT_WAIT * RATE_LIMIT_FLOOR_GROWTH**grown
+                return min(floor, max(self.backoff_max, MIN_RATE_LIMIT_WAIT), self.max_wait)
+            return min(float(asked), self.max_wait)
         if asked is not None:
             return min(float(asked), self.max_wait)
         # The exponent is capped: a 429 storm within its time budget may run to thousands of attempts.
         window = min(self.backoff_max, self.backoff_initial * 2 ** min(attempt_number - 1, 32))
         return min(random.uniform(0, window), self.max_wait)
-
-    def tenacity_kwargs(self, *, idempotent: bool) -> dict[str, object]:
-        """Return the ``stop``, ``retry`` and ``wait`` arguments of a :class:`tenacity.Retrying`."""
-        return {
-            "stop": tenacity.stop_after_attempt(self.max_retries + 1),
-            "retry": tenacity.retry_if_exception(lambda err: self.is_retryable(err, idempotent=idempotent)),
-            "wait": self.tenacity_wait,
-            "reraise": True,
-        }
 
     def tenacity_wait(self, retry_state: tenacity.RetryCallState) -> float:
         """Return the wait after the attempt ``retry_state`` describes (tenacity's ``wait``)."""

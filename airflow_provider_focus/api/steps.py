@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import tenacity
 
 from airflow_provider_focus.api import errors
+from airflow_provider_focus.api.secret import Secret
 
 T = TypeVar("T")
 
@@ -62,7 +63,7 @@ class FetchToken:
     One lock per client makes twenty threads (or tasks) that find the token expired fetch one new token, not twenty.
     """
 
-    steps: Callable[[], Generator[Any, Any, str]]
+    steps: Callable[[], Generator[Any, Any, Secret]]
 
 
 @dataclass(frozen=True)
@@ -107,19 +108,69 @@ class Answer:
 
     :param status_code: the HTTP status.
     :param headers: the response headers.
-    :param content: the body, whole (empty when it was too large).
+    :param content: the body, whole (empty when it was too large); not in the ``repr``, since a server may echo
+        a credential in it.
     :param too_large: ``True`` when the body was larger than the cap and was not read.
     """
 
     status_code: int
     headers: Headers
-    content: bytes = b""
+    content: bytes = field(default=b"", repr=False)
     too_large: bool = False
 
     @property
     def text(self) -> str:
         """The body as text, in the charset the server named when it is a known one, else UTF-8; never raises."""
         return errors.text_of(self.content, self.headers.get("content-type"))
+
+
+class AnswerReader:
+    """
+    Reads one answer's body within the size cap: the one reader of ``max_bytes`` for both transports.
+
+    Use it as: ``if not reader.full: for chunk in body: if not reader.feed(chunk): break``, then
+    ``reader.answer()``; an answer that declares or sends more than the cap is :attr:`Answer.too_large`.
+
+    :param status_code: the answer's status.
+    :param headers: its headers.
+    :param max_bytes: the largest body to accept.
+    """
+
+    def __init__(self, status_code: int, headers: Headers, max_bytes: int) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.max_bytes = max_bytes
+        self._chunks: list[bytes] = []
+        self._size = 0
+        #: Whether the body is over the cap (declared so, or read so): read no further.
+        self.full = _declared_length(headers) > max_bytes
+
+    def feed(self, chunk: bytes) -> bool:
+        """
+        Take one chunk of the body; return whether to read on (``False`` once the body is over the cap).
+
+        :param chunk: the bytes read.
+        """
+        self._size += len(chunk)
+        if self._size > self.max_bytes:
+            self.full = True
+            self._chunks.clear()
+            return False
+        self._chunks.append(chunk)
+        return True
+
+    def answer(self) -> Answer:
+        """Return the answer read: the whole body, or none with ``too_large`` set."""
+        if self.full:
+            return Answer(self.status_code, self.headers, too_large=True)
+        return Answer(self.status_code, self.headers, b"".join(self._chunks))
+
+
+def _declared_length(headers: Headers) -> int:
+    try:
+        return int(headers.get("content-length", "0"))
+    except ValueError:
+        return 0
 
 
 class TransportFailure(Exception):

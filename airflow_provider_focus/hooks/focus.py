@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -16,18 +16,18 @@ from airflow.providers.common.compat.sdk import BaseHook
 from airflow_provider_focus._compat import aextra_dejson, aget_connection, amask_secret, mask_secret
 from airflow_provider_focus._lazy import import_off_loop
 from airflow_provider_focus.api import expect, fund_shapes, model
-from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig, parse_site, read_connection, warn_once
+from airflow_provider_focus.api.config import CONN_TYPE, FocusClientConfig
 from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
+from airflow_provider_focus.api.connection import warn_once
+from airflow_provider_focus.api.secret import as_secret
 from airflow_provider_focus.assets import BENEFIT_ITEMS as BENEFIT_ITEMS_ASSET
 from airflow_provider_focus.assets import COST_ITEMS as COST_ITEMS_ASSET
 from airflow_provider_focus.assets import FOCUS_AREAS as FOCUS_AREAS_ASSET
 from airflow_provider_focus.assets import ORGANIZATIONS as ORGANIZATIONS_ASSET
 from airflow_provider_focus.assets import resource_of_path
 from airflow_provider_focus.exceptions import (
-    FocusAuthError,
     FocusConfigError,
     FocusError,
-    FocusNotFoundError,
 )
 from airflow_provider_focus.hooks._shared_config import one_at_a_time, shared_read
 from airflow_provider_focus.hooks.connection_form import connection_form_widgets, ui_field_behaviour
@@ -107,7 +107,9 @@ class FocusHook(BaseHook):
     def config(self) -> FocusClientConfig:
         """The validated configuration read from the Airflow connection."""
         conn = self.get_connection(self.focus_conn_id)
-        return self._config_of(conn, conn.extra_dejson)
+        conn_type, fields = getattr(conn, "conn_type", None), _connection_fields(conn, conn.extra_dejson)
+        del conn  # a traceback's locals would show the Connection, and its repr shows the password
+        return self._config_of(conn_type, fields)
 
     async def aget_config(self) -> FocusClientConfig:
         """
@@ -118,17 +120,18 @@ class FocusHook(BaseHook):
         the same connection that start together on one event loop (a triggerer's restart) share one look-up
         (``hooks/_shared_config.py``).
         """
-        conn, extra = await shared_read((type(self), self.focus_conn_id), self._aread_connection)
-        return self._config_of(conn, extra)
+        conn_type, fields = await shared_read((type(self), self.focus_conn_id), self._aread_connection)
+        return self._config_of(conn_type, fields)
 
-    async def _aread_connection(self) -> tuple[Connection, Mapping[str, Any]]:
+    async def _aread_connection(self) -> tuple[str | None, dict[str, Any]]:
         """Look the connection up and read its extras (shared by the hooks that start together: ``shared_read``)."""
         conn = await aget_connection(self, self.focus_conn_id)
         extra = await aextra_dejson(conn)  # Airflow 3.3+; before, extras are read (and masked) synchronously
-        return conn, extra
+        conn_type, fields = getattr(conn, "conn_type", None), _connection_fields(conn, extra)
+        del conn  # a traceback's locals would show the Connection, and its repr shows the password
+        return conn_type, fields
 
-    def _config_of(self, conn: Connection, extra: Mapping[str, Any]) -> FocusClientConfig:
-        conn_type = getattr(conn, "conn_type", None)
+    def _config_of(self, conn_type: str | None, fields: dict[str, Any]) -> FocusClientConfig:
         if conn_type and conn_type != CONN_TYPE:
             warn_once(
                 f"Connection {self.focus_conn_id!r} has the type {conn_type!r}, not {CONN_TYPE!r} (Atlassian Focus). "
@@ -136,7 +139,7 @@ class FocusHook(BaseHook):
                 f"{conn_type!r}: change its type to {CONN_TYPE!r}."
             )
         try:
-            return _parsed_config(_connection_fields(conn, extra))
+            return _parsed_config(fields)
         except FocusConfigError as err:
             raise FocusConfigError(f"Connection {self.focus_conn_id!r}: {err}") from None
 
@@ -223,6 +226,7 @@ class FocusHook(BaseHook):
         :param timeout: seconds to wait.
         """
         from airflow_provider_focus.api.client import discover_cloud_id
+        from airflow_provider_focus.api.urls import parse_site
 
         return discover_cloud_id(parse_site(site), timeout=timeout)
 
@@ -567,10 +571,7 @@ class FocusHook(BaseHook):
 
         :param external_id: the external id to look for.
         """
-        async for focus_area in self.alist_focus_areas(external_id=external_id):
-            if focus_area.get(model.FIELD_EXTERNAL_ID) == external_id:
-                return focus_area
-        return None
+        return await operations.afind(await self.aget_client(), operations.ExternalIdLookup.focus_area(external_id))
 
     # --- waiting for a focus area ----------------------------------------------------------------------------
 
@@ -711,7 +712,8 @@ class FocusHook(BaseHook):
                 else:
                     read = self.afind_focus_area(str(wait.external_id))
                 limit = wait.read_timeout()
-                focus_area = await (read if limit is None else within(read, limit))
+                what = f"The read of focus area {wait.focus_area}, cut short at the wait's deadline plus a grace,"
+                focus_area = await (read if limit is None else within(read, limit, what=what))
             except Exception as err:  # an outcome, never a crashed trigger
                 end = wait.failed(err)
             else:
@@ -895,10 +897,7 @@ class FocusHook(BaseHook):
         :param items: the cost items (any iterable: read one at a time).
         :param chunk_size: items per bulk call.
         """
-        from airflow_provider_focus.services.fund_imports import COST_ITEMS, import_fund_items
-
-        self._lineage("output", COST_ITEMS_ASSET)
-        return import_fund_items(self.client, COST_ITEMS, items, chunk_size=chunk_size)
+        return self._import_fund_items("cost", items, chunk_size)
 
     def bulk_import_cost_items(self, items: Iterable[Mapping[str, Any]]) -> JsonDict:
         """
@@ -912,11 +911,7 @@ class FocusHook(BaseHook):
 
         :param items: the cost items.
         """
-        from airflow_provider_focus.services.fund_imports import COST_ITEMS
-
-        keys = (COST_ITEMS.id_field, COST_ITEMS.external_id_field)
-        self._lineage("output", COST_ITEMS_ASSET)
-        return operations.bulk_import(self.client, COST_ITEMS.bulk_path, _documented(COST_ITEMS, items), keys)
+        return self._bulk_import_fund_items("cost", items)
 
     def get_cost_item(self, cost_item_id: str) -> JsonDict:
         """
@@ -930,9 +925,7 @@ class FocusHook(BaseHook):
 
         :param cost_item_id: its id.
         """
-        self._lineage("input", COST_ITEMS_ASSET)
-        answer = self.client.request("GET", resource_path(model.COST_ITEM, cost_item_id), expect=expect.OBJECT)
-        return fund_shapes.read_cost_item(answer)
+        return self._get_fund_item("cost", cost_item_id)
 
     def update_cost_item(
         self, cost_item_id: str, fields: Mapping[str, Any], *, update_mask: Sequence[str] | None = None
@@ -948,8 +941,7 @@ class FocusHook(BaseHook):
         :param fields: the new values.
         :param update_mask: the fields to change (defaults to the keys of ``fields``).
         """
-        self._warn_unpatchable("cost item", fields, update_mask, model.COST_ITEM_PATCHABLE_FIELDS)
-        return self._patch(resource_path(model.COST_ITEM, cost_item_id), fields, update_mask)
+        return self._update_fund_item("cost", cost_item_id, fields, update_mask)
 
     def delete_cost_item(self, cost_item_id: str) -> None:
         """
@@ -957,7 +949,7 @@ class FocusHook(BaseHook):
 
         :param cost_item_id: its id.
         """
-        self.request("DELETE", resource_path(model.COST_ITEM, cost_item_id))
+        self._delete_fund_item("cost", cost_item_id)
 
     def import_benefit_items(
         self, items: Iterable[Mapping[str, Any]], *, chunk_size: int = DEFAULT_CHUNK_SIZE
@@ -974,10 +966,7 @@ class FocusHook(BaseHook):
         :param items: the benefit items (any iterable: read one at a time).
         :param chunk_size: items per bulk call.
         """
-        from airflow_provider_focus.services.fund_imports import BENEFIT_ITEMS, import_fund_items
-
-        self._lineage("output", BENEFIT_ITEMS_ASSET)
-        return import_fund_items(self.client, BENEFIT_ITEMS, items, chunk_size=chunk_size)
+        return self._import_fund_items("benefit", items, chunk_size)
 
     def bulk_import_benefit_items(self, items: Iterable[Mapping[str, Any]]) -> JsonDict:
         """
@@ -987,11 +976,7 @@ class FocusHook(BaseHook):
 
         :param items: the benefit items.
         """
-        from airflow_provider_focus.services.fund_imports import BENEFIT_ITEMS
-
-        keys = (BENEFIT_ITEMS.id_field, BENEFIT_ITEMS.external_id_field)
-        self._lineage("output", BENEFIT_ITEMS_ASSET)
-        return operations.bulk_import(self.client, BENEFIT_ITEMS.bulk_path, _documented(BENEFIT_ITEMS, items), keys)
+        return self._bulk_import_fund_items("benefit", items)
 
     def get_benefit_item(self, benefit_item_id: str) -> JsonDict:
         """
@@ -1003,9 +988,7 @@ class FocusHook(BaseHook):
 
         :param benefit_item_id: its id.
         """
-        self._lineage("input", BENEFIT_ITEMS_ASSET)
-        answer = self.client.request("GET", resource_path(model.BENEFIT_ITEM, benefit_item_id), expect=expect.OBJECT)
-        return fund_shapes.read_benefit_item(answer)
+        return self._get_fund_item("benefit", benefit_item_id)
 
     def update_benefit_item(
         self, benefit_item_id: str, fields: Mapping[str, Any], *, update_mask: Sequence[str] | None = None
@@ -1021,8 +1004,7 @@ class FocusHook(BaseHook):
         :param fields: the new values.
         :param update_mask: the fields to change (defaults to the keys of ``fields``).
         """
-        self._warn_unpatchable("benefit item", fields, update_mask, model.BENEFIT_ITEM_PATCHABLE_FIELDS)
-        return self._patch(resource_path(model.BENEFIT_ITEM, benefit_item_id), fields, update_mask)
+        return self._update_fund_item("benefit", benefit_item_id, fields, update_mask)
 
     def delete_benefit_item(self, benefit_item_id: str) -> None:
         """
@@ -1030,7 +1012,7 @@ class FocusHook(BaseHook):
 
         :param benefit_item_id: its id.
         """
-        self.request("DELETE", resource_path(model.BENEFIT_ITEM, benefit_item_id))
+        self._delete_fund_item("benefit", benefit_item_id)
 
     def list_cost_types(self) -> list[JsonDict]:
         """Return every cost type (**Experimental** in Atlassian's reference; entry fields not published)."""
@@ -1070,62 +1052,44 @@ class FocusHook(BaseHook):
         its connection tests that configuration; otherwise the connection is read here, and its warnings (an unknown
         extra, credentials sent outside Atlassian) end the message, passed or failed.
         """
-        config: FocusClientConfig | None = self.__dict__.get("config")  # the hook's own, when it has read one
-        warnings = ""
-        if config is None:
-            try:
-                conn = self.get_connection(self.focus_conn_id)
-            except Exception as err:
-                return False, self._lookup_failure(err)
-            try:
-                reading = read_connection(**_connection_fields(conn, conn.extra_dejson))
-            except FocusConfigError as err:
-                return False, str(err)
-            except Exception as err:
-                self.log.exception("Reading the Focus connection failed unexpectedly")
-                return False, f"Unexpected error reading the connection ({type(err).__name__}); the log has details."
-            config = reading.config
-            warnings = "".join(f" Warning: {warning}" for warning in reading.warnings)
-        from airflow_provider_focus.api.client import FocusClient
+        from airflow_provider_focus.hooks.connection_check import check_connection
 
-        try:
-            quick = FocusClient(replace(config, max_retries=min(1, config.max_retries)), secret_sink=mask_secret)
-            try:
-                next(iter(quick.paginate(model.FOCUS_AREAS, max_items=1)), None)
-            finally:
-                quick.close()
-        except FocusConfigError as err:
-            return False, f"{err}{warnings}"
-        except FocusAuthError as err:
-            return False, f"{_auth_advice(err, config)}{warnings}"
-        except FocusNotFoundError:
-            return False, (
-                f"No Focus API at {config.api_root}: check the site or cloud_id, and that Focus is "
-                f"enabled on that site.{warnings}"
-            )
-        except FocusError as err:
-            return False, f"{err}{warnings}"
-        except Exception as err:
-            # A foreign exception's text may quote a request header; it goes to the (masked) log, not the answer.
-            self.log.exception("Focus connection test failed unexpectedly")
-            return False, f"Unexpected error ({type(err).__name__}); the task or API server log has the details."
-        return True, f"Connected to Focus at {config.api_root} ({config.auth_type.value}).{warnings}"
-
-    def _lookup_failure(self, err: Exception) -> str:
-        """Say why the connection could not be looked up, naming the id the caller gave (never a test's copy)."""
-        if isinstance(err, _not_found_errors()):
-            env = f"AIRFLOW_CONN_{self.focus_conn_id.upper()}"
-            return (
-                f"No Airflow connection {self.focus_conn_id!r} was found (looked in the environment variable {env}, "
-                "the secrets backends and the metadata database): create it, or pass the right focus_conn_id."
-            )
-        self.log.exception("Looking up the Focus connection failed")
-        return (
-            f"The Airflow connection {self.focus_conn_id!r} could not be read ({type(err).__name__}): check the "
-            "secrets backend and the metadata database; the log has the details."
-        )
+        return check_connection(self)
 
     # --- internals --------------------------------------------------------------------------------------------
+
+    # The cost- and benefit-item methods: one implementation behind both public names.
+
+    def _import_fund_items(self, which: str, items: Iterable[Mapping[str, Any]], chunk_size: int) -> FundImportReport:
+        from airflow_provider_focus.services.fund_imports import import_fund_items
+
+        kind, asset = _fund_kind(which)
+        self._lineage("output", asset)
+        return import_fund_items(self.client, kind, items, chunk_size=chunk_size)
+
+    def _bulk_import_fund_items(self, which: str, items: Iterable[Mapping[str, Any]]) -> JsonDict:
+        kind, asset = _fund_kind(which)
+        keys = (kind.id_field, kind.external_id_field)
+        self._lineage("output", asset)
+        return operations.bulk_import(self.client, kind.bulk_path, _documented(kind, items), keys)
+
+    def _get_fund_item(self, which: str, item_id: str) -> JsonDict:
+        kind, asset = _fund_kind(which)
+        self._lineage("input", asset)
+        return kind.read_answer(
+            self.client.request("GET", resource_path(kind.item_path, item_id), expect=expect.OBJECT)
+        )
+
+    def _update_fund_item(
+        self, which: str, item_id: str, fields: Mapping[str, Any], update_mask: Sequence[str] | None
+    ) -> JsonDict:
+        kind, _asset = _fund_kind(which)
+        self._warn_unpatchable(kind.singular, fields, update_mask, kind.patchable_fields)
+        return self._patch(resource_path(kind.item_path, item_id), fields, update_mask)
+
+    def _delete_fund_item(self, which: str, item_id: str) -> None:
+        kind, _asset = _fund_kind(which)
+        self.request("DELETE", resource_path(kind.item_path, item_id))
 
     def _patch(self, path: str, fields: Mapping[str, Any], update_mask: Sequence[str] | None) -> JsonDict:
         self._lineage_of_path("output", path)
@@ -1158,6 +1122,15 @@ class FocusHook(BaseHook):
             )
 
 
+def _fund_kind(which: str) -> tuple[FundKind, Any]:
+    """Return the fund kind (``"cost"`` or ``"benefit"``) and its asset; the services module is imported late."""
+    from airflow_provider_focus.services.fund_imports import BENEFIT_ITEMS, COST_ITEMS
+
+    if which == "cost":
+        return COST_ITEMS, COST_ITEMS_ASSET
+    return BENEFIT_ITEMS, BENEFIT_ITEMS_ASSET
+
+
 def _documented(kind: FundKind, items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Map bulk items to the documented request shape, logging what was mapped once per call."""
     mapped: list[dict[str, Any]] = []
@@ -1176,24 +1149,17 @@ def _connection_fields(conn: Connection, extra: Mapping[str, Any]) -> dict[str, 
     Return the fields of an Airflow connection that the Focus configuration reads, the port included.
 
     The extras go as the JSON text Airflow stores when there is one, so that text that is not a JSON object is
-    refused with a message instead of read as "no extras" (Airflow's ``extra_dejson`` returns ``{}`` for it).
+    refused with a message instead of read as "no extras" (Airflow's ``extra_dejson`` returns ``{}`` for it). The
+    password goes as a :class:`~airflow_provider_focus.api.secret.Secret`, which no traceback shows.
     """
     raw = conn.extra
     return {
         "host": conn.host,
         "port": conn.port,
         "login": conn.login,
-        "password": conn.password,
+        "password": as_secret(conn.password),
         "extra": raw if isinstance(raw, str) and raw.strip() else extra,
     }
-
-
-def _not_found_errors() -> tuple[type[Exception], ...]:
-    """Return the classes Airflow raises for a connection id that does not exist (the same class since 3.1)."""
-    from airflow.exceptions import AirflowNotFoundException as CoreNotFound
-    from airflow.providers.common.compat.sdk import AirflowNotFoundException
-
-    return (AirflowNotFoundException, CoreNotFound)
 
 
 def resource_path(*segments: str | int) -> str:
@@ -1214,7 +1180,7 @@ def _first(count: int | None, items: Iterator[JsonDict]) -> Iterator[JsonDict]:
         yield item
 
 
-#: Parsed connections by their fields (as sorted JSON): 1,000 triggers of one connection share one parse.
+#: Parsed connections by a digest of their fields: 1,000 triggers of one connection share one parse.
 _parsed: dict[str, FocusClientConfig] = {}
 
 
@@ -1225,10 +1191,7 @@ def _parsed_config(fields: dict[str, Any]) -> FocusClientConfig:
     :param fields: what :func:`_connection_fields` returns.
     :raises FocusConfigError: as :meth:`FocusClientConfig.from_connection_fields` does (an error is not kept).
     """
-    extra = fields["extra"]
-    key = json.dumps(
-        {**fields, "extra": extra if isinstance(extra, str) else dict(extra or {})}, sort_keys=True, default=str
-    )
+    key = _fields_digest(fields)
     config = _parsed.get(key)
     if config is None:
         config = FocusClientConfig.from_connection_fields(**fields)
@@ -1238,20 +1201,18 @@ def _parsed_config(fields: dict[str, Any]) -> FocusClientConfig:
     return config
 
 
+def _fields_digest(fields: dict[str, Any]) -> str:
+    """
+    Return a digest of a connection's fields, the password's value included (a :class:`Secret` prints ``***``:
+    keyed by its text, two passwords would share one configuration), and no secret in the key itself.
+    """
+    extra = fields["extra"]
+    plain = {**fields, "extra": extra if isinstance(extra, str) else dict(extra or {})}
+    text = json.dumps(plain, sort_keys=True, default=lambda value: getattr(value, "reveal", lambda: str(value))())
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _check_feed_sort(sort: str | None) -> None:
     """The change feed lists newest-updated first: refuse another sort order rather than ignore it."""
     if sort not in (None, "", model.CHANGE_FEED_SORT):
         raise FocusConfigError(f"updated_since lists newest-updated first; sort={sort!r} cannot apply.")
-
-
-def _auth_advice(err: FocusAuthError, config: FocusClientConfig) -> str:
-    if err.status_code == 403 or (err.errors and "scope" in str(err.errors[0].get("message", "")).lower()):
-        scope = f" It needs the scope {err.required_scope!r}." if err.required_scope else ""
-        return f"The credentials work but lack a permission or scope for reading focus areas.{scope} ({err})"
-    if config.auth_type.value == "api_token":
-        return (
-            "Authentication failed: check the connection's login (your Atlassian account email) and password "
-            "(an API token from id.atlassian.com; tokens expire). Scoped tokens need the extra 'cloud_id'. "
-            f"({err})"
-        )
-    return f"Authentication failed: check the client id/secret or access token of the connection. ({err})"

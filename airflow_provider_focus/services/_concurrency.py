@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
-
-if TYPE_CHECKING:
-    import requests
-
-log = logging.getLogger(__name__)
+from typing import Any, Generic, TypeVar
 
 Tag = TypeVar("Tag")
 
@@ -98,24 +92,3 @@ def _run(tag: Tag, call: Callable[..., Any], *args: Any) -> Outcome[Tag]:
         return Outcome(tag, call(*args))
     except Exception as error:
         return Outcome(tag, error=error)
-
-
-def widen_pool(session: requests.Session, size: int) -> None:
-    """
-    Let ``size`` threads share the session's keep-alive connections (call before the threads start).
-
-    requests' ``HTTPAdapter`` keeps at most ``pool_maxsize`` (10) connections per host; a connection opened beyond
-    that is closed after its call. Sending concurrently through one session is what requests' pool is built for;
-    changing the session while threads use it is not, hence "before".
-
-    :param session: the client's session.
-    :param size: the connections per host to keep.
-    """
-    from requests.adapters import HTTPAdapter  # the session's library, loaded by the client already
-
-    for adapter in session.adapters.values():
-        if isinstance(adapter, HTTPAdapter) and getattr(adapter, "_pool_maxsize", size) < size:
-            # requests keeps the constructor's pool settings in these attributes (and pickles them).
-            connections = getattr(adapter, "_pool_connections", size)
-            adapter.init_poolmanager(connections, size, block=getattr(adapter, "_pool_block", False))
-            log.debug("Keeping up to %d connections per host for concurrent calls", size)

@@ -42,6 +42,9 @@ class FundKind:
     :param external_id_field: the item field holding its external id (an item's key in the report).
     :param answer_external_id_field: the answer's name of the external id ([DOC] it differs from the request's).
     :param to_request: maps an item to the documented request shape, with notes on what it mapped.
+    :param item_path: the endpoint of one item (``funds/cost-item``), followed by its id.
+    :param read_answer: reads one item's answer by the documented names.
+    :param patchable_fields: the fields the reference lets an update change.
     """
 
     label: str
@@ -50,6 +53,14 @@ class FundKind:
     external_id_field: str
     answer_external_id_field: str
     to_request: Callable[[Mapping[str, Any]], tuple[dict[str, Any], list[str]]]
+    item_path: str
+    read_answer: Callable[[Any], dict[str, Any]]
+    patchable_fields: frozenset[str]
+
+    @property
+    def singular(self) -> str:
+        """What one item is, for messages (``"cost item"``)."""
+        return self.label.removesuffix("s")
 
     def key_of(self, item: Mapping[str, Any]) -> str | None:
         """
@@ -71,6 +82,9 @@ COST_ITEMS = FundKind(
     model.COST_ITEM_EXTERNAL_ID,
     model.ANSWER_EXTERNAL_COST_ITEM_ID,
     fund_shapes.cost_item_request,
+    item_path=model.COST_ITEM,
+    read_answer=fund_shapes.read_cost_item,
+    patchable_fields=model.COST_ITEM_PATCHABLE_FIELDS,
 )
 BENEFIT_ITEMS = FundKind(
     "benefit items",
@@ -79,6 +93,9 @@ BENEFIT_ITEMS = FundKind(
     model.BENEFIT_ITEM_EXTERNAL_ID,
     model.ANSWER_EXTERNAL_BENEFIT_ITEM_ID,
     fund_shapes.benefit_item_request,
+    item_path=model.BENEFIT_ITEM,
+    read_answer=fund_shapes.read_benefit_item,
+    patchable_fields=model.BENEFIT_ITEM_PATCHABLE_FIELDS,
 )
 
 

@@ -9,17 +9,78 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.api import expect, fund_shapes, model
 from airflow_provider_focus.exceptions import FocusConfigError
 
 if TYPE_CHECKING:
+    from airflow_provider_focus.api.async_client import AsyncFocusClient
     from airflow_provider_focus.api.client import FocusClient
 
 JsonDict = dict[str, Any]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExternalIdLookup:
+    """
+    Finding an object by its external id, decided once for the sync and the async loop: what to list, and which
+    listed object matches (the external id exactly: a filter the server ignores, or a name filter, lets others in).
+
+    Use it as: ``next((o for o in client.paginate(lookup.path, params=lookup.params) if lookup.matches(o)), None)``.
+
+    :param path: the collection.
+    :param external_id: the external id to look for.
+    :param params: the filters to list with.
+    """
+
+    path: str
+    external_id: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def focus_area(cls, external_id: str) -> ExternalIdLookup:
+        """The focus area with this external id (the API filters focus areas by ``externalId``)."""
+        return cls(model.FOCUS_AREAS, external_id, {model.PARAM_EXTERNAL_ID: external_id})
+
+    @classmethod
+    def organization(cls, external_id: str, *, name: str) -> ExternalIdLookup:
+        """The organization with this external id among those whose name contains ``name`` (no external id filter)."""
+        return cls(model.ORGANIZATIONS, external_id, {model.PARAM_NAME_CONTAINS: name})
+
+    def matches(self, item: Mapping[str, Any]) -> bool:
+        """
+        Return whether a listed object is the one looked for.
+
+        :param item: an object of the collection.
+        """
+        return item.get(model.FIELD_EXTERNAL_ID) == self.external_id
+
+
+def find(client: FocusClient, lookup: ExternalIdLookup) -> JsonDict | None:
+    """
+    Return the first object ``lookup`` matches, or ``None`` (pages are fetched until it is found).
+
+    :param client: the API client.
+    :param lookup: what to look for.
+    """
+    return next((item for item in client.paginate(lookup.path, params=lookup.params) if lookup.matches(item)), None)
+
+
+async def afind(client: AsyncFocusClient, lookup: ExternalIdLookup) -> JsonDict | None:
+    """
+    Return the first object ``lookup`` matches, or ``None``, from an event loop (the async twin of :func:`find`).
+
+    :param client: the async API client.
+    :param lookup: what to look for.
+    """
+    async for item in client.paginate(lookup.path, params=lookup.params):
+        if lookup.matches(item):
+            return item
+    return None
 
 
 def focus_areas_with_external_id(client: FocusClient, external_id: str) -> list[JsonDict]:
@@ -29,12 +90,8 @@ def focus_areas_with_external_id(client: FocusClient, external_id: str) -> list[
     :param client: the API client.
     :param external_id: the external id to look for.
     """
-    params = {model.PARAM_EXTERNAL_ID: external_id}
-    return [
-        focus_area
-        for focus_area in client.paginate(model.FOCUS_AREAS, params=params)
-        if focus_area.get(model.FIELD_EXTERNAL_ID) == external_id
-    ]
+    lookup = ExternalIdLookup.focus_area(external_id)
+    return [item for item in client.paginate(lookup.path, params=lookup.params) if lookup.matches(item)]
 
 
 def find_focus_area(client: FocusClient, external_id: str) -> JsonDict | None:
@@ -44,8 +101,7 @@ def find_focus_area(client: FocusClient, external_id: str) -> JsonDict | None:
     :param client: the API client.
     :param external_id: the external id to look for.
     """
-    matches = focus_areas_with_external_id(client, external_id)
-    return matches[0] if matches else None
+    return find(client, ExternalIdLookup.focus_area(external_id))
 
 
 def create_focus_area(client: FocusClient, *, name: str, focus_area_type_id: str, **fields: Any) -> JsonDict:
@@ -98,11 +154,7 @@ def find_organization(client: FocusClient, external_id: str, *, name: str) -> Js
     :param external_id: the external id to look for.
     :param name: the organization's name, or a part of it.
     """
-    params = {model.PARAM_NAME_CONTAINS: name}
-    for organization in client.paginate(model.ORGANIZATIONS, params=params):
-        if organization.get(model.FIELD_EXTERNAL_ID) == external_id:
-            return organization
-    return None
+    return find(client, ExternalIdLookup.organization(external_id, name=name))
 
 
 def create_organization(client: FocusClient, *, name: str, organization_type_id: str, **fields: Any) -> JsonDict:

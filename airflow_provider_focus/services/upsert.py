@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_focus.api import model
 from airflow_provider_focus.exceptions import FocusAuthError, FocusConfigError, FocusError, FocusRateLimitError
 from airflow_provider_focus.services import operations
-from airflow_provider_focus.services._concurrency import BoundedRunner, Outcome, widen_pool
+from airflow_provider_focus.services._concurrency import BoundedRunner, Outcome
 from airflow_provider_focus.services._cycles import cycle_messages
 from airflow_provider_focus.services._diff import (
     changed_fields,
@@ -331,7 +331,7 @@ class _Upsert:
             " -- dry run, nothing is written" if options.dry_run else "",
         )
         if options.max_in_flight > 1:
-            widen_pool(self.client.session, options.max_in_flight + 1)
+            self.client.allow_concurrent_calls(options.max_in_flight + 1)
         try:
             self.index = self._open_index(scan)
             if scan and options.dry_run:

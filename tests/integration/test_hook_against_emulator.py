@@ -409,7 +409,7 @@ def test_a_connection_of_another_type_works_but_is_warned_about(focus_emulator, 
     warned: list[str] = []
     handler = logging.Handler(logging.WARNING)
     handler.emit = lambda record: warned.append(record.getMessage())  # type: ignore[method-assign]
-    logger = logging.getLogger("airflow_provider_focus.api.config")
+    logger = logging.getLogger("airflow_provider_focus.api.connection")
     logger.addHandler(handler)
     try:
         assert len(list(FocusHook("focus_http").list_focus_areas())) == 6

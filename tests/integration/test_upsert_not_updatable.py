@@ -97,7 +97,7 @@ def test_the_operator_logs_it_once_and_succeeds(
 def test_a_site_that_accepts_more_can_name_the_fields(requests_mock: Any) -> None:
     """[MODEL] ``extra_updatable_fields`` sends a parent change to a site that takes it."""
     from airflow_provider_focus.api.client import FocusClient
-    from airflow_provider_focus.api.config import read_connection
+    from airflow_provider_focus.api.connection import read_connection
     from airflow_provider_focus.services.upsert import upsert_focus_areas
 
     api = "https://acme.atlassian.net/gateway/api/focus/v1"

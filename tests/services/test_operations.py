@@ -45,3 +45,35 @@ def test_a_focus_area_create_whose_answer_was_lost_is_not_made_twice(emulator, e
     )
     assert len(emulator.store.focus_areas()) == before + 1
     assert operations.find_focus_area(emulator_client, "ONCE")["id"] == created["id"]
+
+
+def test_find_by_external_id_is_one_decision_for_the_sync_and_the_async_loop(emulator, emulator_client):
+    import asyncio
+
+    from airflow_provider_focus.api.async_client import AsyncFocusClient
+
+    for n in range(3):
+        operations.create_focus_area(
+            emulator_client, name=f"Twin {n}", focus_area_type_id="fat-program", externalId=f"TWIN-{n}"
+        )
+
+    async def afind(external_id: str) -> dict | None:
+        async with AsyncFocusClient(emulator_client.config) as client:
+            return await operations.afind(client, operations.ExternalIdLookup.focus_area(external_id))
+
+    for external_id in ("TWIN-1", "TWIN-9"):
+        emulator.clear_requests()
+        found = operations.find_focus_area(emulator_client, external_id)
+        sync_queries = [(r.path, r.query) for r in emulator.requests]
+        emulator.clear_requests()
+        assert asyncio.run(afind(external_id)) == found
+        assert (
+            [(r.path, r.query) for r in emulator.requests]
+            == sync_queries
+            == [("focus-areas", {"externalId": external_id})]
+        )
+    assert found is None
+    assert operations.find_focus_area(emulator_client, "TWIN-1")["name"] == "Twin 1"
+    lookup = operations.ExternalIdLookup.organization("D-1", name="Data")
+    assert lookup.matches({"externalId": "D-1"})
+    assert not lookup.matches({"externalId": "D-10"})

@@ -8,11 +8,9 @@ from collections import Counter
 from typing import Any
 
 import pytest
-import requests
 
 from airflow_provider_focus.exceptions import FocusConfigError
 from airflow_provider_focus.services import upsert_focus_areas
-from airflow_provider_focus.services._concurrency import widen_pool
 from tests.services.conftest import API, focus_area, page, rec
 
 KEY = "externalId"
@@ -150,14 +148,17 @@ class SlowFocus:
     """Stands in for the API client (requests-mock serialises calls): every create takes 50 ms."""
 
     def __init__(self) -> None:
-        self.session = requests.Session()
         self.lock = threading.Lock()
         self.now = self.most = 0
+        self.concurrent_calls = 1
         self.events: list[tuple[str, str]] = []
         self.bodies: list[dict[str, Any]] = []
 
     def paginate(self, _path: str, **_kwargs: Any) -> list[dict[str, Any]]:
         return []
+
+    def allow_concurrent_calls(self, count: int) -> None:
+        self.concurrent_calls = count
 
     def create_reconciled(self, _path: str, body: dict[str, Any], *, find_existing: Any) -> dict[str, Any]:
         with self.lock:
@@ -179,6 +180,7 @@ def test_writes_overlap_up_to_max_in_flight_and_children_wait_for_their_parent()
 
     assert (len(report.created), report.failed) == (14, [])
     assert 2 <= focus.most <= 4
+    assert focus.concurrent_calls >= 4  # the upsert asked the client for a connection per write in flight
     children = [body for body in focus.bodies if "-" in body["externalId"]]
     assert len(children) == 12
     for body in children:
@@ -216,7 +218,7 @@ def test_exactly_once_under_faults_with_writes_in_flight(emulator, emulator_clie
 
 
 def test_the_pool_keeps_a_connection_per_thread(client):
-    widen_pool(client.session, 16)
+    client.allow_concurrent_calls(16)
     adapter = client.session.get_adapter("https://acme.atlassian.net")
     assert adapter.poolmanager.connection_pool_kw["maxsize"] == 16
 

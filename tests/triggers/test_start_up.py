@@ -107,3 +107,16 @@ def test_a_connection_is_parsed_once_and_a_bad_one_every_time() -> None:
     for _ in range(2):
         with pytest.raises(FocusConfigError):
             hook_module._parsed_config(bad)
+
+
+def test_connections_that_differ_only_in_their_password_are_parsed_apart() -> None:
+    from airflow_provider_focus.api.secret import as_secret
+
+    fields = {"host": "127.0.0.1:9", "port": None, "login": "a@example.com", "extra": {}}
+    first = hook_module._parsed_config({**fields, "password": as_secret("token-one")})
+    second = hook_module._parsed_config({**fields, "password": as_secret("token-two")})
+
+    assert first is not second
+    assert "token-one" not in repr(hook_module._parsed)
+    assert "token-two" not in repr(hook_module._parsed)
+    assert hook_module._parsed_config({**fields, "password": as_secret("token-one")}) is first

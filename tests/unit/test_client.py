@@ -427,3 +427,21 @@ def test_no_secret_reaches_error_messages_or_logs(client, requests_mock, wire_lo
     for text in (str(excinfo.value), wire_log.text, repr(excinfo.value.__dict__)):
         assert TOKEN not in text
         assert basic not in text
+
+
+# --- connections kept alive --------------------------------------------------------------------------------------
+
+
+def pool_size_of(client: FocusClient, url: str = API) -> int:
+    return client.session.get_adapter(url).poolmanager.connection_pool_kw["maxsize"]
+
+
+def test_the_client_keeps_the_connections_it_is_told_and_widens_for_concurrent_calls():
+    config = make_client()[0].config
+    client = FocusClient(config, max_connections=4)
+    assert pool_size_of(client) == 4
+    client.allow_concurrent_calls(2)  # never fewer than it was built with
+    assert pool_size_of(client) == 4
+    client.allow_concurrent_calls(12)
+    assert pool_size_of(client) == pool_size_of(client, "http://127.0.0.1:1") == 12
+    assert FocusClient(config).transport.pool_size == 10  # requests' own default

@@ -11,7 +11,7 @@ from airflow.sdk import Connection
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_focus.api import config as config_module
+from airflow_provider_focus.api import connection as connection_module
 from airflow_provider_focus.api.config import AuthType, FocusClientConfig
 from airflow_provider_focus.api.conn_fields import EXTRA_FIELDS
 from airflow_provider_focus.exceptions import FocusConfigError
@@ -379,9 +379,9 @@ def test_url_fields_with_credentials_are_refused_without_quoting_them(field, val
 @pytest.fixture
 def fresh_warnings(wire_log):
     """Forget which warnings this process has logged, and record the new ones."""
-    config_module._warned.clear()
+    connection_module._warned.clear()
     yield wire_log
-    config_module._warned.clear()
+    connection_module._warned.clear()
 
 
 @pytest.mark.parametrize(

@@ -89,3 +89,38 @@ def test_a_cancelled_caller_cancels_the_inner_task_without_a_warning() -> None:
         asyncio.run(scenario())
         gc.collect()
     assert state == ["cancelled"]
+
+
+def test_a_timeout_says_what_was_cut_short_and_after_how_long() -> None:
+    async def scenario() -> str:
+        with pytest.raises(asyncio.TimeoutError) as caught:
+            await within(asyncio.sleep(30), 0.02, what="The read of focus area fa-1")
+        return str(caught.value)
+
+    assert asyncio.run(scenario()) == "The read of focus area fa-1 did not finish within 0.0 s"
+
+
+def test_a_wait_whose_last_read_was_cut_at_the_deadline_says_so(set_connection, monkeypatch) -> None:
+    """A trigger's wait ends with what timed out, not ``TimeoutError:`` and nothing."""
+    from airflow_provider_focus import waiting
+    from airflow_provider_focus.hooks.focus import FocusHook
+    from tests.unit.rogue import rogue_server, stall
+
+    monkeypatch.setattr(waiting, "READ_GRACE_SECONDS", 0.1)
+    with rogue_server(stall(5.0)) as server:
+        set_connection(login="a@example.com", password="token-x", extra={"base_url": f"{server.url}/v1", "timeout": 30})
+        hook = FocusHook()
+        wait = hook.focus_area_wait("fa-1", statuses=["DONE"], timeout=0.2, poll_interval=0.05)
+
+        async def follow() -> waiting.WaitOutcome:
+            try:
+                return await hook.afollow_focus_area_wait(wait)
+            finally:
+                await hook.aclose()
+
+        outcome = asyncio.run(follow())
+    assert outcome.result == waiting.TIMEOUT
+    assert "The read of focus area fa-1, cut short at the wait's deadline plus a grace, did not finish within" in (
+        outcome.message
+    )
+    assert "TimeoutError: )" not in outcome.message

@@ -90,6 +90,7 @@ def _modules_loaded_by_importing(*modules: str) -> set[str]:
 RUN_TIME_ONLY = (
     "airflow_provider_focus.hooks.focus",
     "airflow_provider_focus.api.config",
+    "airflow_provider_focus.api.connection",
     "airflow_provider_focus.services.upsert",
     "airflow_provider_focus.services.fund_imports",
     "airflow_provider_focus.services.changes",
@@ -110,6 +111,7 @@ def test_a_dag_file_with_operators_and_sensors_imports_no_hook_service_or_trigge
 TRIGGER_RUN_TIME_ONLY = (
     "airflow_provider_focus.hooks.focus",
     "airflow_provider_focus.api.config",
+    "airflow_provider_focus.api.connection",
     "airflow_provider_focus.api.retry",
     "airflow_provider_focus.services.changes",
     "airflow_provider_focus.services.upsert",

@@ -13,7 +13,7 @@ import certifi
 import httpx
 import pytest
 
-from airflow_provider_focus.api import pool
+from airflow_provider_focus.api import pool, tls
 from airflow_provider_focus.api.config import FocusClientConfig
 from airflow_provider_focus.hooks.focus import FocusHook
 from airflow_provider_focus.testing import FocusEmulator
@@ -115,7 +115,7 @@ def test_releasing_a_client_the_pool_did_not_lend_is_refused():
 
 
 def test_the_ssl_context_is_built_once_per_process_and_off_the_event_loop(monkeypatch):
-    monkeypatch.setattr(pool, "_ssl_contexts", {})
+    monkeypatch.setattr(tls, "_ssl_contexts", {})
     built_in: list[threading.Thread] = []
     real = httpx.create_ssl_context
 
@@ -137,15 +137,15 @@ def test_the_ssl_context_is_built_once_per_process_and_off_the_event_loop(monkey
     loop_thread = asyncio.run(go())
     assert len(built_in) == 1
     assert built_in[0] is not loop_thread
-    assert pool.ssl_context(True) is pool.ssl_context(True)
+    assert tls.ssl_context(True) is tls.ssl_context(True)
 
 
 def test_a_ca_bundle_path_gets_its_own_context(tmp_path, monkeypatch):
-    monkeypatch.setattr(pool, "_ssl_contexts", {})
+    monkeypatch.setattr(tls, "_ssl_contexts", {})
     bundle = tmp_path / "ca.pem"
     bundle.write_bytes(Path(certifi.where()).read_bytes())
-    assert pool.ssl_context(str(bundle)) is pool.ssl_context(str(bundle))
-    assert pool.ssl_context(str(bundle)) is not pool.ssl_context(True)
+    assert tls.ssl_context(str(bundle)) is tls.ssl_context(str(bundle))
+    assert tls.ssl_context(str(bundle)) is not tls.ssl_context(True)
 
 
 @pytest.mark.integration

@@ -41,6 +41,28 @@ def test_a_retry_after_zero_storm_still_ends(requests_mock):
     assert waits == [0.1] * 10
 
 
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_a_retry_after_zero_storm_backs_off_instead_of_hammering_for_the_whole_budget(requests_mock, flavour):
+    # Before: a request every 0.1 s for the whole 5-minute budget (about 3,000); now the floor grows up to 30 s.
+    if flavour == "sync":
+        client, waits = make_client(max_retries=0)
+        requests_mock.get(FA, status_code=429, headers={"Retry-After": "0"})
+        with pytest.raises(FocusRateLimitError):
+            client.request("GET", "focus-areas")
+        sent = requests_mock.call_count
+    else:
+        storm = Harness([status(429, **{"Retry-After": "0"})] * 80, extra={"max_retries": 0})
+        with pytest.raises(FocusRateLimitError):
+            storm.run()
+        sent, waits = len(storm.sent), storm.waits
+    assert waits[:10] == [0.1] * 10  # a short burst is waited out as before
+    assert waits[10:13] == pytest.approx([0.125, 0.15625, 0.1953125])  # then the wait grows by a quarter
+    assert waits == sorted(waits)
+    assert max(waits) == 30.0
+    assert 240 <= sum(waits) <= 300  # the budget is still used: the server is given its five minutes
+    assert sent == len(waits) + 1 < 50
+
+
 def test_the_async_client_budgets_429s_the_same_way():
     h = Harness([*[status(429, **{"Retry-After": "0.1"})] * 12, ok()])
     assert h.run() == {"id": "fa-1"}
