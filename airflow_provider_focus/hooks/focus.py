@@ -571,7 +571,9 @@ class FocusHook(BaseHook):
 
         :param external_id: the external id to look for.
         """
-        return await operations.afind(await self.aget_client(), operations.ExternalIdLookup.focus_area(external_id))
+        client = await self.aget_client()
+        await self._alineage(client, "input", FOCUS_AREAS_ASSET)
+        return await operations.afind(client, operations.ExternalIdLookup.focus_area(external_id))
 
     # --- waiting for a focus area ----------------------------------------------------------------------------
 
