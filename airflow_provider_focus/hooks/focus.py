@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -64,7 +65,10 @@ _ASYNC_CLIENT_MODULE = "airflow_provider_focus.api.async_client"
 #: What the async path imports on its first call: the client, ``resource_path``'s module, and the async backend
 #: httpx loads on its first request (without them here, a triggerer's first read imported requests and anyio on
 #: the event loop: 50-100 ms of stall).
-_ASYNC_PATH_MODULES = (_ASYNC_CLIENT_MODULE, "airflow_provider_focus.api.client", "anyio._backends._asyncio", "sniffio")
+_ASYNC_PATH_MODULES = (_ASYNC_CLIENT_MODULE, "airflow_provider_focus.api.client")
+#: The async backend's modules, imported the same way when installed: which there are depends on the httpx and
+#: anyio a release pins (Airflow 3.0.6's constraints have no sniffio).
+_ASYNC_BACKEND_MODULES = ("anyio._backends._asyncio", "sniffio")
 
 JsonDict = dict[str, Any]
 
@@ -168,6 +172,9 @@ class FocusHook(BaseHook):
                 await amask_secret(config.password)
             for module in _ASYNC_PATH_MODULES:  # the first import (httpx, requests, anyio) stays off the loop
                 await import_off_loop(module)
+            for module in _ASYNC_BACKEND_MODULES:
+                with contextlib.suppress(ModuleNotFoundError):
+                    await import_off_loop(module)
             from airflow_provider_focus.api.async_client import AsyncFocusClient
             from airflow_provider_focus.api.pool import shared_clients
 

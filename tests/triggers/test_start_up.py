@@ -120,3 +120,20 @@ def test_connections_that_differ_only_in_their_password_are_parsed_apart() -> No
     assert "token-one" not in repr(hook_module._parsed)
     assert "token-two" not in repr(hook_module._parsed)
     assert hook_module._parsed_config({**fields, "password": as_secret("token-one")}) is first
+
+
+def test_an_async_backend_module_a_release_lacks_is_skipped(
+    focus_emulator: FocusEmulator, focus_conn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Airflow 3.0.6's constraints pin an httpx without sniffio: the first async read failed there with
+    # "No module named 'sniffio'".
+    monkeypatch.setattr(hook_module, "_ASYNC_BACKEND_MODULES", ("no_such_backend_module", "anyio._backends._asyncio"))
+
+    async def read() -> str:
+        hook = FocusHook(focus_conn)
+        try:
+            return str((await hook.aget_focus_area("fa-0001"))["id"])
+        finally:
+            await hook.aclose()
+
+    assert asyncio.run(read()) == "fa-0001"
