@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
@@ -14,7 +13,6 @@ from airflow_provider_focus.services._plain import PLAIN_TYPES, plain
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
 
-log = logging.getLogger(__name__)
 
 #: Rows fetched from the database at a time (``cursor.fetchmany``).
 DEFAULT_FETCH_SIZE = 1000
