@@ -19,24 +19,28 @@ pytestmark = pytest.mark.integration
 
 FOCUS_NAMESPACE = f"focus://{EMULATOR_CLOUD_ID}"
 
+# The states go to a file: on Airflow 3.0 the OpenLineage adapter's log lines, written from another thread, land in
+# the middle of a printed line.
 RUN = """
-import sys
+import json, sys
 try:
     from airflow.dag_processing.dagbag import DagBag
 except ImportError:
     from airflow.models.dagbag import DagBag
 
 dagbag = DagBag(dag_folder=sys.argv[1])
-for dag_id in sys.argv[2:]:
-    print("STATE=" + str(dagbag.get_dag(dag_id).test().state))
+states = [str(dagbag.get_dag(dag_id).test().state) for dag_id in sys.argv[3:]]
+with open(sys.argv[2], "w") as handle:
+    json.dump(states, handle)
 """
 
 
 def run_with_openlineage(dag_ids: list[str], events_file: Path, env: dict[str, str]) -> list[dict[str, Any]]:
     """Run DAGs with dag.test() in one fresh process whose OpenLineage transport writes events to a file."""
     transport = {"type": "file", "log_file_path": str(events_file), "append": True}
+    states_file = events_file.with_name("states.json")
     result = subprocess.run(
-        [sys.executable, "-c", RUN, str(DAGS), *dag_ids],
+        [sys.executable, "-c", RUN, str(DAGS), str(states_file), *dag_ids],
         env={
             **os.environ,
             **env,
@@ -48,9 +52,10 @@ def run_with_openlineage(dag_ids: list[str], events_file: Path, env: dict[str, s
         timeout=300,
     )
     assert result.returncode == 0, (result.stdout[-3000:], result.stderr[-3000:])
-    states = [line for line in result.stdout.splitlines() if line.startswith("STATE=")]
-    assert states == ["STATE=success"] * len(dag_ids) or states == ["STATE=DagRunState.SUCCESS"] * len(dag_ids), (
-        result.stdout[-3000:]
+    states = json.loads(states_file.read_text())
+    assert states == ["success"] * len(dag_ids) or states == ["DagRunState.SUCCESS"] * len(dag_ids), (
+        states,
+        result.stdout[-3000:],
     )
     return [json.loads(line) for line in events_file.read_text().splitlines() if line.strip()]
 
