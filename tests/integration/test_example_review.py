@@ -94,6 +94,9 @@ class Reviewer(threading.Thread):
                 .join(TaskInstance, TaskInstance.id == HITLDetail.ti_id)
                 .filter(TaskInstance.dag_id == DAG_ID, TaskInstance.task_id == "review")
                 .filter(HITLDetail.responded_at.is_(None))
+                # Answer only once the task is parked: an answer recorded while it was still running (the request
+                # is written before the task's state) was never applied, and dag.test() waited for ever.
+                .filter(TaskInstance.state == "awaiting_input")
                 .first()
             )
             if found is None:
