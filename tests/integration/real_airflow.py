@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography.fernet import Fernet
 
 from airflow_provider_focus.testing import FocusEmulator
 
@@ -86,6 +87,9 @@ class Deployment:
             **{k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")},
             **emulator.conn_env("focus_default"),
             "AIRFLOW_HOME": str(home),
+            # One key for every process: started at once, each would write an airflow.cfg with a key of its own,
+            # and the triggerer could not decrypt the triggers the workers stored ("Trigger runner failed").
+            "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
             "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__OPENLINEAGE__DISABLED": "True",  # see tests/conftest.py
