@@ -29,6 +29,8 @@ import tempfile
 import time
 from typing import Any
 
+from benchmarks.bench_triggerer import emulator_process
+
 TRIGGERS = int(os.environ.get("BENCH_START_TRIGGERS", "1000"))
 TICK = 0.001
 GOAL = 0.100
@@ -207,25 +209,9 @@ def main() -> None:
     """Start the emulator process, run the triggers in a fresh process (twice), print the longest stalls."""
     load = os.getloadavg()
     results = {}
-    with tempfile.TemporaryDirectory(prefix="focus-bench-airflow-home-") as home:
-        env = {**os.environ, "AIRFLOW_HOME": home, "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
-        emulator = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.bench_triggerer", "--emulator"],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        try:
-            assert emulator.stdout is not None
-            env.update(json.loads(emulator.stdout.readline())["env"])
-            for freeze in (False, True):
-                results[freeze] = _run(env, freeze)
-        finally:
-            if emulator.stdin is not None:
-                emulator.stdin.close()
-            emulator.wait(timeout=30)
+    with emulator_process() as (env, _started):
+        for freeze in (False, True):
+            results[freeze] = _run(env, freeze)
     loads = " ".join(f"{value:.2f}" for value in load)
     print(f"{TRIGGERS} FocusAreaStatusTriggers started at once (as a triggerer restarts), 1 ms ticker")
     print(f"  machine load (1/5/15 min) before the run: {loads}, {os.cpu_count()} CPUs")

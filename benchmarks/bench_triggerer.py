@@ -30,7 +30,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -266,9 +267,14 @@ def _run_mode(mode: str, env: dict[str, str]) -> dict[str, Any]:
             return dict(json.load(result))
 
 
-def main() -> None:
-    """Run the baseline and the shared pool against one emulator process and print the figures."""
-    print(f"{TRIGGERS} FocusAreaStatusTriggers, poll every {INTERVAL:g} s, {POLLS} polls each, one event loop")
+@contextmanager
+def emulator_process() -> Iterator[tuple[dict[str, str], dict[str, Any]]]:
+    """
+    Run this module's emulator in a process of its own, with a throwaway AIRFLOW_HOME, for the block.
+
+    :return: the environment for a trigger process (the emulator's connection in it), and what the emulator sent
+        when it started (``env``, ``control``).
+    """
     with tempfile.TemporaryDirectory(prefix="focus-bench-airflow-home-") as home:
         env = {**os.environ, "AIRFLOW_HOME": home, "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
         emulator = subprocess.Popen(
@@ -283,17 +289,24 @@ def main() -> None:
             assert emulator.stdout is not None
             started = json.loads(emulator.stdout.readline())
             env.update(started["env"])
-            results = {}
-            for mode, label in MODES.items():
-                _control(started["control"], "DELETE", "requests")
-                began = time.perf_counter()
-                results[label] = _run_mode(mode, env)
-                results[label]["wall"] = time.perf_counter() - began
-                results[label]["connections"], results[label]["reads"] = _connections(started["control"])
+            yield env, started
         finally:
             if emulator.stdin is not None:
                 emulator.stdin.close()
             emulator.wait(timeout=30)
+
+
+def main() -> None:
+    """Run the baseline and the shared pool against one emulator process and print the figures."""
+    print(f"{TRIGGERS} FocusAreaStatusTriggers, poll every {INTERVAL:g} s, {POLLS} polls each, one event loop")
+    with emulator_process() as (env, started):
+        results = {}
+        for mode, label in MODES.items():
+            _control(started["control"], "DELETE", "requests")
+            began = time.perf_counter()
+            results[label] = _run_mode(mode, env)
+            results[label]["wall"] = time.perf_counter() - began
+            results[label]["connections"], results[label]["reads"] = _connections(started["control"])
     _report(results)
 
 
