@@ -10,7 +10,6 @@ after :data:`GUARD_SECONDS` is killed and the test fails.
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_focus.testing import FocusEmulator
+from tests.integration.conftest import own_airflow_db
 
 pytestmark = [pytest.mark.integration, pytest.mark.dag_test]
 
@@ -52,26 +52,25 @@ with DAG("{DAG_ID}", schedule=None, start_date=datetime(2025, 1, 1), catchup=Fal
 """
 
 
-def airflow_dags_test(root: Path, migrated: Path, emulator: FocusEmulator) -> tuple[dict[str, str], float, str]:
+def airflow_dags_test(tmp_path: Path, migrated: Path, emulator: FocusEmulator) -> tuple[dict[str, str], float, str]:
     """
     Run :data:`DAG_SOURCE` with ``airflow dags test`` in a fresh AIRFLOW_HOME, on a copy of a migrated DB.
 
     :return: the task states, the seconds the run took, and its whole output (stdout, then stderr).
     """
-    dags = root / "dags"
-    dags.mkdir(parents=True)
+    own_db = own_airflow_db(tmp_path, migrated)
+    db = Path(own_db["AIRFLOW_HOME"]) / "airflow.db"
+    dags = db.parent / "dags"
+    dags.mkdir()
     (dags / f"{DAG_ID}.py").write_text(DAG_SOURCE)
-    db = root / "airflow.db"
-    shutil.copy(migrated / "airflow.db", db)
     airflow = str(Path(sys.executable).with_name("airflow"))
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")},
         **emulator.conn_env("focus_default"),
-        "AIRFLOW_HOME": str(root),
+        **own_db,
         "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{db}",
         "AIRFLOW__OPENLINEAGE__DISABLED": "True",  # see tests/conftest.py
     }
     started = time.monotonic()
@@ -94,7 +93,7 @@ def reads(emulator: FocusEmulator, path: str) -> list[Any]:
 
 
 def test_deferred_sensors_end_at_their_timeouts_under_dag_test(tmp_path, airflow_db, focus_emulator):
-    states, elapsed, whole_output = airflow_dags_test(tmp_path / "airflow-home", airflow_db, focus_emulator)
+    states, elapsed, whole_output = airflow_dags_test(tmp_path, airflow_db, focus_emulator)
     output = whole_output[-6000:]  # what a failed assertion shows
     assert states == {"times_out": "failed", "soft_fail": "skipped", "never_created": "failed"}, output
     assert elapsed >= 4 + 3 + 3
