@@ -50,6 +50,12 @@ MATRIX_PYTEST_3.0.6 = -m integration \
 	--deselect tests/integration/test_secrets_never_leak.py::test_failed_run_explains_the_credential_without_quoting_it \
 	--deselect tests/integration/test_real_airflow.py::test_the_test_button_works_for_a_focus_connection_that_stores_its_port
 
+# Python may write bytecode here, whatever the shell says: with PYTHONDONTWRITEBYTECODE set (this machine and CI set
+# it), every pytest worker rewrote the asserts of every test module (about 5 s of CPU each) and every Airflow process
+# of the tests compiled the provider from source. The caches land in __pycache__/ folders that git, the sdist and
+# the wheel ignore; the venvs' own packages are compiled when they are installed (below).
+unexport PYTHONDONTWRITEBYTECODE
+
 # test-airflow-X and check-wheel-X are not .PHONY (make looks no pattern rule up for those); they name no file.
 .PHONY: demo test suite-stream-1 suite-stream-2 check lint typecheck pytest matrix wheel-venvs dist check-dist bench emulator venv clean docs docs-strict
 # The matrix venvs are made by pattern rules: keep them (make would delete them as intermediate files).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -45,9 +46,27 @@ def own_airflow_db(tmp_path: Path, migrated_home: Path) -> dict[str, str]:
     return {"AIRFLOW_HOME": str(home), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}"}
 
 
+def reuse_in_process_execution_api() -> None:
+    """
+    Make ``dag.test()`` build Airflow's in-process Execution API once per process, as Airflow 3.3 does.
+
+    Before 3.3, ``dag.test()`` builds a new ``InProcessExecutionAPI`` for every task it runs: a FastAPI app whose
+    Cadwyn versioning generates every API version's routers (about 1 s of CPU), and an event-loop thread. Airflow 3.3
+    caches it (apache/airflow#65235, ``functools.lru_cache`` on ``in_process_api_server``); this applies the same
+    cache to the older releases in the test process, so the matrix suites spend their time on the provider instead
+    of rebuilding Airflow's app for each task. The tasks still run through the real Execution API.
+    """
+    from airflow.sdk.execution_time import supervisor
+
+    build = supervisor.in_process_api_server
+    if not hasattr(build, "cache_clear"):  # Airflow 3.3+ caches it already
+        supervisor.in_process_api_server = functools.lru_cache(maxsize=1)(build)  # type: ignore[assignment]
+
+
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:
     """Run ``airflow db migrate`` once, on SQLite in the temporary AIRFLOW_HOME (removed when pytest exits)."""
+    reuse_in_process_execution_api()
     airflow_cli = str(Path(sys.executable).with_name("airflow"))
     result = subprocess.run(
         [airflow_cli, "db", "migrate"], env={**os.environ, **AIRFLOW_ENV}, capture_output=True, text=True, timeout=300
