@@ -53,7 +53,7 @@ MATRIX_PYTEST_3.0.6 = -m integration \
 # Python may write bytecode here, whatever the shell says: with PYTHONDONTWRITEBYTECODE set (this machine and CI set
 # it), every pytest worker rewrote the asserts of every test module (about 5 s of CPU each) and every Airflow process
 # of the tests compiled the provider from source. The caches land in __pycache__/ folders that git, the sdist and
-# the wheel ignore; the venvs' own packages are compiled when they are installed (below).
+# the wheel ignore. The venvs' packages are compiled the same way, the first time a process imports them (below).
 unexport PYTHONDONTWRITEBYTECODE
 
 # test-airflow-X and check-wheel-X are not .PHONY (make looks no pattern rule up for those); they name no file.
@@ -62,8 +62,9 @@ unexport PYTHONDONTWRITEBYTECODE
 .PRECIOUS: .venv-airflow-%/.installed .venv-airflow-%/.wheel
 
 # The installer: uv (pinned, in a venv of its own), which resolves and installs in parallel and caches wheels; pip
-# stays as the fallback when uv cannot be installed. Both compile bytecode at install time, as pip does for a user
-# (this machine sets PYTHONDONTWRITEBYTECODE=1, so a venv without bytecode would compile Airflow in every process).
+# stays as the fallback when uv cannot be installed. uv installs no bytecode: Python writes it for the modules a
+# process imports, the first time (see unexport above). Compiling every module of five venvs at install time cost
+# about 20 s of CPU a venv, most of it for modules no test imports.
 UV_VERSION = 0.13.9
 UV_VENV = .venv-uv
 UV = $(UV_VENV)/bin/uv
@@ -79,7 +80,7 @@ define make_venv
 	rm -rf $(1)
 	if [ -x $(UV) ]; then \
 		$(UV) venv --quiet --python $(PYTHON) --seed $(1) && \
-		$(UV) pip install --quiet --compile-bytecode --python $(1)/bin/python -c $(3) "apache-airflow==$(2)" $(4); \
+		$(UV) pip install --quiet --python $(1)/bin/python -c $(3) "apache-airflow==$(2)" $(4); \
 	else \
 		$(PYTHON) -m venv $(1) && \
 		$(1)/bin/pip install $(PIP_QUIET) -c $(3) "apache-airflow==$(2)" $(4); \
@@ -90,7 +91,7 @@ endef
 # Install into an existing venv: $(1) venv dir, $(2) pip arguments (uv accepts the same spelling for these).
 define venv_install
 	if [ -x $(UV) ]; then \
-		$(UV) pip install --quiet --compile-bytecode --python $(1)/bin/python $(2); \
+		$(UV) pip install --quiet --python $(1)/bin/python $(2); \
 	else \
 		$(1)/bin/pip install $(PIP_QUIET) $(2); \
 	fi

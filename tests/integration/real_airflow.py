@@ -245,6 +245,22 @@ class Deployment:
             self._api = client
         return self._api
 
+    def unpause(self, dag_id: str) -> None:
+        """Unpause a DAG through the REST API, as the UI's toggle does."""
+        answer = self.api.patch(f"/api/v2/dags/{dag_id}", json={"is_paused": False})
+        assert answer.status_code == 200, f"unpausing {dag_id}: {answer.status_code} {answer.text[:500]}"
+
+    def trigger(self, dag_id: str, run_id: str, conf: Mapping[str, Any] | None = None) -> None:
+        """
+        Trigger a DAG run through the REST API, as the UI's Trigger button does.
+
+        The REST API spares the ``airflow dags trigger`` process: each CLI call imported all of Airflow (about 8 s
+        of CPU on this machine, more than the run it started).
+        """
+        body = {"dag_run_id": run_id, "logical_date": None, "conf": dict(conf or {})}
+        answer = self.api.post(f"/api/v2/dags/{dag_id}/dagRuns", json=body)
+        assert answer.status_code == 200, f"triggering {dag_id}: {answer.status_code} {answer.text[:500]}"
+
     def task_state(self, run_id: str, dag_id: str, task_id: str) -> tuple[str | None, int | None]:
         rows = self.query(
             "SELECT state, trigger_id FROM task_instance WHERE dag_id = ? AND run_id = ? AND task_id = ?",

@@ -202,15 +202,13 @@ def test_sensor_defers_to_the_triggerer_and_ends_with_the_focus_area_status(
     started = time.monotonic()
     deployment.wait_for_parsed((WAIT_DAG_ID, DEADLINE_DAG_ID))
     for dag_id in (WAIT_DAG_ID, DEADLINE_DAG_ID):
-        deployment.cli("dags", "unpause", dag_id)
+        deployment.unpause(dag_id)
     deployment.wait_for("the Execution API to answer", deployment.execution_api_answers)
     runs = {"completes": ("fa-0004", "COMPLETED"), "is_cancelled": ("fa-0006", "CANCELLED")}
     for run_id, (focus_area_id, _) in runs.items():
-        deployment.cli(
-            "dags", "trigger", WAIT_DAG_ID, "--run-id", run_id, "--conf", json.dumps({"focus_area_id": focus_area_id})
-        )
+        deployment.trigger(WAIT_DAG_ID, run_id, {"focus_area_id": focus_area_id})
     # The deadline run starts with them: its trigger ends the wait itself at the sensor's timeout, while they wait.
-    deployment.cli("dags", "trigger", DEADLINE_DAG_ID, "--run-id", "times_out")
+    deployment.trigger(DEADLINE_DAG_ID, "times_out")
 
     for run_id in runs:
         deployment.wait_for(f"{run_id} to be deferred", lambda r=run_id: state(r)[0] == "deferred")
@@ -285,7 +283,7 @@ def test_a_status_change_runs_the_dag_once_with_the_change_and_an_ignored_field_
     deployment: Deployment, focus: FocusEmulator
 ) -> None:
     deployment.wait_for_parsed((REACT_DAG_ID,))
-    deployment.cli("dags", "unpause", REACT_DAG_ID)
+    deployment.unpause(REACT_DAG_ID)
     deployment.wait_for(
         "the watcher's trigger to be created",
         lambda: deployment.query("SELECT id FROM trigger WHERE classpath = ?", CHANGES_TRIGGER),
