@@ -125,7 +125,7 @@ class FocusHook(BaseHook):
         (``hooks/_shared_config.py``).
         """
         conn_type, fields = await shared_read((type(self), self.focus_conn_id), self._aread_connection)
-        return self._config_of(conn_type, fields)
+        return self._config_of(conn_type, fields, shared=True)
 
     async def _aread_connection(self) -> tuple[str | None, dict[str, Any]]:
         """Look the connection up and read its extras (shared by the hooks that start together: ``shared_read``)."""
@@ -135,7 +135,7 @@ class FocusHook(BaseHook):
         del conn  # a traceback's locals would show the Connection, and its repr shows the password
         return conn_type, fields
 
-    def _config_of(self, conn_type: str | None, fields: dict[str, Any]) -> FocusClientConfig:
+    def _config_of(self, conn_type: str | None, fields: dict[str, Any], *, shared: bool = False) -> FocusClientConfig:
         if conn_type and conn_type != CONN_TYPE:
             warn_once(
                 f"Connection {self.focus_conn_id!r} has the type {conn_type!r}, not {CONN_TYPE!r} (Atlassian Focus). "
@@ -143,7 +143,7 @@ class FocusHook(BaseHook):
                 f"{conn_type!r}: change its type to {CONN_TYPE!r}."
             )
         try:
-            return _parsed_config(fields)
+            return _parsed_config(fields, shared=shared)
         except FocusConfigError as err:
             raise FocusConfigError(f"Connection {self.focus_conn_id!r}: {err}") from None
 
@@ -1191,15 +1191,25 @@ def _first(count: int | None, items: Iterator[JsonDict]) -> Iterator[JsonDict]:
 
 #: Parsed connections by a digest of their fields: 1,000 triggers of one connection share one parse.
 _parsed: dict[str, FocusClientConfig] = {}
+#: The configurations of shared connection reads, by the identity of the fields one read returned (the fields are
+#: kept with it, so that the identity stays theirs): the hooks that wake together after one read skip the digest.
+_parsed_shared: dict[int, tuple[dict[str, Any], FocusClientConfig]] = {}
 
 
-def _parsed_config(fields: dict[str, Any]) -> FocusClientConfig:
+def _parsed_config(fields: dict[str, Any], *, shared: bool = False) -> FocusClientConfig:
     """
     Return the configuration of a connection's fields, parsed once per process for the same fields.
 
     :param fields: what :func:`_connection_fields` returns.
+    :param shared: whether ``fields`` is the result of a shared connection read (``hooks/_shared_config.py``), which
+        no one changes: its configuration is then also found by the dict's identity, without a digest (a thousand
+        hooks that woke together after one read would otherwise each hash the same fields on the loop).
     :raises FocusConfigError: as :meth:`FocusClientConfig.from_connection_fields` does (an error is not kept).
     """
+    if shared:
+        known = _parsed_shared.get(id(fields))
+        if known is not None and known[0] is fields:
+            return known[1]
     key = _fields_digest(fields)
     config = _parsed.get(key)
     if config is None:
@@ -1207,6 +1217,10 @@ def _parsed_config(fields: dict[str, Any]) -> FocusClientConfig:
         if len(_parsed) >= 64:
             _parsed.clear()
         _parsed[key] = config
+    if shared:
+        if len(_parsed_shared) >= 64:
+            _parsed_shared.clear()
+        _parsed_shared[id(fields)] = (fields, config)
     return config
 
 
