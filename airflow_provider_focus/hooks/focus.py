@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
+import weakref
 from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mapping, Sequence
 from datetime import timedelta
 from functools import cached_property
@@ -71,6 +71,13 @@ _ASYNC_PATH_MODULES = (_ASYNC_CLIENT_MODULE, "airflow_provider_focus.api.client"
 _ASYNC_BACKEND_MODULES = ("anyio._backends._asyncio", "sniffio")
 
 JsonDict = dict[str, Any]
+
+#: The configurations whose password this process has given Airflow's masker (the masker keeps it for the process):
+#: a thousand triggers of one connection register it once, not once each (on Airflow 3.3+ a message to the
+#: supervisor each, on 3.0 to 3.2 a thread job each).
+_masked_configs: weakref.WeakSet[FocusClientConfig] = weakref.WeakSet()
+#: The async backend's modules this process lacks: looked for once, not in a thread job per hook.
+_absent_modules: set[str] = set()
 
 log = logging.getLogger(__name__)
 
@@ -168,13 +175,17 @@ class FocusHook(BaseHook):
         """
         if self._async_client is None:
             config = await self.aget_config()
-            if config.password:
+            if config.password and config not in _masked_configs:
                 await amask_secret(config.password)
+                _masked_configs.add(config)
             for module in _ASYNC_PATH_MODULES:  # the first import (httpx, requests, anyio) stays off the loop
                 await import_off_loop(module)
             for module in _ASYNC_BACKEND_MODULES:
-                with contextlib.suppress(ModuleNotFoundError):
-                    await import_off_loop(module)
+                if module not in _absent_modules:
+                    try:
+                        await import_off_loop(module)
+                    except ModuleNotFoundError:
+                        _absent_modules.add(module)
             from airflow_provider_focus.api.async_client import AsyncFocusClient
             from airflow_provider_focus.api.pool import shared_clients
 

@@ -160,3 +160,58 @@ def test_an_async_backend_module_a_release_lacks_is_skipped(
             await hook.aclose()
 
     assert asyncio.run(read()) == "fa-0001"
+
+
+def test_hooks_of_one_connection_give_its_password_to_the_masker_once(
+    focus_emulator: FocusEmulator, focus_conn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On Airflow 3.3+ each registration is a message to the supervisor, on 3.0 to 3.2 a thread job: a thousand
+    # triggers of one connection registered the same password a thousand times.
+    masked: list[str] = []
+
+    async def counted(secret: str) -> None:
+        masked.append(secret)
+
+    monkeypatch.setattr(hook_module, "amask_secret", counted)
+    monkeypatch.setattr(hook_module, "_masked_configs", hook_module.weakref.WeakSet())
+
+    async def one_after_another() -> str | None:
+        for _ in range(5):
+            hook = FocusHook(focus_conn)
+            try:
+                await hook.aget_focus_area("fa-0001")
+            finally:
+                await hook.aclose()
+        return (await hook.aget_config()).password
+
+    password = asyncio.run(one_after_another())
+
+    assert password
+    assert masked.count(password) == 1  # (the client also registers what it derives: the Basic header's value)
+
+
+def test_an_absent_async_backend_module_is_looked_for_once(
+    focus_emulator: FocusEmulator, focus_conn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hook_module, "_ASYNC_BACKEND_MODULES", ("no_such_backend_module",))
+    monkeypatch.setattr(hook_module, "_absent_modules", set())
+    looked_for: list[str] = []
+    real_import = hook_module.import_off_loop
+
+    async def counted(name: str) -> Any:
+        looked_for.append(name)
+        return await real_import(name)
+
+    monkeypatch.setattr(hook_module, "import_off_loop", counted)
+
+    async def one_after_another() -> None:
+        for _ in range(5):
+            hook = FocusHook(focus_conn)
+            try:
+                await hook.aget_focus_area("fa-0001")
+            finally:
+                await hook.aclose()
+
+    asyncio.run(one_after_another())
+
+    assert looked_for.count("no_such_backend_module") == 1
