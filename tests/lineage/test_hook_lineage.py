@@ -212,3 +212,29 @@ def test_async_reports_run_on_the_loop_once_the_collector_is_ready(monkeypatch):
         == [("input", "focus://acme.atlassian.net/focus-areas")]
         + [("output", "focus://acme.atlassian.net/focus-areas")] * 5
     )
+
+
+def test_a_connections_asset_uri_is_validated_once_not_on_every_call(monkeypatch):
+    # Every hook call reports its asset: a thousand triggers' first reads validated the same URI a thousand times.
+    from airflow.providers.common.compat.lineage import hook as compat_lineage
+
+    from airflow_provider_focus import assets, lineage
+    from airflow_provider_focus.api.config import FocusClientConfig
+
+    config = FocusClientConfig.from_connection_fields(host="uri-once.atlassian.net", login="a", password="x", extra={})
+    recorder = Recorder()
+    monkeypatch.setattr(compat_lineage, "get_hook_lineage_collector", lambda: recorder)
+    validated: list[Any] = []
+    real_sanitize = assets.sanitize_uri
+
+    def counted(uri: Any) -> Any:
+        validated.append(uri)
+        return real_sanitize(uri)
+
+    monkeypatch.setattr(assets, "sanitize_uri", counted)
+    hook = FocusHook("focus_default")
+    for _ in range(50):
+        lineage.report_hook_lineage(hook, "input", "focus-areas", config=config)
+
+    assert recorder.calls == [("input", "focus://uri-once.atlassian.net/focus-areas")] * 50
+    assert len(validated) == 1
