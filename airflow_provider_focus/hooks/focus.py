@@ -244,8 +244,9 @@ class FocusHook(BaseHook):
         :param timeout: seconds to wait.
         """
         from airflow_provider_focus.api.client import discover_cloud_id
-        from airflow_provider_focus.api.urls import parse_site
+        from airflow_provider_focus.api.urls import parse_site, without_userinfo
 
+        site = without_userinfo(site)
         return discover_cloud_id(parse_site(site), timeout=timeout)
 
     # --- generic ------------------------------------------------------------------------------------------------
@@ -1172,9 +1173,11 @@ def _connection_fields(conn: Connection, extra: Mapping[str, Any]) -> dict[str, 
     refused with a message instead of read as "no extras" (Airflow's ``extra_dejson`` returns ``{}`` for it). The
     password goes as a :class:`~airflow_provider_focus.api.secret.Secret`, which no traceback shows.
     """
+    from airflow_provider_focus.api.urls import without_userinfo
+
     raw = conn.extra
     return {
-        "host": conn.host,
+        "host": without_userinfo(conn.host),  # a credential written into the host is refused, and shown nowhere
         "port": conn.port,
         "login": conn.login,
         "password": as_secret(conn.password),
