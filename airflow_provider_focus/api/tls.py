@@ -103,8 +103,8 @@ async def assl_context(verify: bool | str) -> ssl.SSLContext:
     """
     Return the process-wide SSL context for a ``verify`` setting; the first build runs in a thread, off the loop.
 
-    Callers that ask while the first build runs wait for that build (:func:`~airflow_provider_focus._lazy.
-    in_thread_once`), not in a thread job each.
+    Callers that ask while the first build runs wait for that build (``_lazy.in_thread_once``), not in a thread job
+    each.
 
     :param verify: as for :func:`ssl_context`.
     """
