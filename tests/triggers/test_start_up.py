@@ -215,3 +215,32 @@ def test_an_absent_async_backend_module_is_looked_for_once(
     asyncio.run(one_after_another())
 
     assert looked_for.count("no_such_backend_module") == 1
+
+
+def test_connections_that_differ_only_in_their_password_each_give_theirs_to_the_masker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    masked: list[str] = []
+
+    async def counted(secret: str) -> None:
+        masked.append(secret)
+
+    monkeypatch.setattr(hook_module, "amask_secret", counted)
+    monkeypatch.setattr(hook_module, "_masked_configs", hook_module.weakref.WeakSet())
+    for conn_id, password in (("focus_mask_one", "token-one-5d1e"), ("focus_mask_two", "token-two-9c4b")):
+        fields = {"conn_type": "atlassian_focus", "host": "127.0.0.1:9", "login": "a@example.com", "password": password}
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(fields))
+
+    async def clients() -> None:
+        for conn_id in ("focus_mask_one", "focus_mask_two", "focus_mask_one", "focus_mask_two"):
+            hook = FocusHook(conn_id)
+            try:
+                await hook.aget_client()
+            finally:
+                await hook.aclose()
+
+    asyncio.run(clients())
+
+    assert [secret for secret in masked if secret.startswith("token-")] == ["token-one-5d1e", "token-two-9c4b"]
