@@ -19,6 +19,7 @@ Airflow loads it whenever a DAG declares any asset with a scheme.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from typing import TYPE_CHECKING, Any, Final
@@ -78,6 +79,7 @@ def _refuse(uri: str, reason: str) -> ValueError:
     return ValueError(f"Invalid Focus asset URI {uri!r}: {reason}. Accepted forms: {accepted_forms()}.")
 
 
+@functools.lru_cache(maxsize=256)
 def normalize_authority(authority: str, *, uri: str = "") -> str:
     """
     Return a cloudId or a site host in canonical form (lower case; a cloudId as a canonical UUID).
@@ -118,9 +120,10 @@ def sanitize_uri(uri: SplitResult) -> SplitResult:
     return uri._replace(netloc=authority, path=f"/{resource}", fragment="")
 
 
+@functools.lru_cache(maxsize=256)
 def focus_uri(authority: str, resource: str) -> str:
     """
-    Return the URI of a Focus asset.
+    Return the URI of a Focus asset (validated once per authority and resource: every hook call reports one).
 
     :param authority: the site's cloudId (or, without one, its host).
     :param resource: one of :data:`RESOURCES`.

@@ -213,18 +213,43 @@ def report_hook_lineage(hook: Any, direction: str, resource: str, *, config: Foc
         log.debug("Focus hook lineage not reported", exc_info=True)
 
 
+#: Whether a report has completed in this process: Airflow's collector has loaded the plugins and providers it needs.
+_collector_ready = False
+
+
 async def areport_hook_lineage(hook: Any, direction: str, resource: str, *, config: FocusClientConfig) -> None:
     """
-    Report a read or write of the hook's async methods: :func:`report_hook_lineage`, run off the event loop.
+    Report a read or write of the hook's async methods: :func:`report_hook_lineage`, without blocking the loop.
 
-    The first use of Airflow's collector may load the plugins (to find the lineage readers): that blocking work
-    stays in a worker thread, never on a triggerer's event loop. It never fails the call.
+    The first use of Airflow's collector loads the plugins (to find the lineage readers) and the providers' asset
+    factories: about a second of blocking work, which runs in a worker thread, never on a triggerer's event loop
+    (callers that come meanwhile wait for that one warm-up). Once a report has completed, reports run on the loop:
+    tens of microseconds each, where a thread job per read had a thousand triggers that start together wake in
+    bunches. It never fails the call.
 
     :param hook: the hook that made the call (the lineage context).
     :param direction: ``"input"`` or ``"output"``.
     :param resource: one of :data:`airflow_provider_focus.assets.RESOURCES`.
     :param config: the connection's configuration, as the async client read it.
     """
-    import asyncio
+    if not _collector_ready:
+        from airflow_provider_focus._lazy import in_thread_once
 
-    await asyncio.to_thread(report_hook_lineage, hook, direction, resource, config=config)
+        await in_thread_once("hook lineage collector", _warm_collector, resource, config)
+    report_hook_lineage(hook, direction, resource, config=config)
+
+
+def _warm_collector(resource: str, config: FocusClientConfig) -> None:
+    """Make Airflow's collector ready: load its plugins and build one asset of ``resource`` (nothing is recorded)."""
+    global _collector_ready
+    try:
+        from airflow.providers.common.compat.lineage.hook import get_hook_lineage_collector
+
+        collector = get_hook_lineage_collector()
+        create_asset = getattr(collector, "create_asset", None)  # the no-op collector of some versions has none
+        if create_asset is not None:
+            create_asset(uri=focus_uri(authority_of(config), resource))
+    except Exception:  # not ready: the next report warms up in a thread again, never on the loop
+        log.debug("Focus hook lineage collector not ready", exc_info=True)
+        return
+    _collector_ready = True

@@ -112,6 +112,9 @@ class FocusClientConfig:
         """
         password = as_secret(password)  # from here on, a traceback's locals show it as ***
         from airflow_provider_focus.api.connection import read_connection, warn_once
+        from airflow_provider_focus.api.urls import without_userinfo
+
+        host = without_userinfo(host)  # and no credential written into the host (user:token@site)
 
         reading = read_connection(host=host, port=port, login=login, password=password, extra=extra)
         for warning in reading.warnings:

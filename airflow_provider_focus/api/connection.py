@@ -29,7 +29,13 @@ from airflow_provider_focus.api.conn_fields import (
 )
 from airflow_provider_focus.api.secret import Secret, as_secret
 from airflow_provider_focus.api.tls import parse_verify
-from airflow_provider_focus.api.urls import destination_warnings, parse_base_url, parse_site, port_given
+from airflow_provider_focus.api.urls import (
+    destination_warnings,
+    parse_base_url,
+    parse_site,
+    port_given,
+    without_userinfo,
+)
 from airflow_provider_focus.exceptions import FocusConfigError
 
 log = logging.getLogger(__name__)
@@ -64,6 +70,7 @@ def read_connection(
     :raises FocusConfigError: naming the field that is wrong and showing a correct example.
     """
     password = as_secret(password)  # from here on, a traceback's locals show it as ***
+    host = without_userinfo(host)  # and no credential written into the host (user:token@site)
     extras = _Extras(parse_extra(extra))
     has_host = bool(host and host.strip())
     site_url = parse_site(host or "", port=port) if has_host else None

@@ -8,7 +8,6 @@ per process, built on first use and, from an event loop, in a thread.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import os
 import re
@@ -17,6 +16,7 @@ import stat
 import threading
 from typing import Any
 
+from airflow_provider_focus._lazy import in_thread_once
 from airflow_provider_focus.exceptions import FocusConfigError
 
 #: A CA bundle larger than this is not read whole to look for a certificate.
@@ -103,9 +103,12 @@ async def assl_context(verify: bool | str) -> ssl.SSLContext:
     """
     Return the process-wide SSL context for a ``verify`` setting; the first build runs in a thread, off the loop.
 
+    Callers that ask while the first build runs wait for that build (``_lazy.in_thread_once``), not in a thread job
+    each.
+
     :param verify: as for :func:`ssl_context`.
     """
     context = _ssl_contexts.get(verify)
     if context is not None:
         return context
-    return await asyncio.to_thread(ssl_context, verify)
+    return await in_thread_once(("ssl_context", verify), ssl_context, verify)

@@ -49,6 +49,7 @@ def parse_site(host: str, *, port: int | None = None) -> str:
     :raises FocusConfigError: when it is not a plain host name (path, query, credentials, spaces) or the port is
         not one; a credential in it is never quoted.
     """
+    host = without_userinfo(host)  # from here on, a traceback's locals show no credential written into the host
     raw = host.strip()
     example = f"Use the site's host name only, e.g. {EXAMPLE_SITE!r} or 'https://{EXAMPLE_SITE}'."
     if any(ch.isspace() for ch in raw):
@@ -59,6 +60,26 @@ def parse_site(host: str, *, port: int | None = None) -> str:
         bare = _bare_hostname(raw)
         raw = f"{'http' if bare is not None and is_loopback(bare) else 'https'}://{raw}"
     return _parse_origin(raw, field="host", example=example, port=port)
+
+
+def without_userinfo(host: Any) -> Any:
+    """
+    Return a host field with any ``user:password@`` in its authority replaced by ``***@`` (anything else unchanged).
+
+    The host is still refused for carrying credentials (the ``@`` stays), but the credential itself is gone from
+    every later frame's local variables (a traceback with locals, as Airflow 3.0 prints it, shows each frame's).
+
+    :param host: the connection's host field (or a site), as given.
+    """
+    if not isinstance(host, str) or "@" not in host:
+        return host
+    scheme, sep, rest = host.partition("://")
+    if not sep:
+        scheme, rest = "", host
+    authority, tail = re.split(r"(?=[/?#])", rest, maxsplit=1) if re.search(r"[/?#]", rest) else (rest, "")
+    if "@" not in authority:
+        return host
+    return f"{scheme}{sep}***@{authority.rsplit('@', 1)[1]}{tail}"
 
 
 def _bare_hostname(authority: str) -> str | None:

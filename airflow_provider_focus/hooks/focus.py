@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
+import weakref
 from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mapping, Sequence
 from datetime import timedelta
 from functools import cached_property
@@ -72,6 +72,13 @@ _ASYNC_BACKEND_MODULES = ("anyio._backends._asyncio", "sniffio")
 
 JsonDict = dict[str, Any]
 
+#: The configurations whose password this process has given Airflow's masker (the masker keeps it for the process):
+#: a thousand triggers of one connection register it once, not once each (on Airflow 3.3+ a message to the
+#: supervisor each, on 3.0 to 3.2 a thread job each).
+_masked_configs: weakref.WeakSet[FocusClientConfig] = weakref.WeakSet()
+#: The async backend's modules this process lacks: looked for once, not in a thread job per hook.
+_absent_modules: set[str] = set()
+
 log = logging.getLogger(__name__)
 
 
@@ -125,7 +132,7 @@ class FocusHook(BaseHook):
         (``hooks/_shared_config.py``).
         """
         conn_type, fields = await shared_read((type(self), self.focus_conn_id), self._aread_connection)
-        return self._config_of(conn_type, fields)
+        return self._config_of(conn_type, fields, shared=True)
 
     async def _aread_connection(self) -> tuple[str | None, dict[str, Any]]:
         """Look the connection up and read its extras (shared by the hooks that start together: ``shared_read``)."""
@@ -135,7 +142,7 @@ class FocusHook(BaseHook):
         del conn  # a traceback's locals would show the Connection, and its repr shows the password
         return conn_type, fields
 
-    def _config_of(self, conn_type: str | None, fields: dict[str, Any]) -> FocusClientConfig:
+    def _config_of(self, conn_type: str | None, fields: dict[str, Any], *, shared: bool = False) -> FocusClientConfig:
         if conn_type and conn_type != CONN_TYPE:
             warn_once(
                 f"Connection {self.focus_conn_id!r} has the type {conn_type!r}, not {CONN_TYPE!r} (Atlassian Focus). "
@@ -143,7 +150,7 @@ class FocusHook(BaseHook):
                 f"{conn_type!r}: change its type to {CONN_TYPE!r}."
             )
         try:
-            return _parsed_config(fields)
+            return _parsed_config(fields, shared=shared)
         except FocusConfigError as err:
             raise FocusConfigError(f"Connection {self.focus_conn_id!r}: {err}") from None
 
@@ -168,13 +175,17 @@ class FocusHook(BaseHook):
         """
         if self._async_client is None:
             config = await self.aget_config()
-            if config.password:
+            if config.password and config not in _masked_configs:
                 await amask_secret(config.password)
+                _masked_configs.add(config)
             for module in _ASYNC_PATH_MODULES:  # the first import (httpx, requests, anyio) stays off the loop
                 await import_off_loop(module)
             for module in _ASYNC_BACKEND_MODULES:
-                with contextlib.suppress(ModuleNotFoundError):
-                    await import_off_loop(module)
+                if module not in _absent_modules:
+                    try:
+                        await import_off_loop(module)
+                    except ModuleNotFoundError:
+                        _absent_modules.add(module)
             from airflow_provider_focus.api.async_client import AsyncFocusClient
             from airflow_provider_focus.api.pool import shared_clients
 
@@ -233,8 +244,9 @@ class FocusHook(BaseHook):
         :param timeout: seconds to wait.
         """
         from airflow_provider_focus.api.client import discover_cloud_id
-        from airflow_provider_focus.api.urls import parse_site
+        from airflow_provider_focus.api.urls import parse_site, without_userinfo
 
+        site = without_userinfo(site)
         return discover_cloud_id(parse_site(site), timeout=timeout)
 
     # --- generic ------------------------------------------------------------------------------------------------
@@ -1161,9 +1173,11 @@ def _connection_fields(conn: Connection, extra: Mapping[str, Any]) -> dict[str, 
     refused with a message instead of read as "no extras" (Airflow's ``extra_dejson`` returns ``{}`` for it). The
     password goes as a :class:`~airflow_provider_focus.api.secret.Secret`, which no traceback shows.
     """
+    from airflow_provider_focus.api.urls import without_userinfo
+
     raw = conn.extra
     return {
-        "host": conn.host,
+        "host": without_userinfo(conn.host),  # a credential written into the host is refused, and shown nowhere
         "port": conn.port,
         "login": conn.login,
         "password": as_secret(conn.password),
@@ -1191,15 +1205,25 @@ def _first(count: int | None, items: Iterator[JsonDict]) -> Iterator[JsonDict]:
 
 #: Parsed connections by a digest of their fields: 1,000 triggers of one connection share one parse.
 _parsed: dict[str, FocusClientConfig] = {}
+#: The configurations of shared connection reads, by the identity of the fields one read returned (the fields are
+#: kept with it, so that the identity stays theirs): the hooks that wake together after one read skip the digest.
+_parsed_shared: dict[int, tuple[dict[str, Any], FocusClientConfig]] = {}
 
 
-def _parsed_config(fields: dict[str, Any]) -> FocusClientConfig:
+def _parsed_config(fields: dict[str, Any], *, shared: bool = False) -> FocusClientConfig:
     """
     Return the configuration of a connection's fields, parsed once per process for the same fields.
 
     :param fields: what :func:`_connection_fields` returns.
+    :param shared: whether ``fields`` is the result of a shared connection read (``hooks/_shared_config.py``), which
+        no one changes: its configuration is then also found by the dict's identity, without a digest (a thousand
+        hooks that woke together after one read would otherwise each hash the same fields on the loop).
     :raises FocusConfigError: as :meth:`FocusClientConfig.from_connection_fields` does (an error is not kept).
     """
+    if shared:
+        known = _parsed_shared.get(id(fields))
+        if known is not None and known[0] is fields:
+            return known[1]
     key = _fields_digest(fields)
     config = _parsed.get(key)
     if config is None:
@@ -1207,6 +1231,10 @@ def _parsed_config(fields: dict[str, Any]) -> FocusClientConfig:
         if len(_parsed) >= 64:
             _parsed.clear()
         _parsed[key] = config
+    if shared:
+        if len(_parsed_shared) >= 64:
+            _parsed_shared.clear()
+        _parsed_shared[id(fields)] = (fields, config)
     return config
 
 

@@ -174,3 +174,67 @@ def test_async_lineage_never_fails_a_call(focus_conn, monkeypatch):
             await hook.aclose()
 
     assert asyncio.run(read())
+
+
+def test_async_reports_run_on_the_loop_once_the_collector_is_ready(monkeypatch):
+    # The first report loads Airflow's plugins (about a second): in a thread. Later ones take tens of microseconds
+    # on the loop: a thread job per read had a thousand triggers starting together wake in bunches.
+    import asyncio
+
+    from airflow.providers.common.compat.lineage import hook as compat_lineage
+
+    from airflow_provider_focus import lineage
+    from airflow_provider_focus.api.config import FocusClientConfig
+
+    config = FocusClientConfig.from_connection_fields(host="acme.atlassian.net", login="a@b.c", password="x", extra={})
+    recorder = Recorder()
+    monkeypatch.setattr(compat_lineage, "get_hook_lineage_collector", lambda: recorder)
+    monkeypatch.setattr(lineage, "_collector_ready", False, raising=False)
+    hook = FocusHook("focus_default")
+    warmed_in: list[bool] = []
+
+    async def reports() -> None:
+        real_to_thread = asyncio.to_thread
+
+        async def to_thread(func: Any, *args: Any, **kwargs: Any) -> Any:
+            warmed_in.append(True)
+            return await real_to_thread(func, *args, **kwargs)
+
+        monkeypatch.setattr(asyncio, "to_thread", to_thread)
+        await lineage.areport_hook_lineage(hook, "input", "focus-areas", config=config)
+        for _ in range(5):
+            await lineage.areport_hook_lineage(hook, "output", "focus-areas", config=config)
+
+    asyncio.run(reports())
+    assert warmed_in == [True]  # one thread job, for the warm-up
+    assert (
+        recorder.calls
+        == [("input", "focus://acme.atlassian.net/focus-areas")]
+        + [("output", "focus://acme.atlassian.net/focus-areas")] * 5
+    )
+
+
+def test_a_connections_asset_uri_is_validated_once_not_on_every_call(monkeypatch):
+    # Every hook call reports its asset: a thousand triggers' first reads validated the same URI a thousand times.
+    from airflow.providers.common.compat.lineage import hook as compat_lineage
+
+    from airflow_provider_focus import assets, lineage
+    from airflow_provider_focus.api.config import FocusClientConfig
+
+    config = FocusClientConfig.from_connection_fields(host="uri-once.atlassian.net", login="a", password="x", extra={})
+    recorder = Recorder()
+    monkeypatch.setattr(compat_lineage, "get_hook_lineage_collector", lambda: recorder)
+    validated: list[Any] = []
+    real_sanitize = assets.sanitize_uri
+
+    def counted(uri: Any) -> Any:
+        validated.append(uri)
+        return real_sanitize(uri)
+
+    monkeypatch.setattr(assets, "sanitize_uri", counted)
+    hook = FocusHook("focus_default")
+    for _ in range(50):
+        lineage.report_hook_lineage(hook, "input", "focus-areas", config=config)
+
+    assert recorder.calls == [("input", "focus://uri-once.atlassian.net/focus-areas")] * 50
+    assert len(validated) == 1

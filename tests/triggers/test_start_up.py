@@ -44,6 +44,29 @@ def test_hooks_that_start_together_read_their_connection_once(
     assert reads == [focus_conn]  # fifty hooks, one look-up
 
 
+def test_hooks_that_share_a_read_find_its_configuration_without_hashing_the_fields_again(
+    focus_emulator: FocusEmulator, focus_conn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Hooks that wake together after one shared read each hashed the same fields (SHA-256 of their JSON, ~16 us)
+    # in the same turn of the loop to find the parse: one digest for the read is enough.
+    digests: list[int] = []
+    real_digest = hook_module._fields_digest
+
+    def counted(fields: dict[str, Any]) -> str:
+        digests.append(id(fields))
+        return real_digest(fields)
+
+    monkeypatch.setattr(hook_module, "_fields_digest", counted)
+
+    async def start_many() -> list[Any]:
+        return await asyncio.gather(*(FocusHook(focus_conn).aget_config() for _ in range(50)))
+
+    configs = asyncio.run(start_many())
+
+    assert all(config is configs[0] for config in configs)
+    assert len(digests) == 1
+
+
 def test_hooks_woken_together_go_on_one_per_turn_of_the_loop() -> None:
     async def scenario() -> list[int]:
         turns = 0
@@ -137,3 +160,87 @@ def test_an_async_backend_module_a_release_lacks_is_skipped(
             await hook.aclose()
 
     assert asyncio.run(read()) == "fa-0001"
+
+
+def test_hooks_of_one_connection_give_its_password_to_the_masker_once(
+    focus_emulator: FocusEmulator, focus_conn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On Airflow 3.3+ each registration is a message to the supervisor, on 3.0 to 3.2 a thread job: a thousand
+    # triggers of one connection registered the same password a thousand times.
+    masked: list[str] = []
+
+    async def counted(secret: str) -> None:
+        masked.append(secret)
+
+    monkeypatch.setattr(hook_module, "amask_secret", counted)
+    monkeypatch.setattr(hook_module, "_masked_configs", hook_module.weakref.WeakSet())
+
+    async def one_after_another() -> str | None:
+        for _ in range(5):
+            hook = FocusHook(focus_conn)
+            try:
+                await hook.aget_focus_area("fa-0001")
+            finally:
+                await hook.aclose()
+        return (await hook.aget_config()).password
+
+    password = asyncio.run(one_after_another())
+
+    assert password
+    assert masked.count(password) == 1  # (the client also registers what it derives: the Basic header's value)
+
+
+def test_an_absent_async_backend_module_is_looked_for_once(
+    focus_emulator: FocusEmulator, focus_conn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hook_module, "_ASYNC_BACKEND_MODULES", ("no_such_backend_module",))
+    monkeypatch.setattr(hook_module, "_absent_modules", set())
+    looked_for: list[str] = []
+    real_import = hook_module.import_off_loop
+
+    async def counted(name: str) -> Any:
+        looked_for.append(name)
+        return await real_import(name)
+
+    monkeypatch.setattr(hook_module, "import_off_loop", counted)
+
+    async def one_after_another() -> None:
+        for _ in range(5):
+            hook = FocusHook(focus_conn)
+            try:
+                await hook.aget_focus_area("fa-0001")
+            finally:
+                await hook.aclose()
+
+    asyncio.run(one_after_another())
+
+    assert looked_for.count("no_such_backend_module") == 1
+
+
+def test_connections_that_differ_only_in_their_password_each_give_theirs_to_the_masker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    masked: list[str] = []
+
+    async def counted(secret: str) -> None:
+        masked.append(secret)
+
+    monkeypatch.setattr(hook_module, "amask_secret", counted)
+    monkeypatch.setattr(hook_module, "_masked_configs", hook_module.weakref.WeakSet())
+    for conn_id, password in (("focus_mask_one", "token-one-5d1e"), ("focus_mask_two", "token-two-9c4b")):
+        fields = {"conn_type": "atlassian_focus", "host": "127.0.0.1:9", "login": "a@example.com", "password": password}
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(fields))
+
+    async def clients() -> None:
+        for conn_id in ("focus_mask_one", "focus_mask_two", "focus_mask_one", "focus_mask_two"):
+            hook = FocusHook(conn_id)
+            try:
+                await hook.aget_client()
+            finally:
+                await hook.aclose()
+
+    asyncio.run(clients())
+
+    assert [secret for secret in masked if secret.startswith("token-")] == ["token-one-5d1e", "token-two-9c4b"]

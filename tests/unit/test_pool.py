@@ -140,6 +140,32 @@ def test_the_ssl_context_is_built_once_per_process_and_off_the_event_loop(monkey
     assert tls.ssl_context(True) is tls.ssl_context(True)
 
 
+def test_callers_that_come_while_the_ssl_context_is_built_share_one_thread_job(monkeypatch):
+    # Hundreds of triggers of a restarted triggerer ask for the context while its first build runs: one thread job
+    # builds it, not one each (which took the interpreter lock from the loop, and woke the triggers in bunches).
+    monkeypatch.setattr(tls, "_ssl_contexts", {})
+    built = threading.Event()
+    jobs: list[bool | str] = []
+    real = tls.ssl_context
+
+    def counted(verify: bool | str) -> Any:
+        jobs.append(verify)
+        built.wait(10)
+        return real(verify)
+
+    monkeypatch.setattr(tls, "ssl_context", counted)
+
+    async def go() -> list[Any]:
+        waiting = [asyncio.ensure_future(tls.assl_context(True)) for _ in range(20)]
+        await asyncio.sleep(0.05)  # every caller asked while the first build runs
+        built.set()
+        return await asyncio.gather(*waiting)
+
+    contexts = asyncio.run(go())
+    assert jobs == [True]
+    assert all(context is contexts[0] for context in contexts)
+
+
 def test_a_ca_bundle_path_gets_its_own_context(tmp_path, monkeypatch):
     monkeypatch.setattr(tls, "_ssl_contexts", {})
     bundle = tmp_path / "ca.pem"

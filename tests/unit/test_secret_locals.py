@@ -228,3 +228,23 @@ def test_a_failed_hook_call_shows_no_credential_in_its_locals(set_connection):
         hook = FocusHook()
         error = failure_of(lambda: hook.get_focus_area("fa-1"))
     assert_no_secret(error)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        f"{EMAIL}:{API_TOKEN}@acme.atlassian.net",
+        f"https://{EMAIL}:{API_TOKEN}@acme.atlassian.net",
+        f"https://{API_TOKEN}@acme.atlassian.net/path",
+    ],
+)
+def test_a_host_that_carries_a_credential_shows_it_in_no_locals(set_connection, host):
+    # A token pasted into the host field (user:token@site) is refused; the refusal's traceback must not show it.
+    from airflow_provider_focus.hooks.focus import FocusHook
+
+    set_connection(host=host, login=EMAIL, password="other-password")
+    error = failure_of(lambda: FocusHook().config)
+    assert "must not carry credentials" in str(error)
+    assert frames_showing_a_secret(error) == []
+    error = failure_of(lambda: FocusClientConfig.from_connection_fields(host=host, login=EMAIL, password="x", extra={}))
+    assert frames_showing_a_secret(error) == []
