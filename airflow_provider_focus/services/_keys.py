@@ -40,7 +40,9 @@ class KeyTable:
         # entry -> where its bytes end in _blob (they start where the previous entry's end); 4 bytes a number until
         # one does not fit, then 8 (see _append)
         self._ends = array("I")
-        self._checks = array("i")  # entry -> the high 32 bits of its key's digest (compared before the bytes)
+        # entry -> the low 32 bits of its key's digest: they choose its slot (in a table of up to 2**32 slots) and are
+        # compared before the bytes
+        self._checks = array("I")
         self._positions = array("I")  # entry -> the position of its first record
         self._states = bytearray()  # entry -> PENDING, FAILED, WOULD_CREATE or HAS_ID
         self._id_blob = bytearray()  # the ids of entries that have one, one after the other
@@ -51,11 +53,10 @@ class KeyTable:
     def __len__(self) -> int:
         return len(self._positions)
 
-    def _probe(self, key: str, digest: int, data: bytes) -> tuple[int, int]:
+    def _probe(self, check: int, data: bytes) -> tuple[int, int]:
         """Return ``(entry, slot)``: the key's entry (-1 when absent) and the slot it is in (or would go to)."""
         slots, checks, ends, blob, mask = self._slots, self._checks, self._ends, self._blob, self._mask
-        slot = digest & mask
-        check = digest >> 32
+        slot = check & mask
         while True:
             found = slots[slot]
             if not found:
@@ -74,11 +75,16 @@ class KeyTable:
         :param key: the key.
         :param position: the record's position in the input.
         """
-        digest = self._digest(key)
+        check = self._digest(key) & 0xFFFFFFFF
         data = key.encode("utf-8", "surrogatepass")
-        entry, slot = self._probe(key, digest, data)
-        if entry >= 0:
-            return -1 - entry
+        slots, mask = self._slots, self._mask
+        slot = check & mask
+        while found := slots[slot]:  # _probe, inlined: once a record
+            if self._checks[found - 1] == check:
+                entry = found - 1
+                if self._blob[self._ends[entry - 1] if entry else 0 : self._ends[entry]] == data:
+                    return -1 - entry
+            slot = (slot + 1) & mask
         entry = len(self._positions)
         self._blob += data
         try:
@@ -89,7 +95,7 @@ class KeyTable:
             del self._ends[entry:], self._positions[entry:]
             self._ends.append(len(self._blob))
             self._positions.append(position)
-        self._checks.append(digest >> 32)
+        self._checks.append(check)
         self._states.append(PENDING)
         if self._id_spans:
             self._id_spans.extend((0, 0))
@@ -100,14 +106,14 @@ class KeyTable:
 
     def find(self, key: str) -> int:
         """Return the entry of a key read before, or -1."""
-        return self._probe(key, self._digest(key), key.encode("utf-8", "surrogatepass"))[0]
+        return self._probe(self._digest(key) & 0xFFFFFFFF, key.encode("utf-8", "surrogatepass"))[0]
 
     def _grow(self) -> None:
         size = (self._mask + 1) * 2
         slots = array("i", bytes(size * 4))
         mask = size - 1
-        for entry in range(len(self._positions)):
-            slot = self._digest(self.key(entry)) & mask
+        for entry, check in enumerate(self._checks):
+            slot = check & mask
             while slots[slot]:
                 slot = (slot + 1) & mask
             slots[slot] = entry + 1

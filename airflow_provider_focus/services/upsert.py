@@ -16,7 +16,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from itertools import chain, islice
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +28,7 @@ from airflow_provider_focus.services._diff import (
     changed_fields,
     desired_fields,
     is_blank,
+    left_out_fields,
     split_changes,
     split_create,
     type_conflict,
@@ -130,13 +130,17 @@ class _RecordError(FocusError):
     """A record that cannot be applied as it is (no API error involved)."""
 
 
-@dataclass(frozen=True)
 class _Job:
-    index: int
-    entry: int  # the key's entry in the run's KeyTable
-    key: str
-    record: dict[str, Any]
-    parent: str | None
+    """One record on its way: its position, its key (and the key's entry in the run's KeyTable), its parent's key."""
+
+    __slots__ = ("entry", "index", "key", "parent", "record")  # made once a record: a plain class is the cheapest
+
+    def __init__(self, index: int, entry: int, key: str, record: dict[str, Any], parent: str | None) -> None:
+        self.index = index
+        self.entry = entry
+        self.key = key
+        self.record = record
+        self.parent = parent
 
 
 class _Index:
@@ -266,6 +270,11 @@ class _Upsert:
         self.index: _Index | None = None
         # every key read, with the position of its first record and its outcome, compactly (see _keys)
         self.keys = KeyTable()
+        self.parent_entries: dict[str, int] = {}  # parent key -> its entry, for the parents named lately
+        self.key_field, self.parent_field = options.key, options.parent_key
+        self.left_out = left_out_fields(options.key, options.parent_key)  # what desired_fields leaves out
+        self.updatable = model.UPDATABLE_FOCUS_AREA_FIELDS | options.extra_updatable_fields
+        self.creatable = model.CREATABLE_FOCUS_AREA_FIELDS | options.extra_updatable_fields
         self.waiting: dict[str, list[_Job]] = {}  # parent key (in the input, not yet resolved) -> children
         self.orphans: dict[str, list[_Job]] = {}  # parent key (not seen, not in Focus) -> children
         self.parent_of: dict[str, str] = {}  # key -> parent key, for records waiting
@@ -325,7 +334,7 @@ class _Upsert:
             return None
 
     def _read(self, position: int, record: Any) -> None:
-        key_field = self.options.key
+        key_field = self.key_field
         is_mapping = type(record) is dict or isinstance(record, Mapping)
         raw_key = record.get(key_field) if is_mapping else None
         if type(raw_key) is str and len(raw_key) <= KEY_SHOWN_CHARS and raw_key.isascii() and not raw_key.isspace():
@@ -349,11 +358,20 @@ class _Upsert:
         elif (entry := self.keys.add(key, position)) < 0:
             self.duplicates.append((position, key, -1 - entry))
         else:
-            parent_key = self.options.parent_key
+            parent_key = self.parent_field
             parent = record.get(parent_key)
-            job = _Job(position, entry, key, record if type(record) is dict else dict(record), _parent_of(parent))
+            if parent is None:
+                problem = None
+            elif type(parent) is str and parent.isascii() and 0 < len(parent) <= model.MAX_EXTERNAL_ID_CHARS:
+                problem = None  # key_problem's common case, inlined
+                if parent.isspace():
+                    parent = None  # blank: no parent
+            else:
+                problem = (
+                    None if (parent := _parent_of(parent)) is None else key_problem(record[parent_key], parent_key)
+                )
+            job = _Job(position, entry, key, record if type(record) is dict else dict(record), parent)
             # the key fields passed key_problem, whose rules are stricter than value_problem's
-            problem = None if job.parent is None else key_problem(parent, parent_key)
             if problem is None and not self.values_checked:  # a reader's records were checked as it read them
                 problem = value_problem(record)
             if problem:
@@ -368,11 +386,11 @@ class _Upsert:
             self.waiting[job.key] = self.orphans.pop(job.key) + self.waiting.get(job.key, [])
         if job.parent is None:
             self.ready.append((job, None))
-        elif (parent_entry := self.keys.find(job.parent)) >= 0:
+        elif (parent_entry := self._parent_entry(job.parent)) >= 0:
             if self.keys.state(parent_entry) == PENDING:
                 self._wait(self.waiting, job)
             else:
-                self._release(job, self._id_of(parent_entry))
+                self._release(job, self._id_of(parent_entry, job.parent))
         else:
             try:
                 parent_id = self.index.id_of(job.parent)
@@ -389,13 +407,24 @@ class _Upsert:
         room.setdefault(job.parent, []).append(job)
         self.parent_of[job.key] = job.parent
 
-    def _id_of(self, entry: int) -> str | None:
+    def _parent_entry(self, parent: str) -> int:
+        """Return the entry of a parent key read before, or -1 (siblings come together: the last parents are kept)."""
+        entry = self.parent_entries.get(parent)
+        if entry is None:
+            entry = self.keys.find(parent)
+            if entry >= 0:  # an entry never moves; a key not read yet may be read later, so is not kept
+                if len(self.parent_entries) >= 1024:
+                    self.parent_entries.clear()
+                self.parent_entries[parent] = entry
+        return entry
+
+    def _id_of(self, entry: int, key: str) -> str | None:
         """Return the focus area id of a key settled before: ``None`` when it failed, a placeholder in a dry run."""
         state = self.keys.state(entry)
         if state == HAS_ID:
             return self.keys.id_of(entry)
         if state == WOULD_CREATE:
-            return _placeholder(self.keys.key(entry))
+            return _placeholder(key)
         return None
 
     def _release(self, job: _Job, parent_id: str | None) -> None:
@@ -489,7 +518,10 @@ class _Upsert:
 
     def _settle(self, job: _Job, focus_area_id: str | None) -> None:
         """Record a key's outcome and release the records waiting for it (or fail them, and theirs, in turn)."""
-        self._book(job.entry, focus_area_id)
+        if focus_area_id is _WOULD_CREATE:
+            self.keys.settle(job.entry, WOULD_CREATE)  # _book's dry-run case
+        else:
+            self._book(job.entry, focus_area_id)
         if job.key not in self.waiting:  # the common case: nothing waits for it
             return
         settled: deque[tuple[_Job, str | None]] = deque([(job, focus_area_id)])
@@ -502,7 +534,7 @@ class _Upsert:
                     self._book(child.entry, None)
                     settled.append((child, None))
                 else:
-                    self.ready.append((child, self._id_of(job.entry)))
+                    self.ready.append((child, self._id_of(job.entry, job.key)))
 
     def _stop(self, reason: str) -> None:
         """Fail everything not yet sent with ``reason``; records still to be read get it too."""
@@ -552,8 +584,7 @@ class _Upsert:
         The record's parent is resolved.
         """
         assert self.index is not None
-        options = self.options
-        desired = desired_fields(job.record, external_id=job.key, key=options.key, parent_key=options.parent_key)
+        desired = desired_fields(job.record, external_id=job.key, left_out=self.left_out)
         if parent_id is not None:
             desired[model.FIELD_PARENT_ID] = parent_id
         existing = self.index.take(job.key)
@@ -570,7 +601,7 @@ class _Upsert:
         conflict = type_conflict(existing, desired)
         if conflict:
             raise _RecordError(conflict)
-        changes, blocked = split_changes(changed_fields(existing, desired), self._updatable)
+        changes, blocked = split_changes(changed_fields(existing, desired), self.updatable)
         if not changes:
             return "unchanged", focus_area_id, focus_area_id, blocked
         if options.dry_run:
@@ -580,24 +611,22 @@ class _Upsert:
             log.debug("Updated %s (%s): %s", focus_area_id, key, ", ".join(sorted(changes)))
         return "updated", focus_area_id, focus_area_id, blocked
 
-    @property
-    def _updatable(self) -> frozenset[str]:
-        return model.UPDATABLE_FOCUS_AREA_FIELDS | self.options.extra_updatable_fields
-
     def _create(self, key: str, desired: dict[str, Any]) -> tuple[str, str, str, tuple[str, ...]]:
         assert self.index is not None
-        body = dict(desired)  # holds no None: blank values are left out
-        name = body.pop(model.FIELD_NAME, None)
-        type_id = body.pop(model.FIELD_FOCUS_AREA_TYPE_ID, None)
-        if not name or not type_id:
+        name = desired.get(model.FIELD_NAME)
+        if not name or not desired.get(model.FIELD_FOCUS_AREA_TYPE_ID):
             raise _RecordError(
                 f"no focus area has this external id, and creating one needs {model.FIELD_NAME!r} and "
                 f"{model.FIELD_FOCUS_AREA_TYPE_ID!r}"
             )
-        body, blocked = split_create(body, model.CREATABLE_FOCUS_AREA_FIELDS | self.options.extra_updatable_fields)
-        if self.options.dry_run:
+        if self.options.dry_run:  # what would be sent is not made: only what could not be
+            blocked = () if self.creatable.issuperset(desired) else split_create(desired, self.creatable)[1]
             log.info("Would create %s (%s)", key, name)
             return "created", _WOULD_CREATE, key, blocked
+        body = dict(desired)  # holds no None: blank values are left out
+        del body[model.FIELD_NAME]
+        type_id = body.pop(model.FIELD_FOCUS_AREA_TYPE_ID)
+        body, blocked = split_create(body, self.creatable)
         created = operations.create_focus_area(self.client, name=name, focus_area_type_id=type_id, **body)
         focus_area_id = str(created[model.FIELD_ID])
         log.debug("Created %s (%s)", focus_area_id, key)
