@@ -33,11 +33,15 @@ FOCUS_AREAS_FILE = str(DATA / "focus_areas.csv")
 @task
 def describe_changes(report: dict[str, Any]) -> str:
     """Return the dry run's report as the Markdown a reviewer reads."""
+    # the lists hold the first 1,000 entries each; "counts" has the exact numbers when one was cut
+    counts = report.get("counts") or {name: len(report[name]) for name in ("created", "updated", "failed")}
     lines = [
-        f"**{len(report['created'])} to create, {len(report['updated'])} to update, {report['unchanged']} "
-        f"unchanged, {len(report['failed'])} that would fail** (from `{FOCUS_AREAS_FILE}`).",
+        f"**{counts['created']} to create, {counts['updated']} to update, {report['unchanged']} "
+        f"unchanged, {counts['failed']} that would fail** (from `{FOCUS_AREAS_FILE}`).",
         "",
     ]
+    if report.get("truncated"):
+        lines += ["(Only the first entries of each list are shown.)", ""]
     if report["created"]:
         lines.append("New focus areas: " + ", ".join(f"`{key}`" for key in report["created"]))
     if report["updated"]:

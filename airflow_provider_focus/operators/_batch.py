@@ -108,6 +108,12 @@ class FocusBatchOperator(FocusBaseOperator):
         self.focus_report = result
         for entry in report.failed:
             self.log.warning("%s %s (index %s) failed: %s", what, entry.key, entry.index, entry.error)
+        if report.failed_count > len(report.failed):
+            self.log.warning(
+                "... and %d more failed %s (the report lists the first ones)",
+                report.failed_count - len(report.failed),
+                what,
+            )
         if report.failed and self.fail_on_error:
             context["ti"].xcom_push(key="report", value=result)
             self.log.error("Report: %s", json.dumps(result))
@@ -122,9 +128,9 @@ class FocusBatchOperator(FocusBaseOperator):
         :param report: what the batch did.
         """
         return {
-            "created": len(report.created),
-            "updated": len(report.updated),
+            "created": report.created_count,  # the counts are exact, the report's lists may be cut (max_listed)
+            "updated": report.updated_count,
             "unchanged": report.unchanged,
-            "failed": len(report.failed),
+            "failed": report.failed_count,
             "source": str(self.input_path) if self.input_path is not None else "records",
         }

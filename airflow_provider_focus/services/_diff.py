@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,7 +24,7 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and (not value or value.isspace()))
 
 
-def desired_fields(record: Mapping[str, Any], *, external_id: str, key: str, parent_key: str) -> dict[str, Any]:
+def desired_fields(record: Mapping[str, Any], *, external_id: str, left_out: frozenset[str]) -> dict[str, Any]:
     """
     Return the API fields a record asks for: its own fields without the key, the parent key and server fields.
 
@@ -35,10 +34,8 @@ def desired_fields(record: Mapping[str, Any], *, external_id: str, key: str, par
 
     :param record: the input record.
     :param external_id: its external id (sent as ``externalId``).
-    :param key: the record field holding the external id.
-    :param parent_key: the record field holding the parent's external id.
+    :param left_out: the fields never sent (:func:`left_out_fields`).
     """
-    left_out = _left_out(key, parent_key)
     desired = {
         name: value
         for name, value in record.items()
@@ -50,8 +47,13 @@ def desired_fields(record: Mapping[str, Any], *, external_id: str, key: str, par
     return desired
 
 
-@functools.lru_cache(maxsize=16)
-def _left_out(key: str, parent_key: str) -> frozenset[str]:
+def left_out_fields(key: str, parent_key: str) -> frozenset[str]:
+    """
+    Return the record fields :func:`desired_fields` leaves out: the server's fields, the key and the parent key.
+
+    :param key: the record field holding the external id.
+    :param parent_key: the record field holding the parent's external id.
+    """
     return IGNORED_FIELDS | {key, parent_key}
 
 

@@ -203,8 +203,8 @@ class _Import:
             if index is not None:
                 seen.add(index)
             item_id = result.get(self.kind.id_field) or self.kind.key_of(item)
-            outcome = self.report.created if result.get(model.BULK_CREATED) else self.report.updated
-            outcome.append(str(item_id))
+            outcome = self.report.add_created if result.get(model.BULK_CREATED) else self.report.add_updated
+            outcome(str(item_id))
         for error in _entries(answer.get(model.BULK_ERRORS)):
             index = _chunk_index(error, chunk)
             position, item = chunk[index] if index is not None else (None, {})

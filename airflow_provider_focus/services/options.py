@@ -27,6 +27,8 @@ DEFAULT_MAX_IN_FLIGHT = 4
 MAX_IN_FLIGHT_LIMIT = 32
 #: Log progress every this many records.
 DEFAULT_LOG_EVERY = 100
+#: Entries each list of an upsert's report holds (created, updated, failed, not_updatable); the counts stay exact.
+DEFAULT_MAX_LISTED = 1000
 #: Fund items sent per bulk call unless told otherwise.
 DEFAULT_CHUNK_SIZE = 100
 #: How far behind its watermark a change-feed walk looks ([MODEL] ``CHANGE_FEED_OVERLAP_SECONDS``).
@@ -54,6 +56,8 @@ class UpsertOptions:
     extra_updatable_fields: frozenset[str] = model.EXTRA_UPDATABLE_FOCUS_AREA_FIELDS
     verify_creates: bool = True
     repair_duplicates: bool = False
+    #: The most entries each list of the report holds (``None``: every one); see :class:`UpsertReport`.
+    max_listed: int | None = DEFAULT_MAX_LISTED
 
     def __post_init__(self) -> None:
         for flag in ("dry_run", "verify_creates", "repair_duplicates"):
@@ -72,6 +76,9 @@ class UpsertOptions:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise FocusConfigError(f"{name} must be a positive integer, got {value!r}.")
+        listed = self.max_listed
+        if listed is not None and (isinstance(listed, bool) or not isinstance(listed, int) or listed < 0):
+            raise FocusConfigError(f"max_listed must be a non-negative integer or None, got {listed!r}.")
         if self.max_in_flight > MAX_IN_FLIGHT_LIMIT:
             raise FocusConfigError(f"max_in_flight must be at most {MAX_IN_FLIGHT_LIMIT}, got {self.max_in_flight}.")
 

@@ -37,6 +37,9 @@ class Report:
     :param unchanged: how many records already matched and caused no write.
     :param failed: the records that were not applied, each with its key, index and error.
     :param dry_run: whether nothing was written.
+    :param max_listed: the most entries each list (``created``, ``updated``, ``failed``) holds, ``None`` for no
+        bound: a list holds its first ``max_listed`` entries, and the counts (:attr:`created_count`, ...,
+        :meth:`tally`) stay exact. Add entries with :meth:`add_created`, :meth:`add_updated` and :meth:`fail`.
     """
 
     created: list[str] = field(default_factory=list)
@@ -44,32 +47,76 @@ class Report:
     unchanged: int = 0
     failed: list[FailedRecord] = field(default_factory=list)
     dry_run: bool = False
+    max_listed: int | None = None
+    #: How many were created, updated and failed (the lists may hold only the first ``max_listed``).
+    created_count: int = field(default=0, init=False)
+    updated_count: int = field(default=0, init=False)
+    failed_count: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        self.created_count, self.updated_count, self.failed_count = (
+            len(self.created),
+            len(self.updated),
+            len(self.failed),
+        )
 
     @property
     def done(self) -> int:
         """How many records have an outcome."""
-        return len(self.created) + len(self.updated) + self.unchanged + len(self.failed)
+        return self.created_count + self.updated_count + self.unchanged + self.failed_count
 
     @property
     def applied(self) -> int:
         """How many records were applied (created, updated or found unchanged)."""
-        return len(self.created) + len(self.updated) + self.unchanged
+        return self.created_count + self.updated_count + self.unchanged
+
+    @property
+    def truncated(self) -> bool:
+        """Whether a list holds fewer entries than its count (``max_listed`` cut it)."""
+        return (len(self.created), len(self.updated), len(self.failed)) != (
+            self.created_count,
+            self.updated_count,
+            self.failed_count,
+        )
+
+    def add_created(self, value: str) -> None:
+        """Count one object created (in a dry run, one that would be), listed while the list has room."""
+        self.created_count += 1
+        if self.max_listed is None or len(self.created) < self.max_listed:
+            self.created.append(value)
+
+    def add_updated(self, value: str) -> None:
+        """Count one object updated, listed while the list has room."""
+        self.updated_count += 1
+        if self.max_listed is None or len(self.updated) < self.max_listed:
+            self.updated.append(value)
 
     def fail(self, key: str | None, index: int | None, error: str) -> None:
         """
-        Add a failed record.
+        Add a failed record (counted; listed while the list has room).
 
         :param key: its key, if it has one.
         :param index: its position in the input.
         :param error: why it failed.
         """
-        self.failed.append(FailedRecord(key, index, error))
+        self.failed_count += 1
+        if self.max_listed is None or len(self.failed) < self.max_listed:
+            self.failed.append(FailedRecord(key, index, error))
+
+    def tally(self) -> dict[str, int]:
+        """Return the exact counts: ``{"created", "updated", "unchanged", "failed"}``."""
+        return {
+            "created": self.created_count,
+            "updated": self.updated_count,
+            "unchanged": self.unchanged,
+            "failed": self.failed_count,
+        }
 
     def counts(self) -> str:
         """Return the outcome in a few words, for a log line."""
         return (
-            f"{len(self.created)} created, {len(self.updated)} updated, {self.unchanged} unchanged, "
-            f"{len(self.failed)} failed{' (dry run)' if self.dry_run else ''}"
+            f"{self.created_count} created, {self.updated_count} updated, {self.unchanged} unchanged, "
+            f"{self.failed_count} failed{' (dry run)' if self.dry_run else ''}"
         )
 
     def raise_if_failed(self, what: str = "records", *, where: str | None = None) -> None:
@@ -86,7 +133,7 @@ class Report:
         first = self.failed[0]
         applied = f"{self.applied} applied" + (f"; {where}" if where else "")
         raise FocusPartialFailure(
-            f"{len(self.failed)} of {self.done} {what} failed ({applied}). First: {first.key}: {first.error}",
+            f"{self.failed_count} of {self.done} {what} failed ({applied}). First: {first.key}: {first.error}",
             report=self.as_dict(),
         )
 
@@ -95,7 +142,8 @@ class Report:
         Return the JSON-able report (what the operators return and push to XCom).
 
         ``{"created": [ids], "updated": [ids], "unchanged": n, "failed": [{"externalId", "index", "error"}]}``,
-        plus ``"dry_run": true`` for a dry run.
+        plus ``"dry_run": true`` for a dry run. When ``max_listed`` cut a list, also ``"truncated": true`` and
+        ``"counts"``: the exact numbers (:meth:`tally`, plus ``not_updatable`` for an upsert).
         """
         report: dict[str, Any] = {
             "created": list(self.created),
@@ -105,6 +153,9 @@ class Report:
         }
         if self.dry_run:
             report["dry_run"] = True
+        if self.truncated:
+            report["truncated"] = True
+            report["counts"] = self.tally()
         return report
 
 
@@ -139,6 +190,27 @@ class UpsertReport(Report):
 
     not_updatable: list[NotUpdatable] = field(default_factory=list)
     moved: list[dict[str, Any]] = field(default_factory=list)
+    #: How many records differ in fields the API cannot write (``not_updatable`` may hold only the first ones).
+    not_updatable_count: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.not_updatable_count = len(self.not_updatable)
+
+    @property
+    def truncated(self) -> bool:
+        """Whether a list holds fewer entries than its count (``max_listed`` cut it); ``moved`` is never cut."""
+        return super().truncated or len(self.not_updatable) != self.not_updatable_count
+
+    def add_not_updatable(self, entry: NotUpdatable) -> None:
+        """Count a record that differs in fields the API cannot write, listed while the list has room."""
+        self.not_updatable_count += 1
+        if self.max_listed is None or len(self.not_updatable) < self.max_listed:
+            self.not_updatable.append(entry)
+
+    def tally(self) -> dict[str, int]:
+        """Return the exact counts: those of :meth:`Report.tally`, plus ``not_updatable``."""
+        return {**super().tally(), "not_updatable": self.not_updatable_count}
 
     def counts(self) -> str:
         """Return the outcome in a few words, for a log line."""

@@ -14,10 +14,8 @@ import functools
 import logging
 import threading
 import time
-from array import array
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from itertools import chain, islice
 from typing import TYPE_CHECKING, Any
 
@@ -30,11 +28,13 @@ from airflow_provider_focus.services._diff import (
     changed_fields,
     desired_fields,
     is_blank,
+    left_out_fields,
     split_changes,
     split_create,
     type_conflict,
 )
 from airflow_provider_focus.services._duplicates import converge, holders_of
+from airflow_provider_focus.services._keys import FAILED, HAS_ID, PENDING, WOULD_CREATE, KeyTable
 from airflow_provider_focus.services._values import (
     KEY_SHOWN_CHARS,
     key_problem,
@@ -107,6 +107,10 @@ def upsert_focus_areas(
         turn off only when a single writer is guaranteed.
     :param repair_duplicates: an external id already held by several focus areas (left by an older version, or a
         writer killed mid-way) is resolved the same way instead of failing that record.
+    :param max_listed: the most entries each list of the report holds (``created``, ``updated``, ``failed``,
+        ``not_updatable``; default 1,000; ``None``: every one). The counts stay exact (``report.tally()``, and
+        ``"counts"`` with ``"truncated": true`` in ``as_dict()`` when a list was cut): a run of 100,000 records keeps
+        neither 100,000 keys in memory nor pushes them to XCom.
     :return: the report; ``created`` and ``updated`` hold focus area ids in the order the writes finished.
     :raises FocusConfigError: for an argument that cannot work (records that are not an iterable of dicts).
     :raises TypeError: for a keyword argument that is no option.
@@ -126,12 +130,17 @@ class _RecordError(FocusError):
     """A record that cannot be applied as it is (no API error involved)."""
 
 
-@dataclass(frozen=True)
 class _Job:
-    index: int
-    key: str
-    record: dict[str, Any]
-    parent: str | None
+    """One record on its way: its position, its key (and the key's entry in the run's KeyTable), its parent's key."""
+
+    __slots__ = ("entry", "index", "key", "parent", "record")  # made once a record: a plain class is the cheapest
+
+    def __init__(self, index: int, entry: int, key: str, record: dict[str, Any], parent: str | None) -> None:
+        self.index = index
+        self.entry = entry
+        self.key = key
+        self.record = record
+        self.parent = parent
 
 
 class _Index:
@@ -251,62 +260,25 @@ def _placeholder(key: str) -> str:
     return DRY_RUN_ID.format(external_id=key)
 
 
-class _Resolved:
-    """
-    The outcome of each key read (its focus area id, ``None`` when it failed), as a dict would hold it but smaller.
-
-    A key a dry run would create has no entry: its id is ``DRY_RUN_ID`` of the key, made when a child asks.
-
-    :param read: the keys read so far (those not resolved yet are in :attr:`pending`).
-    """
-
-    def __init__(self, read: Mapping[str, None]) -> None:
-        self._read = read
-        #: Keys read whose outcome is still to come.
-        self.pending: set[str] = set()
-        self._ids: dict[str, str | None] = {}
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._read and key not in self.pending
-
-    def __getitem__(self, key: str) -> str | None:
-        if key not in self:
-            raise KeyError(key)
-        if key in self._ids:
-            return self._ids[key]
-        return _placeholder(key)
-
-    def __setitem__(self, key: str, focus_area_id: str | None) -> None:
-        self.pending.discard(key)
-        if focus_area_id is _WOULD_CREATE:
-            self._ids.pop(key, None)
-        else:
-            self._ids[key] = focus_area_id
-
-    def get(self, key: str) -> str | None:
-        """Return the key's focus area id, or ``None`` when it failed or is not resolved."""
-        if key not in self:
-            return None
-        return self[key]
-
-
 class _Upsert:
     """One run: reads records, schedules each once its parent has an id, and keeps the report."""
 
     def __init__(self, client: FocusClient, options: UpsertOptions) -> None:
         self.client = client
         self.options = options
-        self.report = UpsertReport(dry_run=options.dry_run)
+        self.report = UpsertReport(dry_run=options.dry_run, max_listed=options.max_listed)
         self.index: _Index | None = None
-        # every key read, in the order read, and the position of its first record in the same order (an array: 8
-        # bytes a record, not an int object; a repeated key looks its first position up once, at the end)
-        self.seen: dict[str, None] = {}
-        self.first_positions = array("q")
-        self.resolved = _Resolved(self.seen)  # key -> focus area id, None when it failed
+        # every key read, with the position of its first record and its outcome, compactly (see _keys)
+        self.keys = KeyTable()
+        self.parent_entries: dict[str, int] = {}  # parent key -> its entry, for the parents named lately
+        self.key_field, self.parent_field = options.key, options.parent_key
+        self.left_out = left_out_fields(options.key, options.parent_key)  # what desired_fields leaves out
+        self.updatable = model.UPDATABLE_FOCUS_AREA_FIELDS | options.extra_updatable_fields
+        self.creatable = model.CREATABLE_FOCUS_AREA_FIELDS | options.extra_updatable_fields
         self.waiting: dict[str, list[_Job]] = {}  # parent key (in the input, not yet resolved) -> children
         self.orphans: dict[str, list[_Job]] = {}  # parent key (not seen, not in Focus) -> children
         self.parent_of: dict[str, str] = {}  # key -> parent key, for records waiting
-        self.duplicates: list[tuple[int, str]] = []
+        self.duplicates: list[tuple[int, str, int]] = []  # (position, key, the first record's entry)
         self.ready: deque[tuple[_Job, str | None]] = deque()
         self.stopped: str | None = None
         self.rate_limited_in_a_row = 0
@@ -362,7 +334,7 @@ class _Upsert:
             return None
 
     def _read(self, position: int, record: Any) -> None:
-        key_field = self.options.key
+        key_field = self.key_field
         is_mapping = type(record) is dict or isinstance(record, Mapping)
         raw_key = record.get(key_field) if is_mapping else None
         if type(raw_key) is str and len(raw_key) <= KEY_SHOWN_CHARS and raw_key.isascii() and not raw_key.isspace():
@@ -383,17 +355,23 @@ class _Upsert:
             )
         elif problem:
             self.report.fail(key, position, f"record {position}: {problem}; it was not sent")
-        elif key in self.seen:
-            self.duplicates.append((position, key))
+        elif (entry := self.keys.add(key, position)) < 0:
+            self.duplicates.append((position, key, -1 - entry))
         else:
-            self.seen[key] = None
-            self.first_positions.append(position)
-            self.resolved.pending.add(key)
-            parent_key = self.options.parent_key
+            parent_key = self.parent_field
             parent = record.get(parent_key)
-            job = _Job(position, key, record if type(record) is dict else dict(record), _parent_of(parent))
+            if parent is None:
+                problem = None
+            elif type(parent) is str and parent.isascii() and 0 < len(parent) <= model.MAX_EXTERNAL_ID_CHARS:
+                problem = None  # key_problem's common case, inlined
+                if parent.isspace():
+                    parent = None  # blank: no parent
+            else:
+                problem = (
+                    None if (parent := _parent_of(parent)) is None else key_problem(record[parent_key], parent_key)
+                )
+            job = _Job(position, entry, key, record if type(record) is dict else dict(record), parent)
             # the key fields passed key_problem, whose rules are stricter than value_problem's
-            problem = None if job.parent is None else key_problem(parent, parent_key)
             if problem is None and not self.values_checked:  # a reader's records were checked as it read them
                 problem = value_problem(record)
             if problem:
@@ -408,10 +386,11 @@ class _Upsert:
             self.waiting[job.key] = self.orphans.pop(job.key) + self.waiting.get(job.key, [])
         if job.parent is None:
             self.ready.append((job, None))
-        elif job.parent in self.resolved:
-            self._release(job, self.resolved[job.parent])
-        elif job.parent in self.seen:
-            self._wait(self.waiting, job)
+        elif (parent_entry := self._parent_entry(job.parent)) >= 0:
+            if self.keys.state(parent_entry) == PENDING:
+                self._wait(self.waiting, job)
+            else:
+                self._release(job, self._id_of(parent_entry, job.parent))
         else:
             try:
                 parent_id = self.index.id_of(job.parent)
@@ -427,6 +406,26 @@ class _Upsert:
         assert job.parent is not None
         room.setdefault(job.parent, []).append(job)
         self.parent_of[job.key] = job.parent
+
+    def _parent_entry(self, parent: str) -> int:
+        """Return the entry of a parent key read before, or -1 (siblings come together: the last parents are kept)."""
+        entry = self.parent_entries.get(parent)
+        if entry is None:
+            entry = self.keys.find(parent)
+            if entry >= 0:  # an entry never moves; a key not read yet may be read later, so is not kept
+                if len(self.parent_entries) >= 1024:
+                    self.parent_entries.clear()
+                self.parent_entries[parent] = entry
+        return entry
+
+    def _id_of(self, entry: int, key: str) -> str | None:
+        """Return the focus area id of a key settled before: ``None`` when it failed, a placeholder in a dry run."""
+        state = self.keys.state(entry)
+        if state == HAS_ID:
+            return self.keys.id_of(entry)
+        if state == WOULD_CREATE:
+            return _placeholder(key)
+        return None
 
     def _release(self, job: _Job, parent_id: str | None) -> None:
         if parent_id is None:
@@ -468,14 +467,16 @@ class _Upsert:
         if error is None:
             kind, focus_area_id, listed, blocked = value
             if blocked:
-                self.report.not_updatable.append(NotUpdatable(job.key, blocked))
+                self.report.add_not_updatable(NotUpdatable(job.key, blocked))
                 log.info("%s differs from Focus in %s, which the API cannot write", job.key, ", ".join(blocked))
             if kind == "unchanged":
                 self.report.unchanged += 1
+            elif kind == "created":
+                self.report.add_created(listed)
             else:
-                getattr(self.report, kind).append(listed)
+                self.report.add_updated(listed)
             self.rate_limited_in_a_row = 0
-            self._settle(job.key, focus_area_id)
+            self._settle(job, focus_area_id)
         elif isinstance(error, FocusAuthError):
             self._fail(job, str(error))
             self._stop(f"not attempted: {error}")
@@ -504,24 +505,36 @@ class _Upsert:
 
     def _fail(self, job: _Job, error: str) -> None:
         self.report.fail(job.key, job.index, error)
-        self._settle(job.key, None)
+        self._settle(job, None)
 
-    def _settle(self, key: str, focus_area_id: str | None) -> None:
+    def _book(self, entry: int, focus_area_id: str | None) -> None:
+        """Record a key's outcome in the key table."""
+        if focus_area_id is None:
+            self.keys.settle(entry, FAILED)
+        elif focus_area_id is _WOULD_CREATE:
+            self.keys.settle(entry, WOULD_CREATE)
+        else:
+            self.keys.settle(entry, HAS_ID, focus_area_id)
+
+    def _settle(self, job: _Job, focus_area_id: str | None) -> None:
         """Record a key's outcome and release the records waiting for it (or fail them, and theirs, in turn)."""
-        if key not in self.waiting:  # the common case: nothing waits for it
-            self.resolved[key] = focus_area_id
+        if focus_area_id is _WOULD_CREATE:
+            self.keys.settle(job.entry, WOULD_CREATE)  # _book's dry-run case
+        else:
+            self._book(job.entry, focus_area_id)
+        if job.key not in self.waiting:  # the common case: nothing waits for it
             return
-        settled: deque[tuple[str, str | None]] = deque([(key, focus_area_id)])
+        settled: deque[tuple[_Job, str | None]] = deque([(job, focus_area_id)])
         while settled:
-            key, focus_area_id = settled.popleft()
-            self.resolved[key] = focus_area_id
-            for child in self.waiting.pop(key, []):
+            job, focus_area_id = settled.popleft()  # booked already
+            for child in self.waiting.pop(job.key, []):
                 self.parent_of.pop(child.key, None)
                 if focus_area_id is None:
-                    self.report.fail(child.key, child.index, f"its parent {key!r} failed")
-                    settled.append((child.key, None))
+                    self.report.fail(child.key, child.index, f"its parent {job.key!r} failed")
+                    self._book(child.entry, None)
+                    settled.append((child, None))
                 else:
-                    self.ready.append((child, self.resolved[key]))
+                    self.ready.append((child, self._id_of(job.entry, job.key)))
 
     def _stop(self, reason: str) -> None:
         """Fail everything not yet sent with ``reason``; records still to be read get it too."""
@@ -535,7 +548,7 @@ class _Upsert:
         self.orphans.clear()
         for job in sorted(pending, key=lambda job: job.index):
             self.report.fail(job.key, job.index, reason)
-            self.resolved[job.key] = None
+            self.keys.settle(job.entry, FAILED)
 
     def _finish(self) -> None:
         """Fail the records whose parent never came, those in parent cycles, and the repeated keys."""
@@ -549,14 +562,10 @@ class _Upsert:
         self.waiting.clear()
         for job in stuck:
             self.report.fail(job.key, job.index, messages[job.key])
-            self.resolved[job.key] = None
-        repeated = {key for _, key in self.duplicates}
-        firsts: dict[str, int] = {}
-        if repeated:  # one pass over the keys read
-            firsts = {key: self.first_positions[n] for n, key in enumerate(self.seen) if key in repeated}
-        for position, key in self.duplicates:
-            first = firsts[key]
-            if self.resolved.get(key) is None:
+            self.keys.settle(job.entry, FAILED)
+        for position, key, entry in self.duplicates:
+            first = self.keys.position(entry)
+            if self.keys.state(entry) in (PENDING, FAILED):
                 outcome = f"the first (record {first}) failed"
             else:
                 outcome = f"the first (record {first}) was {'checked' if self.options.dry_run else 'applied'}"
@@ -575,8 +584,7 @@ class _Upsert:
         The record's parent is resolved.
         """
         assert self.index is not None
-        options = self.options
-        desired = desired_fields(job.record, external_id=job.key, key=options.key, parent_key=options.parent_key)
+        desired = desired_fields(job.record, external_id=job.key, left_out=self.left_out)
         if parent_id is not None:
             desired[model.FIELD_PARENT_ID] = parent_id
         existing = self.index.take(job.key)
@@ -593,7 +601,7 @@ class _Upsert:
         conflict = type_conflict(existing, desired)
         if conflict:
             raise _RecordError(conflict)
-        changes, blocked = split_changes(changed_fields(existing, desired), self._updatable)
+        changes, blocked = split_changes(changed_fields(existing, desired), self.updatable)
         if not changes:
             return "unchanged", focus_area_id, focus_area_id, blocked
         if options.dry_run:
@@ -603,24 +611,22 @@ class _Upsert:
             log.debug("Updated %s (%s): %s", focus_area_id, key, ", ".join(sorted(changes)))
         return "updated", focus_area_id, focus_area_id, blocked
 
-    @property
-    def _updatable(self) -> frozenset[str]:
-        return model.UPDATABLE_FOCUS_AREA_FIELDS | self.options.extra_updatable_fields
-
     def _create(self, key: str, desired: dict[str, Any]) -> tuple[str, str, str, tuple[str, ...]]:
         assert self.index is not None
-        body = dict(desired)  # holds no None: blank values are left out
-        name = body.pop(model.FIELD_NAME, None)
-        type_id = body.pop(model.FIELD_FOCUS_AREA_TYPE_ID, None)
-        if not name or not type_id:
+        name = desired.get(model.FIELD_NAME)
+        if not name or not desired.get(model.FIELD_FOCUS_AREA_TYPE_ID):
             raise _RecordError(
                 f"no focus area has this external id, and creating one needs {model.FIELD_NAME!r} and "
                 f"{model.FIELD_FOCUS_AREA_TYPE_ID!r}"
             )
-        body, blocked = split_create(body, model.CREATABLE_FOCUS_AREA_FIELDS | self.options.extra_updatable_fields)
-        if self.options.dry_run:
+        if self.options.dry_run:  # what would be sent is not made: only what could not be
+            blocked = () if self.creatable.issuperset(desired) else split_create(desired, self.creatable)[1]
             log.info("Would create %s (%s)", key, name)
             return "created", _WOULD_CREATE, key, blocked
+        body = dict(desired)  # holds no None: blank values are left out
+        del body[model.FIELD_NAME]
+        type_id = body.pop(model.FIELD_FOCUS_AREA_TYPE_ID)
+        body, blocked = split_create(body, self.creatable)
         created = operations.create_focus_area(self.client, name=name, focus_area_type_id=type_id, **body)
         focus_area_id = str(created[model.FIELD_ID])
         log.debug("Created %s (%s)", focus_area_id, key)

@@ -106,3 +106,14 @@ def test_on_airflow_3_3_the_periods_are_partitions_of_a_concrete_outlet(cloud_co
     asset = focus_asset(EMULATOR_CLOUD_ID, COST_ITEMS)
     events = run(FocusImportCostItemsOperator(task_id="costs", items=ITEMS, outlets=[asset]))
     assert events[asset].partition_keys == {"2025-03", "2025-04", "2025-05"}
+
+
+def test_a_cut_report_still_announces_its_exact_counts(cloud_conn):
+    from airflow_provider_focus.services import UpsertOptions
+
+    records = [{"externalId": f"CUT-{n}", "name": f"n{n}", "focusAreaTypeId": "fat-program"} for n in range(3)]
+    operator = FocusUpsertFocusAreasOperator(task_id="upsert", records=records, options=UpsertOptions(max_listed=1))
+    events = run(operator)
+    (alias_event,) = events[AssetAlias("focus:focus_default:focus-areas")].asset_alias_events
+    assert (alias_event.extra["created"], alias_event.extra["failed"]) == (3, 0)
+    assert (len(operator.focus_report["created"]), operator.focus_report["counts"]["created"]) == (1, 3)

@@ -38,7 +38,7 @@ def _peak(client: Any, count: int) -> int:
     tracemalloc.start()
     try:
         report = upsert_focus_areas(client, _records(count), dry_run=True, max_in_flight=1)
-        assert (len(report.created), report.failed) == (count, [])
+        assert (report.created_count, report.failed) == (count, [])
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -53,7 +53,8 @@ def test_10000_focus_areas_from_sql_into_focus_and_back_the_second_runs_write_no
         task_id="to_focus", sql_conn_id=SQLITE_CONN_ID, sql=PLANS_SQL, max_in_flight=4, fetch_size=500
     )
     first = to_focus.execute(context)
-    assert (len(first["created"]), first["updated"], first["failed"]) == (10_000, [], [])
+    assert (first["counts"]["created"], first["updated"], first["failed"]) == (10_000, [], [])
+    assert (len(first["created"]), first["truncated"]) == (1000, True)  # the report lists the first 1,000
 
     focus_emulator.clear_requests()
     second = to_focus.execute(context)
