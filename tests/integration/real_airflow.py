@@ -204,11 +204,13 @@ class Deployment:
             time.sleep(0.1)
 
     def wait_for(self, what: str, check: Callable[[], Any]) -> Any:
-        deadline = time.monotonic() + WAIT_SECONDS
+        started = time.monotonic()
+        deadline = started + WAIT_SECONDS
         while time.monotonic() < deadline:
             for name, proc in self.procs.items():
                 assert proc.poll() is None, f"airflow {name} exited with {proc.returncode} while waiting for {what}"
             if result := check():
+                print(f"waited {time.monotonic() - started:5.1f} s for {what}")  # shown with the logs of a failure
                 return result
             time.sleep(0.5)
         raise AssertionError(f"Timed out after {WAIT_SECONDS} s waiting for {what}")
