@@ -39,13 +39,7 @@ MATRIX_PYTEST = -m integration
 # - 3.0.6: the connection list's Test button cannot test a stored connection that has a password, of any type: the
 #   API returns the password redacted ("***") and POST /api/v2/connections/test tests what it is sent, without
 #   merging the stored connection (3.1 merges it). The Test button test of a new connection still runs there.
-# To keep CI within 30 minutes on 2 cores, work that proves nothing new on a version is shared: the event-driven
-# watcher's scenario on the real deployment (a triggerer restart among it, about a minute) runs on the newest
-# release and the floor, whose trigger code paths are the two there are (3.3+ keeps its state in the asset state
-# store, older releases do not); 3.1 and 3.2 take the floor's path.
-WATCHER_DEPLOYMENT = --deselect tests/integration/test_real_airflow.py::test_a_status_change_runs_the_dag_once_with_the_change_and_an_ignored_field_runs_nothing
-MATRIX_PYTEST_3.2.2 = -m "integration and not dag_test" $(WATCHER_DEPLOYMENT)
-MATRIX_PYTEST_3.1.8 = -m integration $(WATCHER_DEPLOYMENT)
+MATRIX_PYTEST_3.2.2 = -m "integration and not dag_test"
 MATRIX_PYTEST_3.0.6 = -m integration \
 	--deselect tests/integration/test_secrets_never_leak.py::test_failed_run_explains_the_credential_without_quoting_it \
 	--deselect tests/integration/test_real_airflow.py::test_the_test_button_works_for_a_focus_connection_that_stores_its_port

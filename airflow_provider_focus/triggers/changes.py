@@ -47,7 +47,7 @@ from airflow_provider_focus._lazy import import_off_loop
 from airflow_provider_focus.api import model
 from airflow_provider_focus.api.conn_fields import DEFAULT_CONN_ID
 from airflow_provider_focus.exceptions import FocusError
-from airflow_provider_focus.triggers._hook import focus_hook
+from airflow_provider_focus.triggers._hook import focus_hook, stored_hook_params
 from airflow_provider_focus.waiting import DEFAULT_MAX_CONSECUTIVE_FAILURES, FailureStreak
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ class FocusAreaChangesTrigger(BaseEventTrigger):
         self.overlap_seconds = float(overlap_seconds)
         self.catch_up_seconds = float(catch_up_seconds)
         self.max_consecutive_failures = int(max_consecutive_failures)
-        self.hook_params = dict(hook_params or {})
+        self.hook_params = stored_hook_params(hook_params)
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return the classpath and the keyword arguments, all plain JSON."""

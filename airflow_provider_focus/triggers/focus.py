@@ -8,7 +8,7 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_focus.exceptions import FocusConfigError
-from airflow_provider_focus.triggers._hook import focus_hook
+from airflow_provider_focus.triggers._hook import focus_hook, stored_hook_params
 from airflow_provider_focus.waiting import FocusAreaWait, describe_focus_area
 
 
@@ -56,7 +56,7 @@ class FocusAreaStatusTrigger(BaseTrigger):
         self.failure_statuses = list(failure_statuses)
         self.poll_interval = float(poll_interval)
         self.end_time = None if end_time is None else float(end_time)
-        self.hook_params = dict(hook_params or {})
+        self.hook_params = stored_hook_params(hook_params)
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return the classpath and the keyword arguments, all plain JSON."""

@@ -118,6 +118,40 @@ def test_serialize_round_trips_as_plain_json() -> None:
     assert isinstance(trigger, BaseEventTrigger)
 
 
+def stored_as_an_asset_watcher(trigger: FocusAreaChangesTrigger) -> dict[str, Any]:
+    """Return the keyword arguments the triggerer gives back, stored the way the installed Airflow stores a watcher."""
+    from airflow.models.trigger import Trigger
+
+    try:  # Airflow 3.2+
+        from airflow.serialization.encoders import encode_trigger
+    except ImportError:  # Airflow 3.0, 3.1
+        from airflow.serialization.serialized_objects import _encode_trigger as encode_trigger
+
+    kwargs = encode_trigger(trigger)["kwargs"]
+    return dict(Trigger._decrypt_kwargs(Trigger.encrypt_kwargs(kwargs)))
+
+
+def test_hook_params_survive_airflows_storage_of_an_asset_watcher() -> None:
+    # Airflow 3.2.2 gave them back still wrapped ({"Encoding.VAR": {...}, "Encoding.TYPE": "dict"}), and the
+    # watcher failed every start with "FocusHook.__init__() got an unexpected keyword argument 'Encoding.VAR'".
+    trigger = make(hook_params={"timeout": 5, "max_retries": 1})
+
+    restored = FocusAreaChangesTrigger(**stored_as_an_asset_watcher(trigger))
+
+    assert restored.hook_params == {"timeout": 5, "max_retries": 1}
+    assert restored.serialize() == trigger.serialize()
+
+
+@pytest.mark.parametrize("wrapped", ["__var", "Encoding.VAR"])
+def test_hook_params_wrapped_by_airflows_serializer_are_unwrapped(wrapped: str) -> None:
+    kind = wrapped.replace("VAR", "TYPE").replace("__var", "__type")
+
+    trigger = make(hook_params={wrapped: {"timeout": 5}, kind: "dict"})
+
+    assert trigger.hook_params == {"timeout": 5}
+    assert make(hook_params={"timeout": 5, kind: "dict"}).hook_params == {"timeout": 5, kind: "dict"}  # not a wrap
+
+
 def test_a_status_change_fires_once_with_old_and_new_and_an_ignored_field_fires_nothing(
     focus_emulator: FocusEmulator, focus_conn: str
 ) -> None:
