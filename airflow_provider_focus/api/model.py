@@ -271,6 +271,15 @@ BENEFIT_ITEM_REQUEST_FIELDS: Final = frozenset(
         "benefitPeriodValues",
     }
 )
+#: JSON types of the fund item request's structured fields.
+JSON_ARRAY: Final = "array"
+JSON_OBJECT: Final = "object"
+#: [DOC: api-group-cost-items/ CostItemRequest] The request fields whose value is a JSON array or object: the period
+#: values (an array of ``{financialVersionType, timePeriodToAmount}``) and ``expenditureType`` (an object). A record
+#: read from a database column or a CSV cell may hold them as JSON text: the provider sends that text's value.
+COST_ITEM_STRUCTURED_FIELDS: Final = {COST_PERIOD_VALUES: JSON_ARRAY, EXPENDITURE_TYPE: JSON_OBJECT}
+#: [DOC: api-group-benefit-items/ BenefitItemRequest] The same for benefit items: the period values.
+BENEFIT_ITEM_STRUCTURED_FIELDS: Final = {BENEFIT_PERIOD_VALUES: JSON_ARRAY}
 #: Deprecated: the provider's earlier guess for ``benefitTypeKey``. A record that still says ``benefitType`` is
 #: sent as ``benefitTypeKey``, with a deprecation warning in the task log.
 BENEFIT_TYPE: Final = "benefitType"
