@@ -389,8 +389,8 @@ def scheduler_saw_the_wait(deployment: Deployment, run_id: str, waiting: str) ->
 
     An answer given before that resumes the task (queued again, the same try) while the executor's "success" of
     that exit is still to come: the scheduler then takes the task for killed externally and fails it (seen on
-    Airflow 3.3.2 with an answer 0.5 s after the park; 3.1.8's scheduler has the same check). A person never answers
-    that fast; a script might.
+    Airflow 3.3.2 with an answer 0.5 s after the park; the schedulers of 3.1 and 3.2 make the same check). A person
+    never answers that fast; a script might.
     """
     log = (deployment.home / "scheduler.log").read_text(errors="replace")
     return any(
