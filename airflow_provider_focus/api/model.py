@@ -271,8 +271,9 @@ BENEFIT_ITEM_REQUEST_FIELDS: Final = frozenset(
         "benefitPeriodValues",
     }
 )
-#: JSON types of the fund item request's structured fields.
+#: The JSON type of a structured field whose value is an array (the period values).
 JSON_ARRAY: Final = "array"
+#: The JSON type of a structured field whose value is an object (``expenditureType``).
 JSON_OBJECT: Final = "object"
 #: [DOC: api-group-cost-items/ CostItemRequest] The request fields whose value is a JSON array or object: the period
 #: values (an array of ``{financialVersionType, timePeriodToAmount}``) and ``expenditureType`` (an object). A record
