@@ -403,11 +403,13 @@ def review_states(deployment: Deployment, run_id: str) -> tuple[str | None, ...]
     return tuple(deployment.task_state(run_id, REVIEW_DAG_ID, task)[0] for task in ("preview", "review", "apply"))
 
 
+@pytest.mark.skipif(  # a marker: skipped before its fixtures would start a deployment for nothing
+    not airflow_at_least("3.1"),
+    reason=f"human-in-the-loop operators need Airflow 3.1; this is Airflow {AIRFLOW_VERSION}",
+)
 def test_a_review_given_through_the_rest_api_applies_the_upsert_only_when_approved(
     deployment: Deployment, focus: FocusEmulator
 ) -> None:
-    if not airflow_at_least("3.1"):
-        pytest.skip(f"human-in-the-loop operators need Airflow 3.1; this is Airflow {AIRFLOW_VERSION}")
     api = deployment.api
     before = len(focus.store.focus_areas())
     started = time.monotonic()
