@@ -7,6 +7,8 @@ here follow the reference (every name comes from :mod:`airflow_provider_focus.ap
 - a bulk request item uses the request's names (``costItemExternalId``, ``benefitTypeKey``, an ``expenditureType``
   object); a record that still uses a name the provider guessed before (``benefitType``) or gives the expenditure
   type as a plain string is mapped, and the mapping is said once in the task log;
+- a structured field (the period values, ``expenditureType``) given as JSON text, as a database's JSON or text
+  column and a CSV cell hold it, is sent as the JSON value the text holds (:func:`structured`);
 - an answer is read by the answer's names (``externalCostItemId``, ``costSubtypeId``, ``investmentCategoryId``),
   and, where a site answers with the request's names instead, by those;
 - ``funds/investment-category`` may answer with a page, a bare list or one object: each is accepted and the shape
@@ -15,10 +17,12 @@ here follow the reference (every name comes from :mod:`airflow_provider_focus.ap
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from airflow_provider_focus.api import model
+from airflow_provider_focus.api.bodies import unencodable
 from airflow_provider_focus.api.pages import Pager
 from airflow_provider_focus.exceptions import BODY_EXCERPT_CHARS, FocusResponseError
 
@@ -30,17 +34,66 @@ SHAPE_LIST = "list"
 SHAPE_OBJECT = "object"
 
 
+#: The JSON text a structured field's value starts with, by its JSON type.
+_OPENING = {model.JSON_ARRAY: "[", model.JSON_OBJECT: "{"}
+_PYTHON_TYPE = {model.JSON_ARRAY: list, model.JSON_OBJECT: dict}
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def structured(value: Any, json_type: str) -> Any:
+    """
+    Return the value of a field the request takes as a JSON array or object: JSON text of that type decoded.
+
+    A database's JSON column (SQLite, MySQL, many warehouses' drivers) and a CSV cell give such a field as text;
+    the API wants the value. Text that is not JSON of that type (``"OPEX"``, the plain key an ``expenditureType``
+    may be given as), or that JSON cannot send as it is (``NaN``, nesting too deep), is returned unchanged; so is
+    every value that is not text (a list from a Postgres ``jsonb`` column, a Parquet list, a JSON Lines record).
+
+    :param value: the field's value in the record.
+    :param json_type: :data:`~airflow_provider_focus.api.model.JSON_ARRAY` or
+        :data:`~airflow_provider_focus.api.model.JSON_OBJECT`.
+    """
+    if not isinstance(value, str) or not value.lstrip().startswith(_OPENING[json_type]):
+        return value
+    try:
+        decoded = json.loads(value, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return value
+    if not isinstance(decoded, _PYTHON_TYPE[json_type]) or unencodable(decoded) is not None:
+        return value
+    return decoded
+
+
+def with_structured_fields(item: Mapping[str, Any], fields: Mapping[str, str]) -> JsonDict:
+    """
+    Return a copy of an item whose structured fields given as JSON text hold the text's value (:func:`structured`).
+
+    :param item: the item as the user gave it.
+    :param fields: the structured fields and their JSON types
+        (:data:`~airflow_provider_focus.api.model.COST_ITEM_STRUCTURED_FIELDS`, ...).
+    """
+    request = dict(item)
+    for field, json_type in fields.items():
+        if field in request:
+            request[field] = structured(request[field], json_type)
+    return request
+
+
 def cost_item_request(item: Mapping[str, Any]) -> tuple[JsonDict, list[str]]:
     """
     Return a cost item as the bulk request documents it, and what had to be mapped.
 
-    An ``expenditureType`` given as a string (as a CSV cell reads, and as the GET answer shows it) is sent as the
-    documented object, ``{"key": <the string>}`` ([MODEL]: which of its fields a site needs is not published).
+    Its period values and ``expenditureType`` given as JSON text are sent as JSON (:func:`structured`). An
+    ``expenditureType`` given as another string (as a CSV cell reads, and as the GET answer shows it) is sent as
+    the documented object ``{"key": <the string>}`` ([MODEL]: which of its fields a site needs is not published).
 
     :param item: the item as the user gave it.
     :return: the item to send, and one note per mapping made (empty when the item was already documented).
     """
-    request = dict(item)
+    request = with_structured_fields(item, model.COST_ITEM_STRUCTURED_FIELDS)
     notes: list[str] = []
     expenditure = request.get(model.EXPENDITURE_TYPE)
     if isinstance(expenditure, str):
@@ -57,12 +110,15 @@ def benefit_item_request(item: Mapping[str, Any]) -> tuple[JsonDict, list[str]]:
     Return a benefit item as the bulk request documents it, and what had to be mapped.
 
     ``benefitType`` (the provider's earlier guess) is deprecated: it is sent as ``benefitTypeKey``, the documented
-    name. When both are given, ``benefitTypeKey`` wins and ``benefitType`` is dropped.
+    name. When both are given, ``benefitTypeKey`` wins and ``benefitType`` is dropped. Its period values given as
+    JSON text are sent as JSON (:func:`structured`).
 
     :param item: the item as the user gave it.
     :return: the item to send, and one note per mapping made.
     """
-    return _rename_deprecated(item, model.DEPRECATED_BENEFIT_ITEM_FIELDS)
+    return _rename_deprecated(
+        with_structured_fields(item, model.BENEFIT_ITEM_STRUCTURED_FIELDS), model.DEPRECATED_BENEFIT_ITEM_FIELDS
+    )
 
 
 def organization_request(fields: Mapping[str, Any]) -> tuple[JsonDict, list[str]]:

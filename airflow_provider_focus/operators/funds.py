@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_focus.api import model
+from airflow_provider_focus.api import fund_shapes, model
 from airflow_provider_focus.arguments import require_positive_int, require_text
 from airflow_provider_focus.assets import BENEFIT_ITEMS, COST_ITEMS
 from airflow_provider_focus.exceptions import FocusNotFoundError
@@ -100,7 +100,8 @@ class _PeriodTap:
             yield item
 
     def _periods(self, item: Any) -> Iterator[str]:
-        versions = item.get(self.field) if isinstance(item, dict) else None
+        # JSON text (a JSON or text column, a CSV cell) is read as the import sends it: as the JSON it holds
+        versions = fund_shapes.structured(item.get(self.field), model.JSON_ARRAY) if isinstance(item, dict) else None
         for version in versions if isinstance(versions, list) else ():
             amounts = version.get(model.TIME_PERIOD_TO_AMOUNT) if isinstance(version, dict) else None
             if isinstance(amounts, dict):

@@ -57,7 +57,8 @@ class Deployment:
 
     :param home: the AIRFLOW_HOME to create.
     :param emulator: the emulator the deployment's ``focus_default`` connection points at.
-    :param dag_files: the DAG files to put in the DAGs folder: file name to source.
+    :param dag_files: the files to put in the DAGs folder (DAG files, and data files they read): path in the
+        folder to text.
     :param migrated_db: a migrated SQLite metadata DB to start from (a copy), instead of ``airflow db migrate``.
     :param env: more environment variables for every process.
     """
@@ -78,6 +79,7 @@ class Deployment:
         dags = home / "dags"
         dags.mkdir(parents=True)
         for name, source in dag_files.items():
+            (dags / name).parent.mkdir(parents=True, exist_ok=True)  # a data file a DAG reads: data/plan.csv
             (dags / name).write_text(source)
         self.port = free_port()
         self.admin_password = secrets.token_urlsafe(12)

@@ -135,29 +135,31 @@ def test_no_example_dag_depends_on_a_logical_date(dagbag: Any) -> None:
     assert offending == []
 
 
+EXPORT_DAG_ID = "example_focus_incremental_export"
+EXPORT_TASK_ID = "export_changed_focus_areas"
+
+
 @pytest.mark.dag_test
 def test_example_incremental_export_loads_all_then_what_changed(
     dagbag: Any, focus_env: FocusEmulator, tmp_path: Path
 ) -> None:
-    from airflow.models.variable import Variable
-
     from tests.integration.test_example_dags import run as run_dag
     from tests.integration.test_example_dags import xcom
 
-    Variable.delete("focus_export_watermark")
     base = f"file://{tmp_path / 'export'}"
     changed_an_hour_ago(focus_env)
-    first = run_dag(dagbag, "example_focus_incremental_export", export_base=base)
-    first_result = xcom(first, "export_changed_focus_areas")
+    # full_load: the metadata DB may hold an event of this asset from another test's run
+    first = run_dag(dagbag, EXPORT_DAG_ID, export_base=base, full_load=True)
+    first_result = xcom(first, EXPORT_TASK_ID)
     focus_env.set_status("fa-0006", "COMPLETED")
-    second = run_dag(dagbag, "example_focus_incremental_export", export_base=base)
-    second_result = xcom(second, "export_changed_focus_areas")
+    second = run_dag(dagbag, EXPORT_DAG_ID, export_base=base, full_load=False)  # dag.test() keeps a run's params
+    second_result = xcom(second, EXPORT_TASK_ID)
 
     assert first_result["count"] == 6
+    assert export_event(first.run_id)["full_load"] is True
     assert second_result["count"] == 2
     second_file = Path(second_result["path"].removeprefix("file://"))
     assert [json.loads(line)["id"] for line in second_file.read_text().splitlines()] == ["fa-0006", "fa-0001"]
-    assert Variable.get("focus_export_watermark") == second_result["watermark"]
     assert second_result["watermark"] > first_result["watermark"]
     # the asset event a downstream DAG reads: the second file holds the changes after the first watermark
     assert export_event(second.run_id) == {
@@ -167,6 +169,38 @@ def test_example_incremental_export_loads_all_then_what_changed(
         "since": first_result["watermark"],
         "full_load": False,
     }
+
+
+@pytest.mark.dag_test
+def test_the_next_export_starts_where_the_last_announced_one_ended_whatever_is_lost_after_the_announcement(
+    dagbag: Any, focus_env: FocusEmulator, tmp_path: Path
+) -> None:
+    """
+    A run whose steps after the announcement are lost (a worker killed after the export task succeeded) must not
+    leave the next run starting elsewhere than where the announced file ends: it would export and announce that
+    range again. The steps after the announcement are marked successful without running.
+    """
+    from tests.integration.test_example_dags import run as run_dag
+
+    dag = dagbag.get_dag(EXPORT_DAG_ID)
+    after_the_announcement = sorted(dag.get_task(EXPORT_TASK_ID).get_flat_relative_ids(upstream=False))
+    base = f"file://{tmp_path / 'export'}"
+    changed_an_hour_ago(focus_env)
+    first = run_dag(dagbag, EXPORT_DAG_ID, export_base=base, full_load=True)
+    focus_env.set_status("fa-0006", "COMPLETED")
+    second = dag.test(
+        run_conf={"export_base": base, "full_load": False},
+        mark_success_pattern="|".join(after_the_announcement) or None,  # lost: marked success, never run
+    )
+    assert second.state == "success"
+    focus_env.set_status("fa-0004", "AT_RISK")
+    third = run_dag(dagbag, EXPORT_DAG_ID, export_base=base, full_load=False)
+
+    first_event, second_event, third_event = (export_event(r.run_id) for r in (first, second, third))
+    assert second_event["since"] == first_event["watermark"]
+    assert third_event["since"] == second_event["watermark"]  # not the first's: fa-0006 is not announced twice
+    third_file = Path(third_event["path"].removeprefix("file://"))
+    assert [json.loads(line)["id"] for line in third_file.read_text().splitlines()] == ["fa-0004", "fa-0006"]
 
 
 def export_event(run_id: str) -> dict[str, Any]:

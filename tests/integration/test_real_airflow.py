@@ -16,6 +16,10 @@ proving in turn:
   DAG run whose triggering asset event carries the change; moving a field the watcher ignores makes none. After a
   triggerer restart, a status moved while it was down makes exactly one more run on 3.3+ (the watch's state is in
   the asset's state store), and the change fired before the restart is not fired again.
+- **review before write** (example DAG ``example_focus_review_upsert``, Airflow 3.1+ human-in-the-loop): two runs
+  wait for a reviewer with the upsert's dry run; a "Reject" given through the REST API ends its run with nothing
+  sent to Focus, an "Approve" applies the upsert. On 3.1 and 3.2 the answer reaches the task through the HITL trigger
+  on the real triggerer (which ``dag.test()`` cannot serve there), on 3.3+ through the REST API's own resume.
 
 The tests share the deployment, so they run in this order on one pytest-xdist worker (``xdist_group``; ``make test``
 runs ``--dist loadgroup``); each resets the emulator's store first.
@@ -25,14 +29,16 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import airflow
 import httpx
 import pytest
 
-from airflow_provider_focus._compat import airflow_at_least
+from airflow_provider_focus._compat import AIRFLOW_VERSION, airflow_at_least
 from airflow_provider_focus.testing import FocusEmulator
 from tests.conftest import DAGS
 from tests.integration.real_airflow import Deployment
@@ -47,6 +53,10 @@ STATUS_TRIGGER = "airflow_provider_focus.triggers.focus.FocusAreaStatusTrigger"
 REACT_DAG_ID = "example_focus_react"
 REACT_TASK_ID = "react_to_status_change"
 CHANGES_TRIGGER = "airflow_provider_focus.triggers.changes.FocusAreaChangesTrigger"
+
+REVIEW_DAG_ID = "example_focus_review_upsert"
+#: The file the review example previews and applies (it reads it next to its DAG file).
+REVIEW_DATA = "data/focus_areas.csv"
 
 DEADLINE_DAG_ID = "focus_wait_deadline"
 DEADLINE_TIMEOUT_SECONDS = 30
@@ -83,6 +93,9 @@ def deployment(
 ) -> Iterator[Deployment]:
     dag_files = {f"{dag_id}.py": (DAGS / f"{dag_id}.py").read_text() for dag_id in (WAIT_DAG_ID, REACT_DAG_ID)}
     dag_files[f"{DEADLINE_DAG_ID}.py"] = DEADLINE_DAG
+    if airflow_at_least("3.1"):  # the review example defines its DAG on 3.1+ (human-in-the-loop) only
+        dag_files[f"{REVIEW_DAG_ID}.py"] = (DAGS / f"{REVIEW_DAG_ID}.py").read_text()
+        dag_files[REVIEW_DATA] = (DAGS / REVIEW_DATA).read_text()
     airflow_deployment = Deployment(
         tmp_path_factory.mktemp("real-airflow") / "airflow-home",
         emulator,
@@ -342,3 +355,118 @@ def test_a_status_change_runs_the_dag_once_with_the_change_and_an_ignored_field_
     payloads = [json.loads(extra)["payload"] for (extra,) in deployment.query("SELECT extra FROM asset_event")]
     assert [(p["focus_area_id"], p["changes"]) for p in payloads] == expected
     assert not {r.method for r in focus.requests} - {"GET"}
+
+
+# --- Review before write: human-in-the-loop through the REST API -------------------------------------------------
+# Last in the module: the approved run's upsert announces focus://.../focus-areas, and the watcher's test counts
+# every asset event of the deployment.
+
+
+def review_request(api: httpx.Client, run_id: str) -> dict[str, Any] | None:
+    """Return the review task's human-in-the-loop request (``GET .../hitlDetails``), or ``None`` before it exists."""
+    answer = api.get(f"/api/v2/dags/{REVIEW_DAG_ID}/dagRuns/{run_id}/taskInstances/review/-1/hitlDetails")
+    if answer.status_code == 404:
+        return None
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def respond(api: httpx.Client, run_id: str, option: str) -> None:
+    """Answer the review as the "Required actions" page does: ``PATCH .../hitlDetails``."""
+    answer = api.patch(
+        f"/api/v2/dags/{REVIEW_DAG_ID}/dagRuns/{run_id}/taskInstances/review/-1/hitlDetails",
+        json={"chosen_options": [option]},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["chosen_options"] == [option]
+
+
+def scheduler_saw_the_wait(deployment: Deployment, run_id: str, waiting: str) -> bool:
+    """
+    Return whether the scheduler has handled the exit of the worker that parked the review task (its log says so).
+
+    An answer given before that resumes the task (queued again, the same try) while the executor's "success" of
+    that exit is still to come: the scheduler then takes the task for killed externally and fails it (seen on
+    Airflow 3.3.2 with an answer 0.5 s after the park; the schedulers of 3.1 and 3.2 make the same check). A person
+    never answers that fast; a script might.
+    """
+    log = (deployment.home / "scheduler.log").read_text(errors="replace")
+    return any(
+        "TaskInstance Finished:" in line and f"task_id=review, run_id={run_id}," in line and f"state={waiting}," in line
+        for line in log.splitlines()
+    )
+
+
+def review_states(deployment: Deployment, run_id: str) -> tuple[str | None, ...]:
+    return tuple(deployment.task_state(run_id, REVIEW_DAG_ID, task)[0] for task in ("preview", "review", "apply"))
+
+
+@pytest.mark.skipif(  # a marker: skipped before its fixtures would start a deployment for nothing
+    not airflow_at_least("3.1"),
+    reason=f"human-in-the-loop operators need Airflow 3.1; this is Airflow {AIRFLOW_VERSION}",
+)
+def test_a_review_given_through_the_rest_api_applies_the_upsert_only_when_approved(
+    deployment: Deployment, focus: FocusEmulator
+) -> None:
+    api = deployment.api
+    before = len(focus.store.focus_areas())
+    started = time.monotonic()
+    deployment.wait_for_parsed((REVIEW_DAG_ID,))
+    deployment.unpause(REVIEW_DAG_ID)
+    for run_id in ("rejected", "approved"):  # both preview at once: one wait for the workers, not two
+        deployment.trigger(REVIEW_DAG_ID, run_id)
+    # Answer only a parked task: 3.3+ resumes one in awaiting_input; 3.1 and 3.2 defer it to HITLTrigger
+    waiting = "awaiting_input" if airflow_at_least("3.3") else "deferred"
+
+    def parked(run_id: str) -> dict[str, Any] | None:
+        request = review_request(api, run_id)
+        return request if request and request["task_instance"]["state"] == waiting else None
+
+    requests = {
+        run_id: deployment.wait_for(f"{run_id}'s review to wait for an answer", lambda r=run_id: parked(r))
+        for run_id in ("rejected", "approved")
+    }
+    for run_id in requests:
+        deployment.wait_for(
+            f"the scheduler to see {run_id}'s review wait",
+            lambda r=run_id: scheduler_saw_the_wait(deployment, r, waiting),
+        )
+    print(f"both reviews waiting after {time.monotonic() - started:.1f} s")
+    for request in requests.values():
+        assert request["subject"] == "Apply these changes to Focus?"
+        assert request["options"] == ["Approve", "Reject"]
+        assert request["body"].startswith("**7 to create, 1 to update, 0 unchanged, 0 that would fail**")
+        assert "`PRJ-101`" in request["body"]
+        assert request["response_received"] is False
+    assert not {r.method for r in focus.requests} - {"GET"}  # the dry runs wrote nothing
+
+    focus.clear_requests()
+    respond(api, "rejected", "Reject")
+    deployment.wait_for(
+        "the rejected run to finish", lambda: deployment.run_state("rejected", REVIEW_DAG_ID) in ("success", "failed")
+    )
+    print(f"rejected run finished after {time.monotonic() - started:.1f} s")
+    assert review_states(deployment, "rejected") == ("success", "success", "skipped")
+    # after "Reject" nothing was written (the only reads are example_focus_react's watcher, unpaused before)
+    assert not {r.method for r in focus.requests} - {"GET"}
+    assert not [r for r in focus.requests if r.query.get("sort") != "-updatedAt"]
+    assert review_request(api, "rejected")["chosen_options"] == ["Reject"]  # type: ignore[index]
+
+    respond(api, "approved", "Approve")
+    deployment.wait_for(
+        "the approved run to finish", lambda: deployment.run_state("approved", REVIEW_DAG_ID) in ("success", "failed")
+    )
+    print(f"approved run finished after {time.monotonic() - started:.1f} s")
+    assert review_states(deployment, "approved") == ("success", "success", "success")
+    (report,) = [
+        json.loads(value)
+        for (value,) in deployment.query(
+            "SELECT value FROM xcom WHERE dag_id = ? AND run_id = ? AND task_id = 'apply' AND key = 'return_value'",
+            REVIEW_DAG_ID,
+            "approved",
+        )
+    ]
+    assert (len(report["created"]), len(report["updated"]), report["failed"]) == (7, 1, [])
+    writes = Counter((r.method, r.path.split("/")[0]) for r in focus.requests if r.method != "GET")
+    assert writes == {("POST", "focus-areas"): 7, ("PATCH", "focus-areas"): 1}
+    assert len(focus.store.focus_areas()) == before + 7

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 from typing import Any
 
 import pytest
@@ -117,3 +119,20 @@ def test_a_cut_report_still_announces_its_exact_counts(cloud_conn):
     (alias_event,) = events[AssetAlias("focus:focus_default:focus-areas")].asset_alias_events
     assert (alias_event.extra["created"], alias_event.extra["failed"]) == (3, 0)
     assert (len(operator.focus_report["created"]), operator.focus_report["counts"]["created"]) == (1, 3)
+
+
+def test_periods_in_a_csv_cell_are_imported_and_announced_as_in_a_json_lines_record(cloud_conn, tmp_path):
+    path = tmp_path / "costs.csv"
+    with path.open("w", newline="") as file:  # a spreadsheet's export: the period values as JSON text in a cell
+        rows = [{**item, "costPeriodValues": json.dumps(item["costPeriodValues"])} for item in ITEMS]
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    events = run(FocusImportCostItemsOperator(task_id="costs", input_path=str(path)))
+
+    (alias_event,) = events[AssetAlias("focus:focus_default:funds/cost-items")].asset_alias_events
+    assert (alias_event.extra["created"], alias_event.extra["failed"]) == (1, 0)
+    assert alias_event.extra["periods"] == "2025-03,2025-04,2025-05"
+    (stored,) = [item for item in cloud_conn.store.cost_items() if item["costItemExternalId"] == "C-1"]
+    assert stored["costPeriodValues"] == ITEMS[0]["costPeriodValues"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from airflow_provider_focus.exceptions import FocusConfigError
@@ -98,3 +100,52 @@ def test_items_are_read_one_chunk_at_a_time(client, requests_mock):
 def test_chunk_size_must_be_positive(client):
     with pytest.raises(FocusConfigError, match="chunk_size"):
         import_fund_items(client, COST_ITEMS, [], chunk_size=0)
+
+
+PERIODS = [{"financialVersionType": "FORECAST", "timePeriodToAmount": {"2025-04": 2.5}}]
+
+
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [
+        (json.dumps(PERIODS), PERIODS),  # a JSON or text column, a CSV cell
+        ("  " + json.dumps(PERIODS) + "\n", PERIODS),
+        (PERIODS, PERIODS),  # a Postgres jsonb column, a Parquet list, a JSON Lines record
+        ("[{", "[{"),  # not JSON: sent as it is, the server names the field
+        ('[{"timePeriodToAmount": {"2025-04": NaN}}]', '[{"timePeriodToAmount": {"2025-04": NaN}}]'),
+        ('{"financialVersionType": "FORECAST"}', '{"financialVersionType": "FORECAST"}'),  # an object, not a list
+        ("2025-04", "2025-04"),
+    ],
+)
+def test_period_values_given_as_json_text_are_sent_as_json(client, requests_mock, given, sent):
+    requests_mock.post(f"{API}/funds/cost-item/bulk", json=answer_all)
+    report = import_fund_items(client, COST_ITEMS, [cost(1, costPeriodValues=given)])
+    assert report.failed == []
+    assert requests_mock.last_request.json()["items"][0]["costPeriodValues"] == sent
+
+
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [
+        ('{"key": "OPEX"}', {"key": "OPEX"}),  # the documented object, as JSON text
+        ("OPEX", {"key": "OPEX"}),  # a plain key, as before
+        ("[1]", {"key": "[1]"}),  # JSON, but no object: a key
+    ],
+)
+def test_an_expenditure_type_given_as_json_text_is_sent_as_the_object(client, requests_mock, given, sent):
+    requests_mock.post(f"{API}/funds/cost-item/bulk", json=answer_all)
+    import_fund_items(client, COST_ITEMS, [cost(1, expenditureType=given)])
+    assert requests_mock.last_request.json()["items"][0]["expenditureType"] == sent
+
+
+def test_benefit_period_values_given_as_json_text_are_sent_as_json(client, requests_mock):
+    requests_mock.post(
+        f"{API}/funds/benefit-item/bulk", json={"results": [{"index": 0, "benefitItemId": "b-1"}], "errors": []}
+    )
+    items = [{"benefitItemExternalId": "B1", "benefitType": "REVENUE", "benefitPeriodValues": json.dumps(PERIODS)}]
+    import_fund_items(client, BENEFIT_ITEMS, items)
+    assert requests_mock.last_request.json()["items"][0] == {
+        "benefitItemExternalId": "B1",
+        "benefitTypeKey": "REVENUE",
+        "benefitPeriodValues": PERIODS,
+    }

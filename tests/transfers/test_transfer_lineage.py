@@ -7,6 +7,7 @@ operators' own methods, as the OpenLineage listener calls them.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -196,3 +197,51 @@ def test_focus_to_sql_gives_its_outlets_the_table_counts_and_watermark(cloud_con
     extra = events[table_asset].extra
     assert (extra["since"], extra["watermark"], extra["full_load"]) == (result["watermark"], again["watermark"], False)
     assert extra["written"] == 0
+
+
+#: Period values as a JSON column holds them in SQLite (and many warehouses): JSON text.
+PERIODS_JSON = (
+    '[{"financialVersionType": "FORECAST", "timePeriodToAmount": {"2025-05": 1.5, "2025-04": 2}},'
+    ' {"financialVersionType": "ACTUAL", "timePeriodToAmount": {"2025-03": 3}}]'
+)
+
+
+@pytest.mark.parametrize(
+    ("target", "resource", "sql", "stored"),
+    [
+        (
+            "cost_items",
+            "funds/cost-items",
+            "SELECT 'JC-1' AS \"costItemExternalId\", 'STRAT-001' AS \"focusAreaExternalId\", 'Licences' AS name, "
+            '\'LABOR\' AS "costType", \'{"key": "OPEX"}\' AS "expenditureType", periods AS "costPeriodValues" '
+            "FROM fund_periods",
+            "cost_items",
+        ),
+        (
+            "benefit_items",
+            "funds/benefit-items",
+            "SELECT 'JB-1' AS \"benefitItemExternalId\", 'STRAT-001' AS \"focusAreaExternalId\", 'Savings' AS name, "
+            '\'REVENUE\' AS "benefitTypeKey", periods AS "benefitPeriodValues" FROM fund_periods',
+            "benefit_items",
+        ),
+    ],
+)
+def test_fund_periods_in_a_json_text_column_are_sent_as_json_and_announced(
+    cloud_conn, sqlite_db, context, target, resource, sql, stored
+):
+    sqlite_db.execute("CREATE TABLE fund_periods (periods TEXT)")
+    sqlite_db.execute("INSERT INTO fund_periods VALUES (?)", (PERIODS_JSON,))
+    sqlite_db.commit()
+    op = SqlToFocusOperator(task_id="funds", sql_conn_id=SQLITE_CONN_ID, sql=sql, target=target)
+
+    result, events = execute(op, context)
+
+    assert (len(result["created"]), result["failed"]) == (1, [])
+    (item,) = [item for item in getattr(cloud_conn.store, stored)() if item["name"] in ("Licences", "Savings")]
+    period_field = "costPeriodValues" if target == "cost_items" else "benefitPeriodValues"
+    assert item[period_field] == json.loads(PERIODS_JSON)  # sent as JSON, not as a string
+    if target == "cost_items":  # a JSON object's text is sent as the object, not as the key {"key": "{..."}
+        (sent,) = [r.body["items"][0] for r in cloud_conn.requests if r.path == "funds/cost-item/bulk"]
+        assert sent["expenditureType"] == {"key": "OPEX"}
+    (event,) = events[AssetAlias(f"focus:focus_default:{resource}")].asset_alias_events
+    assert event.extra["periods"] == "2025-03,2025-04,2025-05"
