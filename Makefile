@@ -51,7 +51,7 @@ MATRIX_PYTEST_3.0.6 = -m integration \
 unexport PYTHONDONTWRITEBYTECODE
 
 # test-airflow-X and check-wheel-X are not .PHONY (make looks no pattern rule up for those); they name no file.
-.PHONY: demo test suite-stream-1 suite-stream-2 check lint typecheck pytest matrix wheel-venvs dist check-dist bench emulator venv clean docs docs-strict
+.PHONY: demo test suite-stream-1 suite-stream-2 check unit-tests lint typecheck pytest matrix wheel-venvs dist check-dist bench emulator venv clean docs docs-strict
 # The matrix venvs are made by pattern rules: keep them (make would delete them as intermediate files).
 .PRECIOUS: .venv-airflow-%/.installed .venv-airflow-%/.wheel
 
@@ -122,9 +122,12 @@ test:
 suite-stream-1 suite-stream-2:
 	$(MAKE) --no-print-directory -j1 XDIST="$(SUITE_XDIST)" $(SUITE_STREAM_$(subst suite-stream-,,$@))
 
-## The inner loop: lint, types and every test that needs no emulator or Airflow DB, on the newest Airflow; no venv
-## rebuild when nothing changed. About a minute.
-check: lint typecheck
+## The inner loop: lint, types and every test that needs no emulator or Airflow DB, on the newest Airflow, side by
+## side; no venv rebuild when nothing changed.
+check: $(VENV)/.installed
+	$(MAKE) --no-print-directory -j3 --output-sync=target lint typecheck unit-tests
+
+unit-tests: $(VENV)/.installed
 	$(VENV)/bin/pytest $(XDIST) -m "not integration" $(PYTEST_ARGS)
 
 # lint-imports checks the layer contracts of pyproject.toml ([tool.importlinter]).
