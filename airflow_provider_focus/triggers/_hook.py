@@ -33,7 +33,7 @@ def stored_hook_params(value: Mapping[str, Any] | None) -> dict[str, Any]:
     """
     params = dict(value or {})
     keys = set(params)
-    for wrapped, kind in zip(_WRAPPED_VALUE, _WRAPPED_TYPE):
+    for wrapped, kind in zip(_WRAPPED_VALUE, _WRAPPED_TYPE, strict=True):
         if keys == {wrapped, kind} and params[kind] == "dict" and isinstance(params[wrapped], Mapping):
             return stored_hook_params(params[wrapped])
     return params
