@@ -106,7 +106,7 @@ demo: $(VENV)/.installed
 # Airflow's whole suite then 3.2.2's, and 3.0.6's then 3.1.8's (about the same length). All four suites at once
 # loaded 2 cores to a load average of 11 and Airflow 3.0.6's LocalExecutor once lost a task between scheduler and
 # worker ("Cannot start Task Instance in invalid state"); one after another took 22 minutes. The real Airflow
-# deployments (one per suite) take a machine-wide slot (tests/slots.py), one at a time by default
+# deployments (one per suite) take a machine-wide slot while they start (tests/slots.py), one at a time by default
 # (FOCUS_TEST_DEPLOYMENT_SLOTS), so that no two start at once.
 TEST_JOBS ?= 4
 STATIC_STEPS = lint typecheck docs-strict check-dist wheel-venvs

@@ -2,10 +2,12 @@
 Machine-wide slots for the heaviest tests: real Airflow deployments (four Airflow processes each).
 
 ``make test`` runs each suite with several pytest-xdist workers. Light tests share the two cores well; real
-deployments do not: each one's start is CPU-bound for tens of seconds, and several together on 2 cores push their
-scheduler and triggerer past the deadlines the tests assert (and Airflow 3.0.6's LocalExecutor once lost a task). A
-deployment therefore takes one of ``FOCUS_TEST_DEPLOYMENT_SLOTS`` slots (default 1) for its whole life. The slots
-are ``flock``-ed files in the system's temporary directory, so they are shared by every pytest process on the
+deployments do not: each one's start is CPU-bound for tens of seconds, and several starting together on 2 cores
+pushed their scheduler and triggerer past the deadlines the tests assert (and Airflow 3.0.6's LocalExecutor once lost
+a task). A deployment therefore takes one of ``FOCUS_TEST_DEPLOYMENT_SLOTS`` slots (default 1) while it starts, until
+its APIs answer; then it mostly waits on polls and deadlines, and gives the slot to the next one. (Held for a
+deployment's whole life, the slot made the four suites' deployments run one after another: 11 of CI's minutes.)
+The slots are ``flock``-ed files in the system's temporary directory, so they are shared by every pytest process on the
 machine, whatever its venv; a process that dies releases its slot with its file descriptors.
 """
 

@@ -231,6 +231,11 @@ class Deployment:
         except OSError:
             return False
 
+    def wait_until_serving(self) -> None:
+        """Wait until the REST API gives a token and the Execution API answers: the start's heavy part is over."""
+        assert self.api is not None
+        self.wait_for("the Execution API to answer", self.execution_api_answers)
+
     @property
     def api(self) -> httpx.Client:
         """An HTTP client of the REST API, signed in as the simple auth manager's admin (waits for the api-server)."""

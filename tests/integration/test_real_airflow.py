@@ -103,17 +103,21 @@ def deployment(
         migrated_db=airflow_db / "airflow.db",
         env={"FOCUS_SITE": "emulator.test", "FOCUS_WATCH_POLL_SECONDS": "1"},  # example_focus_react's settings
     )
-    with deployment_slot():  # at most FOCUS_TEST_DEPLOYMENT_SLOTS deployments at once on the machine
-        started = time.monotonic()
-        try:
+    started = time.monotonic()
+    try:
+        # The start is CPU-bound for tens of seconds (four processes import Airflow; the api-server builds its
+        # apps): deployments start one at a time on the machine (FOCUS_TEST_DEPLOYMENT_SLOTS), then mostly wait
+        # on each other's deadlines and polls, so another suite's deployment may start beside a running one.
+        with deployment_slot():
             airflow_deployment.start()
-            yield airflow_deployment
-        except BaseException:
-            print(airflow_deployment.log_tails())  # the processes' logs are the only clue when a start fails
-            raise
-        finally:
-            airflow_deployment.stop()
-            print(f"real Airflow deployment lived {time.monotonic() - started:.1f} s")  # for the suite's budget
+            airflow_deployment.wait_until_serving()
+        yield airflow_deployment
+    except BaseException:
+        print(airflow_deployment.log_tails())  # the processes' logs are the only clue when a start fails
+        raise
+    finally:
+        airflow_deployment.stop()
+        print(f"real Airflow deployment lived {time.monotonic() - started:.1f} s")  # for the suite's budget
 
 
 @pytest.fixture
