@@ -180,9 +180,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        self.wfile.write(head + (b"" if status == 204 else response.body))
-        if log.isEnabledFor(logging.DEBUG):  # `focus-emulator -v`: the response is written here, not by send_response
+        # `focus-emulator -v`: the response is written here, not by send_response. Logged before it is written: a
+        # client that has its answer may stop the emulator at once, and a line logged after it was lost.
+        if log.isEnabledFor(logging.DEBUG):
             self.log_request(status, len(response.body))
+        self.wfile.write(head + (b"" if status == 204 else response.body))
 
 
 class EmulatorServer:
