@@ -123,12 +123,12 @@ suite-stream-1 suite-stream-2:
 	$(MAKE) --no-print-directory -j1 XDIST="$(SUITE_XDIST)" $(SUITE_STREAM_$(subst suite-stream-,,$@))
 
 ## The inner loop: lint, types and every test that needs no emulator or Airflow DB, on the newest Airflow, side by
-## side; no venv rebuild when nothing changed.
+## side; no venv rebuild when nothing changed. It leaves the scale tests (marker scale) to `make test`.
 check: $(VENV)/.installed
 	$(MAKE) --no-print-directory -j3 --output-sync=target lint typecheck unit-tests
 
 unit-tests: $(VENV)/.installed
-	$(VENV)/bin/pytest $(XDIST) -m "not integration" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(XDIST) -m "not integration and not scale" $(PYTEST_ARGS)
 
 # lint-imports checks the layer contracts of pyproject.toml ([tool.importlinter]).
 lint: $(VENV)/.installed

@@ -35,7 +35,7 @@ os.environ.update(AIRFLOW_ENV)
 
 #: Tests that take tens of seconds run first, so that under pytest-xdist (``make test`` runs ``-n``) they start on
 #: separate workers while the short tests fill the gaps, instead of forming the run's tail. Longest first.
-SLOW_FIRST = ("airflow_processes", "dag_test", "slow")
+SLOW_FIRST = ("airflow_processes", "scale", "dag_test", "slow")
 
 
 def slowness(item: pytest.Item) -> int:

@@ -44,6 +44,7 @@ def writes(emulator: FocusEmulator) -> list[str]:
     return [f"{r.method} {r.path}" for r in emulator.requests if r.method in ("POST", "PATCH", "PUT", "DELETE")]
 
 
+@pytest.mark.scale
 def test_10000_focus_areas_from_sql_into_focus_and_back_the_second_runs_write_nothing(
     focus_emulator, focus_conn, sqlite_db, context
 ):
