@@ -51,7 +51,7 @@ MATRIX_PYTEST_3.0.6 = -m integration \
 unexport PYTHONDONTWRITEBYTECODE
 
 # test-airflow-X and check-wheel-X are not .PHONY (make looks no pattern rule up for those); they name no file.
-.PHONY: demo test suite-stream-1 suite-stream-2 check unit-tests lint typecheck pytest matrix wheel-venvs dist check-dist bench emulator venv clean docs docs-strict
+.PHONY: demo test suite-stream-1 suite-stream-2 suite-stream-3 check unit-tests lint typecheck pytest matrix wheel-venvs dist check-dist bench emulator venv clean docs docs-strict
 # The matrix venvs are made by pattern rules: keep them (make would delete them as intermediate files).
 .PRECIOUS: .venv-airflow-%/.installed .venv-airflow-%/.wheel
 
@@ -110,16 +110,17 @@ demo: $(VENV)/.installed
 # (FOCUS_TEST_DEPLOYMENT_SLOTS), so that no two start at once.
 TEST_JOBS ?= 4
 STATIC_STEPS = lint typecheck docs-strict check-dist wheel-venvs
-SUITE_STREAM_1 = pytest check-wheel-$(AIRFLOW_VERSION) $(addprefix test-airflow-,$(lastword $(MATRIX_VERSIONS)))
+SUITE_STREAM_1 = pytest check-wheel-$(AIRFLOW_VERSION)
+SUITE_STREAM_3 = $(addprefix test-airflow-,$(lastword $(MATRIX_VERSIONS)))
 SUITE_STREAM_2 = $(addprefix test-airflow-,$(filter-out $(lastword $(MATRIX_VERSIONS)),$(MATRIX_VERSIONS)))
 # xdist workers of the newest Airflow's suite while the other stream runs beside it (alone, `make pytest`: XDIST).
 SUITE_XDIST ?= -n 3 --dist loadgroup
 test:
 	$(MAKE) --no-print-directory $(VENV)/.docs-installed  # first: it installs into the venv the tests run from
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(STATIC_STEPS)
-	$(MAKE) --no-print-directory -j2 --output-sync=recurse suite-stream-1 suite-stream-2
+	$(MAKE) --no-print-directory -j3 --output-sync=recurse suite-stream-1 suite-stream-2 suite-stream-3
 
-suite-stream-1 suite-stream-2:
+suite-stream-1 suite-stream-2 suite-stream-3:
 	$(MAKE) --no-print-directory -j1 XDIST="$(SUITE_XDIST)" $(SUITE_STREAM_$(subst suite-stream-,,$@))
 
 ## The inner loop: lint, types and every test that needs no emulator or Airflow DB, on the newest Airflow, side by
