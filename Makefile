@@ -102,8 +102,9 @@ demo: $(VENV)/.installed
 
 ## The whole suite: lint, type checks, the docs (warnings are errors), the package's checks, every test on the newest Airflow, then the matrix.
 # The static checks and the venvs run side by side (`make -j`, each step's output printed whole when it ends); then
-# the suites in two streams side by side, each stream's suites one after the other under pytest-xdist: the newest
-# Airflow's whole suite then 3.2.2's, and 3.0.6's then 3.1.8's (about the same length). All four suites at once
+# the suites in three streams side by side, each stream's suites one after the other under pytest-xdist: the newest
+# Airflow's whole suite; 3.0.6's then 3.1.8's; and 3.2.2's, which mostly waits on its real deployment (after 3.3.2's,
+# it made the run's tail: 12 min 7 s in a fresh clone, 11 min 49 s beside the others). All four suites at once
 # loaded 2 cores to a load average of 11 and Airflow 3.0.6's LocalExecutor once lost a task between scheduler and
 # worker ("Cannot start Task Instance in invalid state"); one after another took 22 minutes. The real Airflow
 # deployments (one per suite) take a machine-wide slot while they start (tests/slots.py), one at a time by default
