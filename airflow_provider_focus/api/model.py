@@ -275,11 +275,13 @@ BENEFIT_ITEM_REQUEST_FIELDS: Final = frozenset(
 JSON_ARRAY: Final = "array"
 #: The JSON type of a structured field whose value is an object (``expenditureType``).
 JSON_OBJECT: Final = "object"
-#: [DOC: api-group-cost-items/ CostItemRequest] The request fields whose value is a JSON array or object: the period
-#: values (an array of ``{financialVersionType, timePeriodToAmount}``) and ``expenditureType`` (an object). A record
-#: read from a database column or a CSV cell may hold them as JSON text: the provider sends that text's value.
+#: [DOC: https://developer.atlassian.com/cloud/focus/rest/api-group-cost-items/, "Bulk import cost items",
+#: CostItemRequest sample] The request fields whose value is a JSON array or object: ``costPeriodValues`` (an array of
+#: ``{financialVersionType, timePeriodToAmount}``) and ``expenditureType`` (an object). (Not a fact of the API: a
+#: record read from a database column or a CSV cell may hold them as JSON text, and the provider sends its value.)
 COST_ITEM_STRUCTURED_FIELDS: Final = {COST_PERIOD_VALUES: JSON_ARRAY, EXPENDITURE_TYPE: JSON_OBJECT}
-#: [DOC: api-group-benefit-items/ BenefitItemRequest] The same for benefit items: the period values.
+#: [DOC: https://developer.atlassian.com/cloud/focus/rest/api-group-benefit-items/, "Bulk import benefit items",
+#: BenefitItemRequest sample] The same for benefit items: ``benefitPeriodValues``, an array like the cost items'.
 BENEFIT_ITEM_STRUCTURED_FIELDS: Final = {BENEFIT_PERIOD_VALUES: JSON_ARRAY}
 #: Deprecated: the provider's earlier guess for ``benefitTypeKey``. A record that still says ``benefitType`` is
 #: sent as ``benefitTypeKey``, with a deprecation warning in the task log.
