@@ -12,7 +12,10 @@ import os
 import shutil
 import tempfile
 import warnings
+from collections import deque
+from collections.abc import Generator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,3 +74,18 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         warnings.simplefilter("ignore", HypothesisSideeffectWarning)
         for build in build_tables:
             build()
+
+
+#: The tests this process ran last, newest last. A test that fails only after another one ran in the same process
+#: (state it left behind) is found from this list: a failure's report shows it (with pytest-xdist, per worker).
+RECENT_TESTS: deque[str] = deque(maxlen=25)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        report.sections.append(("tests this process ran before, oldest first", "\n".join(RECENT_TESTS) or "none"))
+    if report.when == "teardown":
+        RECENT_TESTS.append(item.nodeid)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import secrets
 import threading
 import time
@@ -24,6 +25,8 @@ from airflow_provider_focus.testing.constants import (
     EMULATOR_EMAIL,
     EMULATOR_SERVICE_ACCOUNT_ID,
 )
+
+log = logging.getLogger(__name__)
 
 AUTH_BASIC = "basic"
 AUTH_BEARER = "bearer"
@@ -191,6 +194,9 @@ class AuthRegistry:
             with self._lock:
                 user = self._users.get(email)
             if user is None or not secrets.compare_digest(user[0], token):
+                # The answer says only "wrong", as Atlassian's does; the emulator's log says which (never the token).
+                why = "no user has this email" if user is None else "the API token is not this user's"
+                log.warning("Basic credentials of %r refused: %s", email, why)
                 return AuthResult(AUTH_BASIC, None, "The email or API token is wrong.")
             return AuthResult(AUTH_BASIC, Principal(AUTH_BASIC, email, user[1], user[2]))
         if scheme == "bearer":

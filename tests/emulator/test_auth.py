@@ -44,6 +44,29 @@ def test_missing_or_wrong_credentials_are_401(
     assert response.status_code == 401
 
 
+@pytest.mark.parametrize(
+    ("email", "token", "why"),
+    [
+        (EMULATOR_EMAIL, "a-wrong-token", "the API token is not this user's"),
+        ("nobody@example.com", EMULATOR_API_TOKEN, "no user has this email"),
+    ],
+)
+def test_a_refused_basic_credential_is_logged_with_its_email_and_why_but_not_its_token(
+    focus_emulator: FocusEmulator, caplog: pytest.LogCaptureFixture, email: str, token: str, why: str
+) -> None:
+    header = "Basic " + base64.b64encode(f"{email}:{token}".encode()).decode()
+    with caplog.at_level("WARNING", logger="airflow_provider_focus.testing.auth"):
+        response = requests.get(
+            focus_emulator.site_api_root + "/focus-areas", headers={"Authorization": header}, timeout=5
+        )
+
+    assert response.status_code == 401
+    assert error_types(response) == ["UNAUTHORIZED"]  # the answer itself names neither (as Atlassian's)
+    refusals = [r.getMessage() for r in caplog.records if r.name == "airflow_provider_focus.testing.auth"]
+    assert refusals == [f"Basic credentials of {email!r} refused: {why}"]
+    assert token not in caplog.text
+
+
 def test_401_bodies_follow_the_root(focus_emulator: FocusEmulator) -> None:
     site = requests.get(focus_emulator.site_api_root + "/focus-areas", timeout=5)
     cloud = requests.get(focus_emulator.cloud_api_root + "/focus-areas", timeout=5)
