@@ -51,7 +51,7 @@ MATRIX_PYTEST_3.0.6 = -m integration \
 unexport PYTHONDONTWRITEBYTECODE
 
 # test-airflow-X and check-wheel-X are not .PHONY (make looks no pattern rule up for those); they name no file.
-.PHONY: demo test suite-stream-1 suite-stream-2 suite-stream-3 check unit-tests lint typecheck pytest matrix wheel-venvs dist check-dist bench emulator venv clean docs docs-strict
+.PHONY: demo test static-checks suite-stream-1 suite-stream-2 suite-stream-3 check unit-tests lint typecheck pytest matrix wheel-venvs dist check-dist bench emulator venv clean docs docs-strict
 # The matrix venvs are made by pattern rules: keep them (make would delete them as intermediate files).
 .PRECIOUS: .venv-airflow-%/.installed .venv-airflow-%/.wheel
 
@@ -101,25 +101,28 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/python scripts/demo.py
 
 ## The whole suite: lint, type checks, the docs (warnings are errors), the package's checks, every test on the newest Airflow, then the matrix.
-# The static checks and the venvs run side by side (`make -j`, each step's output printed whole when it ends); then
-# the suites in three streams side by side, each stream's suites one after the other under pytest-xdist: the newest
-# Airflow's whole suite; 3.0.6's then 3.1.8's; and 3.2.2's, which mostly waits on its real deployment (after 3.3.2's,
-# it made the run's tail: 12 min 7 s in a fresh clone, 11 min 49 s beside the others). All four suites at once
-# loaded 2 cores to a load average of 11 and Airflow 3.0.6's LocalExecutor once lost a task between scheduler and
-# worker ("Cannot start Task Instance in invalid state"); one after another took 22 minutes. The real Airflow
-# deployments (one per suite) take a machine-wide slot while they start (tests/slots.py), one at a time by default
-# (FOCUS_TEST_DEPLOYMENT_SLOTS), so that no two start at once.
-TEST_JOBS ?= 4
-STATIC_STEPS = lint typecheck docs-strict check-dist wheel-venvs
+# First the venv the tests run from (with the docs extra), the wheel and the sdist, and lint (seconds: a style error
+# fails at once). Then four streams side by side (`make -j`, each stream's output printed whole when it ends): the
+# other static checks; the newest Airflow's whole suite; 3.0.6's then 3.1.8's; and 3.2.2's, which mostly waits on
+# its real deployment. Each suite runs under pytest-xdist and builds its venv when it needs it, so the type check,
+# the docs and the matrix venvs' downloads overlap the first suite instead of holding every suite back (the static
+# steps first made a minute and 20 s of set-up, its tail one process on one core). All four suites at once (no
+# streams) loaded 2 cores to a load average of 11 and Airflow 3.0.6's LocalExecutor once lost a task between
+# scheduler and worker ("Cannot start Task Instance in invalid state"); one after another took 22 minutes. The real
+# Airflow deployments (one per suite) take a machine-wide slot while they start (tests/slots.py), one at a time by
+# default (FOCUS_TEST_DEPLOYMENT_SLOTS), so that no two start at once.
+STATIC_CHECKS = typecheck docs-strict check-dist
 SUITE_STREAM_1 = pytest check-wheel-$(AIRFLOW_VERSION)
 SUITE_STREAM_3 = $(addprefix test-airflow-,$(lastword $(MATRIX_VERSIONS)))
 SUITE_STREAM_2 = $(addprefix test-airflow-,$(filter-out $(lastword $(MATRIX_VERSIONS)),$(MATRIX_VERSIONS)))
-# xdist workers of the newest Airflow's suite while the other stream runs beside it (alone, `make pytest`: XDIST).
+# xdist workers of the newest Airflow's suite while the other streams run beside it (alone, `make pytest`: XDIST).
 SUITE_XDIST ?= -n 3 --dist loadgroup
 test:
-	$(MAKE) --no-print-directory $(VENV)/.docs-installed  # first: it installs into the venv the tests run from
-	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(STATIC_STEPS)
-	$(MAKE) --no-print-directory -j3 --output-sync=recurse suite-stream-1 suite-stream-2 suite-stream-3
+	$(MAKE) --no-print-directory $(VENV)/.docs-installed $(WHEEL) lint
+	$(MAKE) --no-print-directory -j4 --output-sync=recurse static-checks suite-stream-1 suite-stream-2 suite-stream-3
+
+static-checks:
+	$(MAKE) --no-print-directory -j3 --output-sync=target $(STATIC_CHECKS)
 
 suite-stream-1 suite-stream-2 suite-stream-3:
 	$(MAKE) --no-print-directory -j1 XDIST="$(SUITE_XDIST)" $(SUITE_STREAM_$(subst suite-stream-,,$@))
@@ -195,9 +198,11 @@ $(VENV)/.docs-installed: $(VENV)/.installed
 docs: $(VENV)/.docs-installed
 	$(VENV)/bin/sphinx-build -q -b html $(SPHINX_OPTS) docs docs/_build/html
 
-# `make test` builds from scratch with warnings as errors: a broken link, reference or docstring fails CI.
-docs-strict:
-	$(MAKE) docs SPHINX_OPTS="-E -W --keep-going"
+# `make test` checks the docs from scratch with warnings as errors: a broken link, reference or docstring fails CI.
+# It reads and resolves every page and docstring as `make docs` does, with Sphinx's dummy builder, which writes no
+# HTML: the theme's navigation and the highlighted source pages were 13 of the HTML build's 35 s of CPU.
+docs-strict: $(VENV)/.docs-installed
+	$(VENV)/bin/sphinx-build -q -b dummy -E -W --keep-going docs docs/_build/dummy
 
 ## Benchmarks run on demand and print ratios against a baseline measured in the same run.
 bench: $(VENV)/.installed
