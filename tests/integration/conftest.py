@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
 import os
@@ -64,15 +65,42 @@ def reuse_in_process_execution_api() -> None:
 
 
 @pytest.fixture(scope="session")
-def airflow_db() -> Path:
-    """Run ``airflow db migrate`` once, on SQLite in the temporary AIRFLOW_HOME (removed when pytest exits)."""
+def airflow_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """
+    A migrated SQLite metadata DB in the temporary AIRFLOW_HOME (removed when pytest exits).
+
+    ``airflow db migrate`` costs about 10 s of CPU. Under pytest-xdist the first worker that needs the DB migrates one
+    for the run, in the folder the run's workers share, and each worker copies it into its own AIRFLOW_HOME (a SQLite
+    file written by several processes was once found "malformed").
+    """
     reuse_in_process_execution_api()
-    airflow_cli = str(Path(sys.executable).with_name("airflow"))
-    result = subprocess.run(
-        [airflow_cli, "db", "migrate"], env={**os.environ, **AIRFLOW_ENV}, capture_output=True, text=True, timeout=300
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker_id is None:  # no xdist: migrate in place
+        migrate_airflow_db(AIRFLOW_HOME)
+        return AIRFLOW_HOME
+    shared = tmp_path_factory.getbasetemp().parent / "migrated-airflow-home"  # this run's, whatever the worker
+    with open(shared.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or when a worker dies
+        if not (shared / "airflow.db").exists():
+            staging = shared.with_name(f"{shared.name}.{worker_id}")
+            staging.mkdir()
+            migrate_airflow_db(staging)
+            staging.rename(shared)
+    shutil.copy(shared / "airflow.db", AIRFLOW_HOME / "airflow.db")
     return AIRFLOW_HOME
+
+
+def migrate_airflow_db(home: Path) -> None:
+    """Run ``airflow db migrate`` on a SQLite DB in ``home`` (the session's configuration otherwise)."""
+    airflow_cli = str(Path(sys.executable).with_name("airflow"))
+    env = {
+        **os.environ,
+        **AIRFLOW_ENV,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+    }
+    result = subprocess.run([airflow_cli, "db", "migrate"], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
 
 
 @pytest.fixture(scope="session")
