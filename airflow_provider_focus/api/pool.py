@@ -38,6 +38,21 @@ MAX_CONNECTIONS = 10
 KEEPALIVE_EXPIRY = 50.0
 
 
+def environment_proxy(url: str) -> str | None:
+    """
+    Return the proxy the environment names for ``url``, or ``None``.
+
+    ``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY`` and ``NO_PROXY`` (either case) are read as ``requests`` reads them
+    for the sync transport, so that a sensor deferred to the triggerer goes the way the same sensor in a worker does.
+
+    :param url: the URL to reach.
+    """
+    from requests.utils import get_environ_proxies, select_proxy
+
+    proxy: str | None = select_proxy(url, get_environ_proxies(url))
+    return proxy
+
+
 class _ReleasingStream(httpx.AsyncByteStream):
     """A response body that gives its lane back once, when it is closed."""
 
@@ -186,8 +201,21 @@ class AsyncClientPool:
                 lane = httpx.Limits(
                     max_connections=1, max_keepalive_connections=1, keepalive_expiry=self.keepalive_expiry
                 )
-                lanes = [httpx.AsyncHTTPTransport(verify=context, limits=lane) for _ in range(self.max_connections)]
-                client = httpx.AsyncClient(timeout=config.timeout, verify=context, transport=LaneTransport(lanes))
+                # A client given its transport reads no proxy from the environment: the lanes and the token
+                # endpoint get the one requests (the sync path) would use, NO_PROXY included.
+                proxy = environment_proxy(config.api_root)
+                lanes = [
+                    httpx.AsyncHTTPTransport(verify=context, limits=lane, proxy=proxy)
+                    for _ in range(self.max_connections)
+                ]
+                mounts: dict[str, httpx.AsyncBaseTransport] = {}
+                token_proxy = environment_proxy(config.token_url)
+                if token_proxy != proxy:
+                    token_origin = httpx.URL(config.token_url).copy_with(path="/", query=None, fragment=None)
+                    mounts[str(token_origin).rstrip("/")] = httpx.AsyncHTTPTransport(verify=context, proxy=token_proxy)
+                client = httpx.AsyncClient(
+                    timeout=config.timeout, verify=context, transport=LaneTransport(lanes), mounts=mounts
+                )
                 entry = self._shared()[config] = _Shared(client)
         entry.users += 1
         return entry.client
