@@ -103,8 +103,9 @@ demo: $(VENV)/.installed
 ## The whole suite: lint, type checks, the docs (warnings are errors), the package's checks, every test on the newest Airflow, then the matrix.
 # First the venv the tests run from (with the docs extra), the wheel and the sdist, and lint (seconds: a style error
 # fails at once). Then four streams side by side (`make -j`, each stream's output printed whole when it ends): the
-# other static checks; the newest Airflow's whole suite; 3.0.6's then 3.1.8's; and 3.2.2's, which mostly waits on
-# its real deployment. Each suite runs under pytest-xdist and builds its venv when it needs it, so the type check,
+# other static checks; the newest Airflow's whole suite; 3.0.6's, the longest of the matrix; and 3.2.2's (it mostly
+# waits on its real deployment) then 3.1.8's. (With 3.1.8 after 3.0.6, that stream ended last, a minute after the
+# others.) Each suite runs under pytest-xdist and builds its venv when it needs it, so the type check,
 # the docs and the matrix venvs' downloads overlap the first suite instead of holding every suite back (the static
 # steps first made a minute and 20 s of set-up, its tail one process on one core). All four suites at once (no
 # streams) loaded 2 cores to a load average of 11 and Airflow 3.0.6's LocalExecutor once lost a task between
@@ -113,8 +114,9 @@ demo: $(VENV)/.installed
 # default (FOCUS_TEST_DEPLOYMENT_SLOTS), so that no two start at once.
 STATIC_CHECKS = typecheck docs-strict check-dist
 SUITE_STREAM_1 = pytest check-wheel-$(AIRFLOW_VERSION)
-SUITE_STREAM_3 = $(addprefix test-airflow-,$(lastword $(MATRIX_VERSIONS)))
-SUITE_STREAM_2 = $(addprefix test-airflow-,$(filter-out $(lastword $(MATRIX_VERSIONS)),$(MATRIX_VERSIONS)))
+SUITE_STREAM_2 = $(addprefix test-airflow-,$(firstword $(MATRIX_VERSIONS)))
+SUITE_STREAM_3 = $(addprefix test-airflow-,$(lastword $(MATRIX_VERSIONS)) \
+	$(filter-out $(firstword $(MATRIX_VERSIONS)) $(lastword $(MATRIX_VERSIONS)),$(MATRIX_VERSIONS)))
 # xdist workers of the newest Airflow's suite while the other streams run beside it (alone, `make pytest`: XDIST).
 SUITE_XDIST ?= -n 3 --dist loadgroup
 test:
