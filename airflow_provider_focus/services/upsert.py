@@ -171,7 +171,13 @@ class _Index:
 
     def take(self, external_id: str) -> dict[str, Any] | None:
         """Return the focus area with this external id and forget it (a record's own), or ``None``."""
-        return self._find(external_id, take=True)
+        if not self._scanned:
+            return self._find(external_id, take=True)
+        with self._lock:  # a scanned index: once a record, so _find's scanned case inlined
+            matches = self._by_external_id.pop(external_id, None)
+        if matches is None:
+            return None
+        return matches[0] if len(matches) == 1 else self._one(external_id, matches, take=True)
 
     def _find(self, external_id: str, *, take: bool) -> dict[str, Any] | None:
         with self._lock:
@@ -181,6 +187,10 @@ class _Index:
             if not take:
                 with self._lock:
                     self._by_external_id[external_id] = matches
+        return self._one(external_id, matches, take=take)
+
+    def _one(self, external_id: str, matches: list[dict[str, Any]] | None, *, take: bool) -> dict[str, Any] | None:
+        """Return the one focus area of ``matches``: with several, resolve them (``repair``) or raise."""
         if matches and len(matches) > 1:
             if not self._repair:
                 ids = ", ".join(str(match.get(model.FIELD_ID)) for match in matches)
@@ -384,16 +394,22 @@ class _Upsert:
         assert self.index is not None
         if job.key in self.orphans:  # children that came first now wait for this record
             self.waiting[job.key] = self.orphans.pop(job.key) + self.waiting.get(job.key, [])
-        if job.parent is None:
+        parent = job.parent
+        if parent is None:
             self.ready.append((job, None))
-        elif (parent_entry := self._parent_entry(job.parent)) >= 0:
-            if self.keys.state(parent_entry) == PENDING:
+        elif (parent_entry := self._parent_entry(parent)) >= 0:
+            state = self.keys.state(parent_entry)  # _id_of and _release, inlined: once a record
+            if state == WOULD_CREATE:
+                self.ready.append((job, _placeholder(parent)))
+            elif state == HAS_ID:
+                self.ready.append((job, self.keys.id_of(parent_entry)))
+            elif state == PENDING:
                 self._wait(self.waiting, job)
             else:
-                self._release(job, self._id_of(parent_entry, job.parent))
+                self._fail(job, f"its parent {parent!r} failed")
         else:
             try:
-                parent_id = self.index.id_of(job.parent)
+                parent_id = self.index.id_of(parent)
             except FocusError as err:
                 self._fail(job, str(err))
                 return
@@ -410,7 +426,7 @@ class _Upsert:
     def _parent_entry(self, parent: str) -> int:
         """Return the entry of a parent key read before, or -1 (siblings come together: the last parents are kept)."""
         entry = self.parent_entries.get(parent)
-        if entry is None:
+        if entry is None:  # not among the last parents: look in the key table
             entry = self.keys.find(parent)
             if entry >= 0:  # an entry never moves; a key not read yet may be read later, so is not kept
                 if len(self.parent_entries) >= 1024:
@@ -426,12 +442,6 @@ class _Upsert:
         if state == WOULD_CREATE:
             return _placeholder(key)
         return None
-
-    def _release(self, job: _Job, parent_id: str | None) -> None:
-        if parent_id is None:
-            self._fail(job, f"its parent {job.parent!r} failed")
-        else:
-            self.ready.append((job, parent_id))
 
     def _pump(self, runner: BoundedRunner[_Job], *, drain: bool) -> None:
         """Send what is ready while there is room; collect outcomes while full (or, to drain, until idle)."""
