@@ -56,6 +56,9 @@ log = logging.getLogger(__name__)
 #: Placeholder id of a focus area a dry run would create.
 DRY_RUN_ID = "(new:{external_id})"
 
+#: A dry run logs its first this many planned changes of each kind (creates, updates), then one line counts the rest.
+DRY_RUN_LOGGED = 20
+
 
 def upsert_focus_areas(
     client: FocusClient, records: Iterable[Any], options: UpsertOptions | None = None, **keywords: Any
@@ -96,7 +99,8 @@ def upsert_focus_areas(
     :param options: the options as one value (default: ``UpsertOptions()``, changed by ``keywords``).
     :param key: the record field holding the external id.
     :param parent_key: the record field holding the parent's external id.
-    :param dry_run: report what would change without writing; new focus areas are listed by external id.
+    :param dry_run: report what would change without writing; new focus areas are listed by external id. The log
+        shows the first :data:`DRY_RUN_LOGGED` creates and updates, then one line counting the rest of each.
     :param max_in_flight: writes in flight at the same time (1 sends one record after the other).
     :param scan_threshold: from this many records on, index existing focus areas with one paginated scan.
     :param max_consecutive_rate_limits: stop after this many records in a row lost to rate limiting.
@@ -257,6 +261,37 @@ def _slim(focus_area: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in focus_area.items() if name != model.FIELD_ANCESTORS}
 
 
+class _PlannedLog:
+    """
+    The planned changes a dry run logs: the first :data:`DRY_RUN_LOGGED` of each kind, then a count (thread-safe).
+
+    A dry run of 100,000 records writes a few dozen lines into the task log, not 100,000; the report lists them.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.counts = {"create": 0, "update": 0}
+
+    def note(self, kind: str, message: str, *args: Any) -> None:
+        """Log one planned change of ``kind`` (``"create"`` or ``"update"``) while its kind has lines to spare."""
+        with self._lock:
+            self.counts[kind] = count = self.counts[kind] + 1
+        if count <= DRY_RUN_LOGGED:
+            log.info(message, *args)
+
+    def summary(self, max_listed: int | None) -> None:
+        """Log, for each kind with more changes than were logged, how many more and what the report lists."""
+        for kind, count in self.counts.items():
+            if count > DRY_RUN_LOGGED:
+                listed = count if max_listed is None else min(count, max_listed)
+                log.info(
+                    "... and %s more %ss (dry run, not logged one by one); the report lists %s",
+                    f"{count - DRY_RUN_LOGGED:,}",
+                    kind,
+                    "every one" if listed == count else (f"the first {listed:,}" if listed else "none of them"),
+                )
+
+
 class _WouldCreate(str):
     """The type of :data:`_WOULD_CREATE`: compared by identity, never equal to an id by chance."""
 
@@ -296,6 +331,7 @@ class _Upsert:
         self.started = time.monotonic()
         self.outcomes = 0  # outcomes collected, for the progress log
         self.values_checked = False  # whether the records come from a reader that checked their values
+        self.planned = _PlannedLog()  # what a dry run would change, logged
 
     # --- the run ------------------------------------------------------------------------------------------------
 
@@ -328,6 +364,7 @@ class _Upsert:
                         self._pump(runner, drain=False)
                     self._pump(runner, drain=True)
             self._finish()
+            self.planned.summary(options.max_listed)
         except Exception:
             log.error("Upsert stopped by an unexpected error; so far: %s", self.report.counts())
             raise
@@ -615,7 +652,7 @@ class _Upsert:
         if not changes:
             return "unchanged", focus_area_id, focus_area_id, blocked
         if options.dry_run:
-            log.info("Would update %s (%s): %s", focus_area_id, key, ", ".join(sorted(changes)))
+            self.planned.note("update", "Would update %s (%s): %s", focus_area_id, key, ", ".join(sorted(changes)))
         else:
             operations.update_focus_area(self.client, focus_area_id, changes, update_mask=sorted(changes))
             log.debug("Updated %s (%s): %s", focus_area_id, key, ", ".join(sorted(changes)))
@@ -631,7 +668,7 @@ class _Upsert:
             )
         if self.options.dry_run:  # what would be sent is not made: only what could not be
             blocked = () if self.creatable.issuperset(desired) else split_create(desired, self.creatable)[1]
-            log.info("Would create %s (%s)", key, name)
+            self.planned.note("create", "Would create %s (%s)", key, name)
             return "created", _WOULD_CREATE, key, blocked
         body = dict(desired)  # holds no None: blank values are left out
         del body[model.FIELD_NAME]
