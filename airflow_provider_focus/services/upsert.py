@@ -113,7 +113,7 @@ def upsert_focus_areas(
         writer killed mid-way) is resolved the same way instead of failing that record.
     :param max_listed: the most entries each list of the report holds (``created``, ``updated``, ``failed``,
         ``not_updatable``; default 1,000; ``None``: every one). The counts stay exact (``report.tally()``, and
-        ``"counts"`` with ``"truncated": true`` in ``as_dict()`` when a list was cut): a run of 100,000 records keeps
+        ``"counts"`` in ``as_dict()``, with ``"truncated": true`` when a list was cut): a run of 100,000 records keeps
         neither 100,000 keys in memory nor pushes them to XCom.
     :return: the report; ``created`` and ``updated`` hold focus area ids in the order the writes finished.
     :raises FocusConfigError: for an argument that cannot work (records that are not an iterable of dicts).
