@@ -434,8 +434,10 @@ class _Upsert:
         parent = job.parent
         if parent is None:
             self.ready.append((job, None))
-        elif (parent_entry := self._parent_entry(parent)) >= 0:
-            state = self.keys.state(parent_entry)  # _id_of and _release, inlined: once a record
+        elif (parent_entry := self.parent_entries.get(parent, -1)) >= 0 or (
+            parent_entry := self._parent_entry(parent)
+        ) >= 0:
+            state = self.keys.states[parent_entry]  # _id_of and _release, inlined: once a record
             if state == WOULD_CREATE:
                 self.ready.append((job, _placeholder(parent)))
             elif state == HAS_ID:
@@ -566,7 +568,7 @@ class _Upsert:
     def _settle(self, job: _Job, focus_area_id: str | None) -> None:
         """Record a key's outcome and release the records waiting for it (or fail them, and theirs, in turn)."""
         if focus_area_id is _WOULD_CREATE:
-            self.keys.settle(job.entry, WOULD_CREATE)  # _book's dry-run case
+            self.keys.states[job.entry] = WOULD_CREATE  # _book's dry-run case (KeyTable.settle, inlined)
         else:
             self._book(job.entry, focus_area_id)
         if job.key not in self.waiting:  # the common case: nothing waits for it
