@@ -44,7 +44,9 @@ class KeyTable:
         # compared before the bytes
         self._checks = array("I")
         self._positions = array("I")  # entry -> the position of its first record
-        self._states = bytearray()  # entry -> PENDING, FAILED, WOULD_CREATE or HAS_ID
+        #: entry -> PENDING, FAILED, WOULD_CREATE or HAS_ID: :meth:`state` and :meth:`settle` without a call, for a
+        #: caller's hot path (the same bytearray for the table's life; set an id only through :meth:`settle`)
+        self.states = bytearray()
         self._id_blob = bytearray()  # the ids of entries that have one, one after the other
         self._id_spans = array("Q")  # entry -> (start, end) of its id in _id_blob, made when a first id comes
         self._slots = array("i", bytes(_FIRST_SLOTS * 4))  # entry + 1, 0 for a free slot
@@ -96,7 +98,7 @@ class KeyTable:
             self._ends.append(len(self._blob))
             self._positions.append(position)
         self._checks.append(check)
-        self._states.append(PENDING)
+        self.states.append(PENDING)
         if self._id_spans:
             self._id_spans.extend((0, 0))
         self._slots[slot] = entry + 1
@@ -130,7 +132,7 @@ class KeyTable:
 
     def state(self, entry: int) -> int:
         """Return an entry's outcome: :data:`PENDING`, :data:`FAILED`, :data:`WOULD_CREATE` or :data:`HAS_ID`."""
-        return self._states[entry]
+        return self.states[entry]
 
     def settle(self, entry: int, state: int, focus_area_id: str | None = None) -> None:
         """
@@ -140,7 +142,7 @@ class KeyTable:
         :param state: :data:`FAILED`, :data:`WOULD_CREATE` or :data:`HAS_ID`.
         :param focus_area_id: its focus area's id, with :data:`HAS_ID`.
         """
-        self._states[entry] = state
+        self.states[entry] = state
         if state == HAS_ID:
             assert focus_area_id is not None
             if not self._id_spans:  # the first id: a dry run that only creates never gets here

@@ -69,13 +69,15 @@ def read(source: Any, *, label: str, key: str | None, batch_rows: int) -> Iterat
     :param batch_rows: rows decoded at a time.
     :raises FocusConfigError: when pyarrow is missing, the file is not Parquet, or it has no ``key`` column.
     """
-    from airflow_provider_focus.services._values import value_problem
+    from airflow_provider_focus.services._values import column_fine, value_problem
     from airflow_provider_focus.services.records import BadRecord
 
     pyarrow, parquet = pyarrow_modules()
     with _binary(source, label) as handle:
         try:
-            parquet_file = parquet.ParquetFile(handle)
+            # pre_buffer=False: read a row group's column chunks as its batches need them; pre-buffering (pyarrow's
+            # default) reads every row group's chunks at once, so memory grows with the file
+            parquet_file = parquet.ParquetFile(handle, pre_buffer=False)
         except (pyarrow.ArrowException, OSError, ValueError) as err:
             raise FocusConfigError(
                 f"{label} is not a Parquet file ({err}); if it is JSON Lines or CSV, pass format='jsonl' or "
@@ -88,23 +90,33 @@ def read(source: Any, *, label: str, key: str | None, batch_rows: int) -> Iterat
                 f"{label}: the Parquet file has no column {key!r}, which every record needs (found {shown}); "
                 "rename the column or pass key= naming the one that holds the external id."
             )
+        names_fine = value_problem(dict.fromkeys(names)) is None  # the field names, checked once
         row = 0
         try:
             for batch in parquet_file.iter_batches(batch_size=batch_rows):
-                for values in batch.to_pylist():
+                columns = [_plain_column(column.to_pylist()) for column in batch.columns]  # a column at a time, in C
+                # the values checked a column at a time: a batch that passes needs no check per record
+                checked = names_fine and all(map(column_fine, columns))
+                for values in zip(*columns, strict=False):
                     row += 1
-                    record = {
-                        name: value if type(value) in PLAIN_TYPES else plain(value)
-                        for name, value in values.items()
-                        if value is not None
-                    }
-                    problem = value_problem(record)
+                    if None in values:
+                        record = {name: value for name, value in zip(names, values, strict=False) if value is not None}
+                    else:
+                        record = dict(zip(names, values, strict=False))
+                    problem = None if checked else value_problem(record)
                     if problem is not None:
                         yield BadRecord(label, row, problem, unit="row")
                     elif record:
                         yield record
         except (pyarrow.ArrowException, OSError, ValueError) as err:
             raise FocusConfigError(f"{label}: cannot read past row {row}: {err}.") from None
+
+
+def _plain_column(values: list[Any]) -> list[Any]:
+    """Return a column's values as JSON-able ones (:func:`~._plain.plain`); a column of plain values as it is."""
+    if PLAIN_TYPES.issuperset(map(type, values)):  # the common case, in C
+        return values
+    return [value if type(value) in PLAIN_TYPES else plain(value) for value in values]
 
 
 def _schema(pyarrow: Any) -> Any:

@@ -166,6 +166,32 @@ def _flat_and_fine(record: Mapping[Any, Any]) -> bool:
     return True
 
 
+def column_fine(values: list[Any]) -> bool:
+    """
+    Whether every value of a column is plainly fine, as :func:`value_problem` sees a field (the common case, in C).
+
+    ``False`` says only "look at each record": a column of text (or ``None``) is fine when no value is longer than
+    :data:`MAX_STRING_CHARS` and none holds a lone surrogate; of integers or booleans, always; of floats, when
+    every one is finite. Another type (a list, a dict, a float among text) is left to the check per record.
+
+    :param values: the column's values, ``None`` where a record has none.
+    """
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if not kinds:
+        return True
+    if kinds == {str}:
+        text = "".join(filter(None, values))
+        if len(text) > MAX_STRING_CHARS and max(map(len, filter(None, values))) > MAX_STRING_CHARS:
+            return False
+        return text.isascii() or _encodes(text)
+    if kinds <= {int, bool}:
+        return True
+    if kinds <= {float, int}:
+        return all(map(math.isfinite, filter(None, values)))  # None, 0 and 0.0 are finite alike
+    return False
+
+
 def _encodes(text: str) -> bool:
     try:
         text.encode("utf-8")

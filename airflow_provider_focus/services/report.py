@@ -141,9 +141,10 @@ class Report:
         """
         Return the JSON-able report (what the operators return and push to XCom).
 
-        ``{"created": [ids], "updated": [ids], "unchanged": n, "failed": [{"externalId", "index", "error"}]}``,
-        plus ``"dry_run": true`` for a dry run. When ``max_listed`` cut a list, also ``"truncated": true`` and
-        ``"counts"``: the exact numbers (:meth:`tally`, plus ``not_updatable`` for an upsert).
+        ``{"created": [ids], "updated": [ids], "unchanged": n, "failed": [{"externalId", "index", "error"}],
+        "counts": {...}}``: ``counts`` holds the exact numbers (:meth:`tally`, plus ``not_updatable`` for an upsert),
+        always, since the lists may be cut; plus ``"dry_run": true`` for a dry run, and ``"truncated": true`` when
+        ``max_listed`` cut a list.
         """
         report: dict[str, Any] = {
             "created": list(self.created),
@@ -155,7 +156,7 @@ class Report:
             report["dry_run"] = True
         if self.truncated:
             report["truncated"] = True
-            report["counts"] = self.tally()
+        report["counts"] = self.tally()
         return report
 
 

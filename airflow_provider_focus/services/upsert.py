@@ -56,6 +56,9 @@ log = logging.getLogger(__name__)
 #: Placeholder id of a focus area a dry run would create.
 DRY_RUN_ID = "(new:{external_id})"
 
+#: A dry run logs its first this many planned changes of each kind (creates, updates), then one line counts the rest.
+DRY_RUN_LOGGED = 20
+
 
 def upsert_focus_areas(
     client: FocusClient, records: Iterable[Any], options: UpsertOptions | None = None, **keywords: Any
@@ -96,7 +99,8 @@ def upsert_focus_areas(
     :param options: the options as one value (default: ``UpsertOptions()``, changed by ``keywords``).
     :param key: the record field holding the external id.
     :param parent_key: the record field holding the parent's external id.
-    :param dry_run: report what would change without writing; new focus areas are listed by external id.
+    :param dry_run: report what would change without writing; new focus areas are listed by external id. The log
+        shows the first :data:`DRY_RUN_LOGGED` creates and updates, then one line counting the rest of each.
     :param max_in_flight: writes in flight at the same time (1 sends one record after the other).
     :param scan_threshold: from this many records on, index existing focus areas with one paginated scan.
     :param max_consecutive_rate_limits: stop after this many records in a row lost to rate limiting.
@@ -109,7 +113,7 @@ def upsert_focus_areas(
         writer killed mid-way) is resolved the same way instead of failing that record.
     :param max_listed: the most entries each list of the report holds (``created``, ``updated``, ``failed``,
         ``not_updatable``; default 1,000; ``None``: every one). The counts stay exact (``report.tally()``, and
-        ``"counts"`` with ``"truncated": true`` in ``as_dict()`` when a list was cut): a run of 100,000 records keeps
+        ``"counts"`` in ``as_dict()``, with ``"truncated": true`` when a list was cut): a run of 100,000 records keeps
         neither 100,000 keys in memory nor pushes them to XCom.
     :return: the report; ``created`` and ``updated`` hold focus area ids in the order the writes finished.
     :raises FocusConfigError: for an argument that cannot work (records that are not an iterable of dicts).
@@ -171,7 +175,13 @@ class _Index:
 
     def take(self, external_id: str) -> dict[str, Any] | None:
         """Return the focus area with this external id and forget it (a record's own), or ``None``."""
-        return self._find(external_id, take=True)
+        if not self._scanned:
+            return self._find(external_id, take=True)
+        with self._lock:  # a scanned index: once a record, so _find's scanned case inlined
+            matches = self._by_external_id.pop(external_id, None)
+        if matches is None:
+            return None
+        return matches[0] if len(matches) == 1 else self._one(external_id, matches, take=True)
 
     def _find(self, external_id: str, *, take: bool) -> dict[str, Any] | None:
         with self._lock:
@@ -181,6 +191,10 @@ class _Index:
             if not take:
                 with self._lock:
                     self._by_external_id[external_id] = matches
+        return self._one(external_id, matches, take=take)
+
+    def _one(self, external_id: str, matches: list[dict[str, Any]] | None, *, take: bool) -> dict[str, Any] | None:
+        """Return the one focus area of ``matches``: with several, resolve them (``repair``) or raise."""
         if matches and len(matches) > 1:
             if not self._repair:
                 ids = ", ".join(str(match.get(model.FIELD_ID)) for match in matches)
@@ -247,6 +261,37 @@ def _slim(focus_area: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in focus_area.items() if name != model.FIELD_ANCESTORS}
 
 
+class _PlannedLog:
+    """
+    The planned changes a dry run logs: the first :data:`DRY_RUN_LOGGED` of each kind, then a count (thread-safe).
+
+    A dry run of 100,000 records writes a few dozen lines into the task log, not 100,000; the report lists them.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.counts = {"create": 0, "update": 0}
+
+    def note(self, kind: str, message: str, *args: Any) -> None:
+        """Log one planned change of ``kind`` (``"create"`` or ``"update"``) while its kind has lines to spare."""
+        with self._lock:
+            self.counts[kind] = count = self.counts[kind] + 1
+        if count <= DRY_RUN_LOGGED:
+            log.info(message, *args)
+
+    def summary(self, max_listed: int | None) -> None:
+        """Log, for each kind with more changes than were logged, how many more and what the report lists."""
+        for kind, count in self.counts.items():
+            if count > DRY_RUN_LOGGED:
+                listed = count if max_listed is None else min(count, max_listed)
+                log.info(
+                    "... and %s more %ss (dry run, not logged one by one); the report lists %s",
+                    f"{count - DRY_RUN_LOGGED:,}",
+                    kind,
+                    "every one" if listed == count else (f"the first {listed:,}" if listed else "none of them"),
+                )
+
+
 class _WouldCreate(str):
     """The type of :data:`_WOULD_CREATE`: compared by identity, never equal to an id by chance."""
 
@@ -286,6 +331,7 @@ class _Upsert:
         self.started = time.monotonic()
         self.outcomes = 0  # outcomes collected, for the progress log
         self.values_checked = False  # whether the records come from a reader that checked their values
+        self.planned = _PlannedLog()  # what a dry run would change, logged
 
     # --- the run ------------------------------------------------------------------------------------------------
 
@@ -318,6 +364,7 @@ class _Upsert:
                         self._pump(runner, drain=False)
                     self._pump(runner, drain=True)
             self._finish()
+            self.planned.summary(options.max_listed)
         except Exception:
             log.error("Upsert stopped by an unexpected error; so far: %s", self.report.counts())
             raise
@@ -384,16 +431,24 @@ class _Upsert:
         assert self.index is not None
         if job.key in self.orphans:  # children that came first now wait for this record
             self.waiting[job.key] = self.orphans.pop(job.key) + self.waiting.get(job.key, [])
-        if job.parent is None:
+        parent = job.parent
+        if parent is None:
             self.ready.append((job, None))
-        elif (parent_entry := self._parent_entry(job.parent)) >= 0:
-            if self.keys.state(parent_entry) == PENDING:
+        elif (parent_entry := self.parent_entries.get(parent, -1)) >= 0 or (
+            parent_entry := self._parent_entry(parent)
+        ) >= 0:
+            state = self.keys.states[parent_entry]  # _id_of and _release, inlined: once a record
+            if state == WOULD_CREATE:
+                self.ready.append((job, _placeholder(parent)))
+            elif state == HAS_ID:
+                self.ready.append((job, self.keys.id_of(parent_entry)))
+            elif state == PENDING:
                 self._wait(self.waiting, job)
             else:
-                self._release(job, self._id_of(parent_entry, job.parent))
+                self._fail(job, f"its parent {parent!r} failed")
         else:
             try:
-                parent_id = self.index.id_of(job.parent)
+                parent_id = self.index.id_of(parent)
             except FocusError as err:
                 self._fail(job, str(err))
                 return
@@ -410,7 +465,7 @@ class _Upsert:
     def _parent_entry(self, parent: str) -> int:
         """Return the entry of a parent key read before, or -1 (siblings come together: the last parents are kept)."""
         entry = self.parent_entries.get(parent)
-        if entry is None:
+        if entry is None:  # not among the last parents: look in the key table
             entry = self.keys.find(parent)
             if entry >= 0:  # an entry never moves; a key not read yet may be read later, so is not kept
                 if len(self.parent_entries) >= 1024:
@@ -426,12 +481,6 @@ class _Upsert:
         if state == WOULD_CREATE:
             return _placeholder(key)
         return None
-
-    def _release(self, job: _Job, parent_id: str | None) -> None:
-        if parent_id is None:
-            self._fail(job, f"its parent {job.parent!r} failed")
-        else:
-            self.ready.append((job, parent_id))
 
     def _pump(self, runner: BoundedRunner[_Job], *, drain: bool) -> None:
         """Send what is ready while there is room; collect outcomes while full (or, to drain, until idle)."""
@@ -519,7 +568,7 @@ class _Upsert:
     def _settle(self, job: _Job, focus_area_id: str | None) -> None:
         """Record a key's outcome and release the records waiting for it (or fail them, and theirs, in turn)."""
         if focus_area_id is _WOULD_CREATE:
-            self.keys.settle(job.entry, WOULD_CREATE)  # _book's dry-run case
+            self.keys.states[job.entry] = WOULD_CREATE  # _book's dry-run case (KeyTable.settle, inlined)
         else:
             self._book(job.entry, focus_area_id)
         if job.key not in self.waiting:  # the common case: nothing waits for it
@@ -605,7 +654,7 @@ class _Upsert:
         if not changes:
             return "unchanged", focus_area_id, focus_area_id, blocked
         if options.dry_run:
-            log.info("Would update %s (%s): %s", focus_area_id, key, ", ".join(sorted(changes)))
+            self.planned.note("update", "Would update %s (%s): %s", focus_area_id, key, ", ".join(sorted(changes)))
         else:
             operations.update_focus_area(self.client, focus_area_id, changes, update_mask=sorted(changes))
             log.debug("Updated %s (%s): %s", focus_area_id, key, ", ".join(sorted(changes)))
@@ -621,7 +670,7 @@ class _Upsert:
             )
         if self.options.dry_run:  # what would be sent is not made: only what could not be
             blocked = () if self.creatable.issuperset(desired) else split_create(desired, self.creatable)[1]
-            log.info("Would create %s (%s)", key, name)
+            self.planned.note("create", "Would create %s (%s)", key, name)
             return "created", _WOULD_CREATE, key, blocked
         body = dict(desired)  # holds no None: blank values are left out
         del body[model.FIELD_NAME]

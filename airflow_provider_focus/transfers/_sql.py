@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_focus.exceptions import FocusConfigError
@@ -101,8 +102,11 @@ def _fetch(cursor: Any, names: list[str], fetch_size: int) -> Iterator[dict[str,
         rows = cursor.fetchmany(fetch_size)
         if not rows:
             return
+        if PLAIN_TYPES.issuperset(map(type, chain.from_iterable(rows))):  # the common case: the whole fetch, in C
+            yield from map(dict, map(zip, repeat(names), rows))
+            continue
         for row in rows:
-            if PLAIN_TYPES.issuperset(map(type, row)):  # the common case, in C
+            if PLAIN_TYPES.issuperset(map(type, row)):
                 yield dict(zip(names, row, strict=False))
             else:
                 yield {name: plain(value) for name, value in zip(names, row, strict=False)}

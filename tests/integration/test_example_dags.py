@@ -103,6 +103,7 @@ def test_example_focus_import_is_idempotent(dagbag, focus_env):
         "unchanged": 8,
         "failed": [],
         "not_updatable": [],
+        "counts": {"created": 0, "updated": 0, "unchanged": 8, "failed": 0, "not_updatable": 0},
     }
     assert writes(fe, "focus-areas") == []
     assert xcom(second, "import_cost_items") == {
@@ -110,6 +111,7 @@ def test_example_focus_import_is_idempotent(dagbag, focus_env):
         "updated": costs["created"],  # the same cost items, matched by external id
         "unchanged": 0,
         "failed": [],
+        "counts": {"created": 0, "updated": len(costs["created"]), "unchanged": 0, "failed": 0},
     }
     assert fe.store.counts()["focusAreas"] == 13
 

@@ -36,6 +36,7 @@ def test_example_focus_sql_to_focus_upserts_the_table_and_a_second_run_writes_no
         "unchanged": 8,
         "failed": [],
         "not_updatable": [],
+        "counts": {"created": 0, "updated": 0, "unchanged": 8, "failed": 0, "not_updatable": 0},
     }
     assert writes(focus_env, "focus-areas") == []
 

@@ -30,5 +30,6 @@ def test_example_focus_taskflow_upserts_and_a_second_run_writes_nothing(dagbag, 
         "unchanged": 8,
         "failed": [],
         "not_updatable": [],
+        "counts": {"created": 0, "updated": 0, "unchanged": 8, "failed": 0, "not_updatable": 0},
     }
     assert writes(fe, "focus-areas") == []

@@ -77,7 +77,14 @@ def test_second_run_makes_no_write(focus_env):
 
     focus_env.clear_requests()
     second = upsert(records)
-    assert second == {"created": [], "updated": [], "unchanged": 63, "failed": [], "not_updatable": []}
+    assert second == {
+        "created": [],
+        "updated": [],
+        "unchanged": 63,
+        "failed": [],
+        "not_updatable": [],
+        "counts": {"created": 0, "updated": 0, "unchanged": 63, "failed": 0, "not_updatable": 0},
+    }
     assert writes(focus_env) == []
     # one paginated scan of 69 focus areas at 100 a page
     assert [(r.method, r.path) for r in focus_env.requests] == [("GET", "focus-areas")]
@@ -133,7 +140,14 @@ def test_nothing_lost_or_duplicated_under_faults(focus_env, monkeypatch):
     assert_store_matches(fe, changed)
 
     fe.clear_requests()
-    assert upsert(changed) == {"created": [], "updated": [], "unchanged": 63, "failed": [], "not_updatable": []}
+    assert upsert(changed) == {
+        "created": [],
+        "updated": [],
+        "unchanged": 63,
+        "failed": [],
+        "not_updatable": [],
+        "counts": {"created": 0, "updated": 0, "unchanged": 63, "failed": 0, "not_updatable": 0},
+    }
     assert writes(fe) == []
 
 
@@ -192,6 +206,13 @@ def test_blank_cells_are_not_given_and_a_second_run_writes_nothing(focus_env):
 
     focus_env.clear_requests()
     second = upsert(records)
-    assert second == {"created": [], "updated": [], "unchanged": 2, "failed": [], "not_updatable": []}
+    assert second == {
+        "created": [],
+        "updated": [],
+        "unchanged": 2,
+        "failed": [],
+        "not_updatable": [],
+        "counts": {"created": 0, "updated": 0, "unchanged": 2, "failed": 0, "not_updatable": 0},
+    }
     assert writes(focus_env) == []
     assert focus_env.store.focus_areas() == before

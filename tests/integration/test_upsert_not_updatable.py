@@ -34,6 +34,7 @@ def test_a_status_that_differs_makes_no_call_and_is_listed(focus_emulator: Focus
         "unchanged": 1,
         "failed": [],
         "not_updatable": [{"externalId": "PRJ-001", "fields": ["status"]}],
+        "counts": {"created": 0, "updated": 0, "unchanged": 1, "failed": 0, "not_updatable": 1},
     }
     assert writes(focus_emulator) == []
 

@@ -50,6 +50,7 @@ def test_import_chunks_and_collects_item_errors(requests_mock, context):
         "updated": ["id-C1"],
         "unchanged": 0,
         "failed": [{"externalId": "C3", "index": 3, "error": "FORMAT_INVALID: bad"}],
+        "counts": {"created": 3, "updated": 1, "unchanged": 0, "failed": 1},
     }
 
 
@@ -84,7 +85,13 @@ def test_benefit_import_uses_its_endpoint(requests_mock, context):
         json={"results": [{"index": 0, "benefitItemId": "b1", "created": True}], "errors": []},
     )
     op = FocusImportBenefitItemsOperator(task_id="benefits", items=[{"benefitItemExternalId": "B1"}])
-    assert op.execute(context) == {"created": ["b1"], "updated": [], "unchanged": 0, "failed": []}
+    assert op.execute(context) == {
+        "created": ["b1"],
+        "updated": [],
+        "unchanged": 0,
+        "failed": [],
+        "counts": {"created": 1, "updated": 0, "unchanged": 0, "failed": 0},
+    }
 
 
 def test_import_validates_arguments():
@@ -120,7 +127,13 @@ def test_import_reads_csv_items_as_a_stream(requests_mock, context, tmp_path):
     path = tmp_path / "costs.csv"
     path.write_text("costItemExternalId,focusAreaExternalId,name,costType,costSubtypeKey\nC1,PRJ-001,c1,LABOR,\n")
     op = FocusImportCostItemsOperator(task_id="costs", input_path=str(path))
-    assert op.execute(context) == {"created": ["id-C1"], "updated": [], "unchanged": 0, "failed": []}
+    assert op.execute(context) == {
+        "created": ["id-C1"],
+        "updated": [],
+        "unchanged": 0,
+        "failed": [],
+        "counts": {"created": 1, "updated": 0, "unchanged": 0, "failed": 0},
+    }
     assert requests_mock.last_request.json() == {
         "items": [{"costItemExternalId": "C1", "focusAreaExternalId": "PRJ-001", "name": "c1", "costType": "LABOR"}]
     }

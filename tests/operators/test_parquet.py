@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import os
 import sys
+import tracemalloc
 
 import pytest
 
@@ -117,3 +119,49 @@ def test_parquet_export_is_for_focus_areas_only():
         FocusListOrganizationsOperator(task_id="orgs", output_path="/tmp/o.parquet", format="parquet")
     with pytest.raises(FocusConfigError, match="format='csv' is not an output format"):
         FocusListFocusAreasOperator(task_id="fa", output_path="/tmp/o.csv", format="csv")
+
+
+def _peak_reading(path, handle: bool) -> int:
+    tracemalloc.start()
+    try:
+        if handle:
+            with open(path, "rb") as binary:
+                assert sum(1 for _ in read_records(binary, format="parquet", key="externalId")) > 0
+        else:
+            assert sum(1 for _ in read_records(path, key="externalId")) > 0
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("handle", [False, True], ids=["path", "open file"])
+def test_a_file_of_many_row_groups_is_read_in_the_memory_of_one(tmp_path, handle):
+    # pyarrow pre-buffers every row group's chunks by default: from a Python file, 20 row groups took 20 times the
+    # memory of one (the whole file, as bytes); read as the batches need them, memory stays that of one row group
+    noise = [os.urandom(24).hex() for _ in range(2_000)]  # text that does not compress: the file is ~20 x 100 kB
+    one, many = tmp_path / "one.parquet", tmp_path / "many.parquet"
+    pq.write_table(plans_table(2_000, note=noise), one, row_group_size=2_000)
+    pq.write_table(pyarrow.concat_tables([plans_table(2_000, note=noise)] * 20), many, row_group_size=2_000)
+    assert pq.ParquetFile(many).num_row_groups == 20
+    grown = _peak_reading(many, handle) - _peak_reading(one, handle)
+    assert grown < many.stat().st_size / 4, f"{grown:,} bytes more for 20 row groups than for one"
+
+
+def test_a_row_that_cannot_be_a_record_in_a_later_batch_fails_alone(tmp_path):
+    # the values are checked a column at a time, a batch at a time: a bad value sends its batch to the check per
+    # record, and only its row fails
+    path = tmp_path / "plans.parquet"
+    scores = [1.0] * 3000
+    scores[2500] = float("inf")
+    pq.write_table(plans_table(3000, score=scores, tags=[None] * 2999 + [["a"]]), path, row_group_size=1000)
+    records = list(read_records(path))
+    bad = [(n, str(item)) for n, item in enumerate(records) if isinstance(item, BadRecord)]
+    assert bad == [(2500, f"{path} row 2501: score is inf, which JSON cannot hold")]
+    assert records[2999]["tags"] == ["a"]
+    assert records[0] == {
+        "externalId": "PQ-0",
+        "name": "Parquet 0",
+        "focusAreaTypeId": "fat-strategy",
+        "description": "d0",
+        "score": 1.0,
+    }

@@ -49,7 +49,14 @@ def test_creates_missing_patches_only_differences_and_leaves_equal_alone(request
         max_in_flight=1,  # the order of the writes below is the order of the records
     )
     report = op.execute(context)
-    assert report == {"created": ["fa-3"], "updated": ["fa-2"], "unchanged": 1, "failed": [], "not_updatable": []}
+    assert report == {
+        "created": ["fa-3"],
+        "updated": ["fa-2"],
+        "unchanged": 1,
+        "failed": [],
+        "not_updatable": [],
+        "counts": {"created": 1, "updated": 1, "unchanged": 1, "failed": 0, "not_updatable": 0},
+    }
     assert writes(requests_mock) == [
         ("PATCH", "focus-areas/fa-2", {"description": "new"}),
         (
@@ -70,7 +77,14 @@ def test_blank_values_are_not_given_never_sent_on_create_nor_cleared_on_update(r
         task_id="upsert", records=[rec("OLD", **blanks), rec("NEW", **blanks, parentExternalId=" ")]
     )
     report = op.execute(context)
-    assert report == {"created": ["fa-2"], "updated": [], "unchanged": 1, "failed": [], "not_updatable": []}
+    assert report == {
+        "created": ["fa-2"],
+        "updated": [],
+        "unchanged": 1,
+        "failed": [],
+        "not_updatable": [],
+        "counts": {"created": 1, "updated": 0, "unchanged": 1, "failed": 0, "not_updatable": 0},
+    }
     assert writes(requests_mock) == [
         ("POST", "focus-areas", {"name": "NEW", "focusAreaTypeId": "fat-project", "externalId": "NEW"}),
     ]
@@ -104,6 +118,7 @@ def test_dry_run_writes_nothing_and_reports_the_same_shape(requests_mock, contex
         "failed": [],
         "dry_run": True,
         "not_updatable": [],
+        "counts": {"created": 1, "updated": 1, "unchanged": 0, "failed": 0, "not_updatable": 0},
     }
     assert writes(requests_mock) == []
 
@@ -261,6 +276,7 @@ def test_records_from_csv_by_extension_with_empty_cells_not_given(requests_mock,
         "unchanged": 1,
         "failed": [],
         "not_updatable": [],
+        "counts": {"created": 1, "updated": 0, "unchanged": 1, "failed": 0, "not_updatable": 0},
     }
     assert writes(requests_mock) == [
         (

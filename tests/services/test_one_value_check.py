@@ -52,3 +52,29 @@ def test_a_lone_surrogate_in_a_field_name_fails_the_record_it_was_sent_before(cl
     assert report.created == ["T"]
     assert [entry.key for entry in report.failed] == ["S"]
     assert "the field name 'n\\ud800' holds a lone surrogate (U+D800 at character 2)" in report.failed[0].error
+
+
+def test_a_column_passes_in_bulk_only_when_every_value_passes_the_check_per_field():
+    # the Parquet reader skips the check per record for a batch whose columns all pass: a column that passes must
+    # hold no value the check per record would refuse (the other way round, a column may be left to that check)
+    long_text, surrogate = "x" * (_values.MAX_STRING_CHARS + 1), "a\udc80b"
+    columns = {
+        "text": (["a", None, "", "é", "\u4e2d"], True),
+        "many short texts": (["y" * 60_000, "y" * 60_000], True),
+        "a text too long": (["a", long_text], False),
+        "a lone surrogate": (["a", surrogate], False),
+        "integers and booleans": ([1, None, True, 0], True),
+        "floats": ([1.5, 0.0, None, 2], True),
+        "a NaN": ([1.0, float("nan")], False),
+        "an infinity": ([float("-inf")], False),
+        "lists": ([["a"], None], False),
+        "text and numbers": (["a", 1], False),
+        "nothing": ([None, None], True),
+    }
+    for name, (values, fine) in columns.items():
+        assert _values.column_fine(values) is fine, name
+        if fine:
+            assert all(_values.value_problem({"field": value}) is None for value in values), name
+        else:
+            refused = [value for value in values if _values.value_problem({"field": value}) is not None]
+            assert refused or name in {"lists", "text and numbers"}, name

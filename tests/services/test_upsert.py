@@ -92,6 +92,7 @@ def test_report_entries_carry_key_index_and_error(client, requests_mock):
         ],
         "dry_run": True,
         "not_updatable": [],
+        "counts": {"created": 1, "updated": 0, "unchanged": 0, "failed": 1, "not_updatable": 0},
     }
 
 
@@ -214,7 +215,14 @@ def test_exactly_once_under_faults_with_writes_in_flight(emulator, emulator_clie
     assert all(by_key[f"G{g}-{c}"]["parentId"] == by_key[f"G{g}"]["id"] for g in range(4) for c in range(10))
 
     again = upsert_focus_areas(emulator_client, records, max_in_flight=8)
-    assert again.as_dict() == {"created": [], "updated": [], "unchanged": 44, "failed": [], "not_updatable": []}
+    assert again.as_dict() == {
+        "created": [],
+        "updated": [],
+        "unchanged": 44,
+        "failed": [],
+        "not_updatable": [],
+        "counts": {"created": 0, "updated": 0, "unchanged": 44, "failed": 0, "not_updatable": 0},
+    }
 
 
 def test_the_pool_keeps_a_connection_per_thread(client):

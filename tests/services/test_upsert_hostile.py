@@ -176,6 +176,7 @@ def test_old_duplicates_fail_by_default_and_are_repaired_on_request(emulator, em
         "unchanged": 2,
         "failed": [],
         "not_updatable": [],
+        "counts": {"created": 0, "updated": 0, "unchanged": 2, "failed": 0, "not_updatable": 0},
     }
 
 

@@ -98,7 +98,13 @@ def test_fund_items_crud(hook, requests_mock, kind, key):
     assert getattr(hook, f"bulk_import_{kind}_items")([{key: "X", "name": "n"}]) == answer
     assert requests_mock.last_request.json() == {"items": [{key: "X", "name": "n"}]}
     report = getattr(hook, f"import_{kind}_items")([{key: "X", "name": "n"}])
-    assert report.as_dict() == {"created": ["X"], "updated": [], "unchanged": 0, "failed": []}
+    assert report.as_dict() == {
+        "created": ["X"],
+        "updated": [],
+        "unchanged": 0,
+        "failed": [],
+        "counts": {"created": 1, "updated": 0, "unchanged": 0, "failed": 0},
+    }
     assert getattr(hook, f"get_{kind}_item")("i1")["id"] == "i1"
     assert getattr(hook, f"update_{kind}_item")("i1", {"name": "x"}) == {"id": "i1", "name": "x"}
     assert requests_mock.last_request.qs == {"updatemask": ["name"]}
@@ -241,5 +247,6 @@ def test_upsert_focus_areas_is_on_the_hook_with_the_operator_arguments(hook, req
         ],
         "dry_run": True,
         "not_updatable": [],
+        "counts": {"created": 1, "updated": 0, "unchanged": 1, "failed": 1, "not_updatable": 0},
     }
     assert all(r.method == "GET" for r in requests_mock.request_history)
