@@ -12,9 +12,10 @@ Usage: ``python scripts/check_installed.py <version>``; exits non-zero with a li
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
-import subprocess
 import sys
 import sysconfig
 import tempfile
@@ -24,24 +25,34 @@ CONN_TYPE = "atlassian_focus"
 HOOK = "airflow_provider_focus.hooks.focus.FocusHook"
 
 
-def airflow_cli(*args: str, home: str) -> object:
-    """Run the venv's ``airflow`` with ``-o json`` in a throwaway home; return the parsed output."""
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    env = {
-        **os.environ,
-        "AIRFLOW_HOME": home,
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",  # Airflow 3.0 logs notes to stdout at INFO
-    }
-    result = subprocess.run(
-        [airflow, *args, "-o", "json"], env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"airflow {' '.join(args)} failed: {result.stderr[-2000:]}")
-    return json.loads(result.stdout)
+def airflow_cli(*args: str) -> object:
+    """
+    Run an ``airflow`` command with ``-o json`` in this process (Airflow's own CLI entry point, the one the
+    ``airflow`` script calls); return the parsed output.
+
+    In-process rather than a subprocess: each ``airflow`` process imports Airflow again (seconds of CPU), and the
+    commands read the same providers manager the script's checks read below.
+    """
+    from airflow.__main__ import main as airflow_main
+
+    argv, sys.argv = sys.argv, ["airflow", *args, "-o", "json"]
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            airflow_main()
+    except SystemExit as exit_:
+        if exit_.code not in (None, 0):
+            raise SystemExit(f"airflow {' '.join(args)} failed ({exit_.code}): {out.getvalue()[-2000:]}") from None
+    finally:
+        sys.argv = argv
+    text = out.getvalue()
+    try:  # the JSON document, after anything Airflow printed before it
+        return json.JSONDecoder().raw_decode(text, text.index("["))[0]
+    except ValueError:
+        raise SystemExit(f"airflow {' '.join(args)} printed no JSON list: {text[-2000:]}") from None
 
 
-def check(version: str, home: str) -> list[str]:
+def check(version: str) -> list[str]:
     problems: list[str] = []
     import airflow
 
@@ -54,10 +65,10 @@ def check(version: str, home: str) -> list[str]:
     if airflow_provider_focus.__version__ != version:
         problems.append(f"installed version {airflow_provider_focus.__version__}, expected {version}")
 
-    listed = {p["package_name"]: p for p in airflow_cli("providers", "list", home=home)}  # type: ignore[attr-defined]
+    listed = {p["package_name"]: p for p in airflow_cli("providers", "list")}  # type: ignore[attr-defined]
     if listed.get("airflow-provider-focus", {}).get("version") != version:
         problems.append(f"`airflow providers list` does not list airflow-provider-focus {version}")
-    hooks = [h for h in airflow_cli("providers", "hooks", home=home) if h["connection_type"] == CONN_TYPE]  # type: ignore[attr-defined]
+    hooks = [h for h in airflow_cli("providers", "hooks") if h["connection_type"] == CONN_TYPE]  # type: ignore[attr-defined]
     if [h["class"] for h in hooks] != [HOOK]:
         problems.append(f"`airflow providers hooks` gives {CONN_TYPE} to {hooks}, expected {HOOK}")
 
@@ -103,7 +114,8 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="focus-check-installed-") as home:
         os.environ["AIRFLOW_HOME"] = home
         os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
-        problems = check(version, home)
+        os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"  # Airflow 3.0 logs notes to stdout at INFO
+        problems = check(version)
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

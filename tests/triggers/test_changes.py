@@ -238,6 +238,21 @@ def test_before_airflow_3_3_each_trigger_sweeps_alone() -> None:
     assert has_shared_streams == airflow_at_least("3.3")
 
 
+class FirstPull:
+    """A shared stream that notes when its trigger first asks it for a sweep (the trigger's resume is over then)."""
+
+    def __init__(self, stream: AsyncIterator[Any]) -> None:
+        self.stream = stream
+        self.pulled = False
+
+    def __aiter__(self) -> FirstPull:
+        return self
+
+    async def __anext__(self) -> Any:
+        self.pulled = True
+        return await self.stream.__anext__()
+
+
 def test_triggers_of_one_sweep_share_it_and_each_applies_its_own_fields(
     focus_emulator: FocusEmulator, focus_conn: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -258,14 +273,26 @@ def test_triggers_of_one_sweep_share_it_and_each_applies_its_own_fields(
     status_watch = make(fields=["status"])
     any_watch = make()
     assert status_watch.shared_stream_key() == any_watch.shared_stream_key()
+    resume = any_watch._resume
+
+    async def slow_resume(*args: Any) -> Any:
+        # As on a loaded machine: the shared loop sweeps several times before this trigger has its baseline.
+        await asyncio.sleep(0.5)
+        return await resume(*args)
+
+    monkeypatch.setattr(any_watch, "_resume", slow_resume)
     assert make(parent_id="fa-0002").shared_stream_key() != any_watch.shared_stream_key()
 
     async def run_both() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         manager = SharedStreamManager()
         key = status_watch.shared_stream_key()
-        streams = [
-            trigger.filter_shared_stream(manager.subscribe(trigger_id=number, trigger=trigger, key=key))
+        shared = [
+            FirstPull(manager.subscribe(trigger_id=number, trigger=trigger, key=key))
             for number, trigger in enumerate((status_watch, any_watch))
+        ]
+        streams = [
+            trigger.filter_shared_stream(stream)
+            for trigger, stream in zip((status_watch, any_watch), shared, strict=True)
         ]
         collected: list[list[dict[str, Any]]] = [[], []]
 
@@ -275,7 +302,11 @@ def test_triggers_of_one_sweep_share_it_and_each_applies_its_own_fields(
 
         tasks = [asyncio.ensure_future(consume(index)) for index in (0, 1)]
         try:
-            await until(lambda: sweeps(focus_emulator) >= 4)
+            # Change only once both triggers have their baseline (each reads the shared sweeps only then) and the
+            # shared loop has swept since: a change made while a baseline was being read would be in the baseline.
+            await until(lambda: all(stream.pulled for stream in shared))
+            resumed = sweeps(focus_emulator)
+            await until(lambda: sweeps(focus_emulator) >= resumed + 2)
             focus_emulator.store.update_focus_area("fa-0001", {"description": "changed"}, None)
             focus_emulator.set_status("fa-0004", "AT_RISK")
             await until(lambda: len(collected[0]) >= 1 and len(collected[1]) >= 2)
