@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import warnings
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,30 @@ def slowness(item: pytest.Item) -> int:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=slowness)  # stable: the order within a rank is the collection order
+
+
+#: A test of each ``xdist_group`` of the suite (tests that share one real Airflow deployment, in order).
+GROUPED = ("tests/integration/test_real_airflow.py::",)
+
+
+def pytest_xdist_node_collection_finished(node: Any, ids: Sequence[str]) -> None:
+    """
+    Stop a ``--dist loadgroup`` run in which pytest-xdist would not keep an ``xdist_group`` on one worker.
+
+    pytest-xdist marks a group by adding ``@group`` to the ids of the tests a worker collected; on pytest 9.2 that
+    no longer takes effect (pytest-xdist#1386) and nothing fails: the tests of ``test_real_airflow.py`` were spread
+    over the workers, and each started a real Airflow deployment of its own (two per suite, about 100 s of CPU
+    each), running the module's tests out of their order. The constraints files pin pytest 9.1.1.
+    """
+    if node.config.getvalue("dist") != "loadgroup":
+        return
+    ungrouped = [test_id for test_id in ids if test_id.startswith(GROUPED) and "@" not in test_id]
+    if ungrouped:
+        raise pytest.UsageError(
+            f"pytest-xdist's --dist loadgroup would spread the tests of an xdist_group over the workers with pytest "
+            f"{pytest.__version__} (pytest-xdist#1386), {ungrouped[0]} among them: install the pytest of the "
+            f"constraints files (make test does)."
+        )
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
