@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
     from airflow_provider_focus.services.report import Report
 
+#: The records that differ in fields the API cannot write, named in the task's warning (the rest are counted).
+NOT_UPDATABLE_WARNED = 20
+
 
 class FocusBatchOperator(FocusBaseOperator):
     """
@@ -114,12 +117,36 @@ class FocusBatchOperator(FocusBaseOperator):
                 report.failed_count - len(report.failed),
                 what,
             )
+        self.warn_not_updatable(report)
         if report.failed and self.fail_on_error:
             context["ti"].xcom_push(key="report", value=result)
             self.log.error("Report: %s", json.dumps(result))
             report.raise_if_failed(what, where="the report is in XCom under the key 'report'")
         self.emit_focus_event(context, self.event_extra(report), periods=periods, dry_run=report.dry_run)
         return result
+
+    def warn_not_updatable(self, report: Report) -> None:
+        """
+        Warn once of the records of a focus-area upsert that differ from Focus in fields the API cannot write.
+
+        The warning gives their exact count and the first :data:`NOT_UPDATABLE_WARNED` of them (the report lists up
+        to ``max_listed``).
+
+        :param report: what the batch did (only an upsert's report has such records).
+        """
+        from airflow_provider_focus.services.report import UpsertReport  # loaded by the upsert already
+
+        if not isinstance(report, UpsertReport) or not report.not_updatable_count:
+            return
+        listed = report.not_updatable[:NOT_UPDATABLE_WARNED]
+        more = report.not_updatable_count - len(listed)
+        self.log.warning(
+            "%d record(s) differ from Focus in fields the API cannot write; no call was made for those fields "
+            "(see not_updatable in the report): %s%s",
+            report.not_updatable_count,
+            "; ".join(f"{entry.key}: {', '.join(entry.fields)}" for entry in listed),
+            f"; and {more:,} more" if more else "",
+        )
 
     def event_extra(self, report: Report) -> dict[str, Any]:
         """

@@ -133,11 +133,4 @@ class FocusUpsertFocusAreasOperator(FocusBatchOperator):
         """Apply the records and return the report."""
         with self.open_input(self.records, name="records", key=self.options.key) as records:
             report = self.hook.upsert_focus_areas(records, self.options)
-        if report.not_updatable:
-            self.log.warning(
-                "%d record(s) differ from Focus in fields the API cannot write; no call was made for those fields "
-                "(see not_updatable in the report): %s",
-                len(report.not_updatable),
-                "; ".join(f"{entry.key}: {', '.join(entry.fields)}" for entry in report.not_updatable),
-            )
         return self.finish(context, report, what="focus area records")

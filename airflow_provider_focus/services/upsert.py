@@ -58,6 +58,9 @@ DRY_RUN_ID = "(new:{external_id})"
 
 #: A dry run logs its first this many planned changes of each kind (creates, updates), then one line counts the rest.
 DRY_RUN_LOGGED = 20
+#: The upsert logs its first this many records that differ in fields the API cannot write, then one line counts the
+#: rest (the report counts them all and lists the first ``max_listed``).
+NOT_UPDATABLE_LOGGED = 20
 
 
 def upsert_focus_areas(
@@ -365,11 +368,24 @@ class _Upsert:
                     self._pump(runner, drain=True)
             self._finish()
             self.planned.summary(options.max_listed)
+            self._log_not_updatable_summary()
         except Exception:
             log.error("Upsert stopped by an unexpected error; so far: %s", self.report.counts())
             raise
         log.info("Upsert done in %.1f s: %s", time.monotonic() - self.started, self.report.counts())
         return self.report
+
+    def _log_not_updatable_summary(self) -> None:
+        """Count, in one line, the records that differ in fields the API cannot write beyond those logged."""
+        count = self.report.not_updatable_count
+        if count > NOT_UPDATABLE_LOGGED:
+            listed = len(self.report.not_updatable)
+            log.info(
+                "... and %s more records differ from Focus in fields the API cannot write (not logged one by one); "
+                "the report lists %s",
+                f"{count - NOT_UPDATABLE_LOGGED:,}",
+                "every one" if listed == count else (f"the first {listed:,}" if listed else "none of them"),
+            )
 
     def _open_index(self, scan: bool) -> _Index | None:
         """Index the existing focus areas; if that fails for good, every record fails with why (a report, no raise)."""
@@ -517,7 +533,8 @@ class _Upsert:
             kind, focus_area_id, listed, blocked = value
             if blocked:
                 self.report.add_not_updatable(NotUpdatable(job.key, blocked))
-                log.info("%s differs from Focus in %s, which the API cannot write", job.key, ", ".join(blocked))
+                if self.report.not_updatable_count <= NOT_UPDATABLE_LOGGED:
+                    log.info("%s differs from Focus in %s, which the API cannot write", job.key, ", ".join(blocked))
             if kind == "unchanged":
                 self.report.unchanged += 1
             elif kind == "created":

@@ -7,12 +7,19 @@ only; [DOC: api-group-focus-areas/] a create sets status PENDING, draft false an
 
 from __future__ import annotations
 
+import json
+import logging
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from airflow_provider_focus.hooks.focus import FocusHook
+from airflow_provider_focus.operators._batch import NOT_UPDATABLE_WARNED
 from airflow_provider_focus.operators.focus import FocusUpsertFocusAreasOperator
+from airflow_provider_focus.services.options import UpsertOptions
+from airflow_provider_focus.services.upsert import NOT_UPDATABLE_LOGGED
 from airflow_provider_focus.testing import FocusEmulator
 from tests.operators.conftest import record_log
 
@@ -93,6 +100,74 @@ def test_the_operator_logs_it_once_and_succeeds(
     assert len(warnings) == 1
     assert "PRJ-001: status" in warnings[0]
     assert "PRJ-002: targetDate" in warnings[0]
+
+
+def seed_projects(hook: FocusHook, count: int) -> list[dict[str, Any]]:
+    """Create ``count`` projects (status PENDING); return records asking each for a status the API cannot set."""
+    new = [{"externalId": f"N-{n:03d}", "name": f"New {n}", "focusAreaTypeId": "fat-project"} for n in range(count)]
+    assert len(hook.upsert_focus_areas(new).created) == count
+    return [{**record, "status": "COMPLETED"} for record in new]
+
+
+def test_the_upsert_logs_the_first_ones_and_counts_the_rest(
+    focus_emulator: FocusEmulator, focus_conn: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    hook = FocusHook(focus_conn_id=focus_conn)
+    records = seed_projects(hook, NOT_UPDATABLE_LOGGED + 5)
+
+    with caplog.at_level(logging.INFO, logger="airflow_provider_focus.services.upsert"):
+        report = hook.upsert_focus_areas(records, UpsertOptions(max_listed=3))
+
+    lines = [r.getMessage() for r in caplog.records if "the API cannot write" in r.getMessage()]
+    assert len(lines) == NOT_UPDATABLE_LOGGED + 1  # 100,000 such records once wrote 100,000 lines
+    assert lines[0] == "N-000 differs from Focus in status, which the API cannot write"
+    assert lines[-1] == (
+        "... and 5 more records differ from Focus in fields the API cannot write (not logged one by one); "
+        "the report lists the first 3"
+    )
+    assert (report.not_updatable_count, len(report.not_updatable)) == (NOT_UPDATABLE_LOGGED + 5, 3)
+
+
+def test_the_warning_counts_every_record_and_names_the_first_ones(
+    focus_emulator: FocusEmulator, focus_conn: str, context: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = seed_projects(FocusHook(focus_conn_id=focus_conn), NOT_UPDATABLE_WARNED + 2)
+    recorder = record_log(monkeypatch, FocusUpsertFocusAreasOperator)
+    op = FocusUpsertFocusAreasOperator(
+        task_id="upsert", records=records, focus_conn_id=focus_conn, options=UpsertOptions(max_listed=21)
+    )
+
+    result = op.execute(context)
+
+    assert result["counts"]["not_updatable"] == NOT_UPDATABLE_WARNED + 2
+    (warning,) = [message for message in recorder.messages("warning") if "cannot write" in message]
+    assert warning.startswith(f"{NOT_UPDATABLE_WARNED + 2} record(s) differ")  # the count, not the list's length
+    assert warning.count(": status") == NOT_UPDATABLE_WARNED
+    assert warning.endswith("; and 2 more")
+
+
+def test_sql_to_focus_warns_of_them_too(
+    focus_emulator: FocusEmulator,
+    focus_conn: str,
+    context: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from airflow_provider_focus.transfers.sql_to_focus import SqlToFocusOperator
+
+    path = tmp_path / "plans.db"
+    monkeypatch.setenv("AIRFLOW_CONN_PLANS_DB", json.dumps({"conn_type": "sqlite", "host": str(path)}))
+    with sqlite3.connect(path) as db:
+        db.execute('CREATE TABLE plans ("externalId" TEXT, status TEXT)')
+        db.execute("INSERT INTO plans VALUES ('PRJ-001', 'COMPLETED')")  # AT_RISK in the demo seed
+    recorder = record_log(monkeypatch, SqlToFocusOperator)
+    op = SqlToFocusOperator(
+        task_id="to_focus", sql_conn_id="plans_db", sql="SELECT * FROM plans", focus_conn_id=focus_conn
+    )
+
+    assert op.execute(context)["not_updatable"] == [{"externalId": "PRJ-001", "fields": ["status"]}]
+    (warning,) = [message for message in recorder.messages("warning") if "cannot write" in message]
+    assert warning.endswith("(see not_updatable in the report): PRJ-001: status")
 
 
 def test_a_site_that_accepts_more_can_name_the_fields(requests_mock: Any) -> None:
