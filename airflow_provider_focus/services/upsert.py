@@ -291,8 +291,13 @@ class _PlannedLog:
                     "... and %s more %ss (dry run, not logged one by one); the report lists %s",
                     f"{count - DRY_RUN_LOGGED:,}",
                     kind,
-                    "every one" if listed == count else (f"the first {listed:,}" if listed else "none of them"),
+                    _listed_of(count, listed),
                 )
+
+
+def _listed_of(count: int, listed: int) -> str:
+    """Say how many of ``count`` entries a report's list holds (``max_listed`` may cut it)."""
+    return "every one" if listed == count else (f"the first {listed:,}" if listed else "none of them")
 
 
 class _WouldCreate(str):
@@ -379,12 +384,11 @@ class _Upsert:
         """Count, in one line, the records that differ in fields the API cannot write beyond those logged."""
         count = self.report.not_updatable_count
         if count > NOT_UPDATABLE_LOGGED:
-            listed = len(self.report.not_updatable)
             log.info(
                 "... and %s more records differ from Focus in fields the API cannot write (not logged one by one); "
                 "the report lists %s",
                 f"{count - NOT_UPDATABLE_LOGGED:,}",
-                "every one" if listed == count else (f"the first {listed:,}" if listed else "none of them"),
+                _listed_of(count, len(self.report.not_updatable)),
             )
 
     def _open_index(self, scan: bool) -> _Index | None:

@@ -7,10 +7,7 @@ only; [DOC: api-group-focus-areas/] a create sets status PENDING, draft false an
 
 from __future__ import annotations
 
-import json
 import logging
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -144,30 +141,6 @@ def test_the_warning_counts_every_record_and_names_the_first_ones(
     assert warning.startswith(f"{NOT_UPDATABLE_WARNED + 2} record(s) differ")  # the count, not the list's length
     assert warning.count(": status") == NOT_UPDATABLE_WARNED
     assert warning.endswith("; and 2 more")
-
-
-def test_sql_to_focus_warns_of_them_too(
-    focus_emulator: FocusEmulator,
-    focus_conn: str,
-    context: dict[str, Any],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from airflow_provider_focus.transfers.sql_to_focus import SqlToFocusOperator
-
-    path = tmp_path / "plans.db"
-    monkeypatch.setenv("AIRFLOW_CONN_PLANS_DB", json.dumps({"conn_type": "sqlite", "host": str(path)}))
-    with sqlite3.connect(path) as db:
-        db.execute('CREATE TABLE plans ("externalId" TEXT, status TEXT)')
-        db.execute("INSERT INTO plans VALUES ('PRJ-001', 'COMPLETED')")  # AT_RISK in the demo seed
-    recorder = record_log(monkeypatch, SqlToFocusOperator)
-    op = SqlToFocusOperator(
-        task_id="to_focus", sql_conn_id="plans_db", sql="SELECT * FROM plans", focus_conn_id=focus_conn
-    )
-
-    assert op.execute(context)["not_updatable"] == [{"externalId": "PRJ-001", "fields": ["status"]}]
-    (warning,) = [message for message in recorder.messages("warning") if "cannot write" in message]
-    assert warning.endswith("(see not_updatable in the report): PRJ-001: status")
 
 
 def test_a_site_that_accepts_more_can_name_the_fields(requests_mock: Any) -> None:

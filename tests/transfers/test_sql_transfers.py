@@ -16,6 +16,7 @@ from airflow_provider_focus.services.columns import COLUMN_NAMES
 from airflow_provider_focus.testing import FocusEmulator
 from airflow_provider_focus.transfers.focus_to_sql import FocusToSqlOperator
 from airflow_provider_focus.transfers.sql_to_focus import SqlToFocusOperator
+from tests.operators.conftest import record_log
 from tests.transfers.conftest import FOCUS_AREAS_DDL, SQLITE_CONN_ID
 
 PLANS_SQL = (
@@ -127,6 +128,20 @@ def test_bad_rows_are_failed_records_and_the_partial_failure_rule_applies(
 
     tolerant = SqlToFocusOperator(task_id="to_focus", sql_conn_id=SQLITE_CONN_ID, sql=PLANS_SQL, fail_on_error=False)
     assert tolerant.execute(context)["unchanged"] == 1
+
+
+def test_sql_to_focus_warns_of_records_with_fields_the_api_cannot_write(
+    focus_emulator, focus_conn, sqlite_db, context, monkeypatch
+):
+    sqlite_db.execute('CREATE TABLE plans ("externalId" TEXT, status TEXT)')
+    sqlite_db.execute("INSERT INTO plans VALUES ('PRJ-001', 'COMPLETED')")  # AT_RISK in the demo seed
+    sqlite_db.commit()
+    recorder = record_log(monkeypatch, SqlToFocusOperator)
+    op = SqlToFocusOperator(task_id="to_focus", sql_conn_id=SQLITE_CONN_ID, sql="SELECT * FROM plans")
+
+    assert op.execute(context)["not_updatable"] == [{"externalId": "PRJ-001", "fields": ["status"]}]
+    (warning,) = [message for message in recorder.messages("warning") if "cannot write" in message]
+    assert warning.endswith("(see not_updatable in the report): PRJ-001: status")
 
 
 def test_cost_items_from_sql(focus_emulator, focus_conn, sqlite_db, context):
