@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -40,6 +41,19 @@ def make_hook(focus_emulator, monkeypatch):
         return hook
 
     return _make
+
+
+def with_credentials(hook: FocusHook, **credentials: str) -> FocusHook:
+    """
+    Give one hook other credentials (``login``, ``password``) and a new client; no other hook sees them.
+
+    The configuration a hook reads is shared by every hook of the same connection fields in the process (a parse
+    cache). Set on that shared object, a wrong token reached the next test's hook whose emulator happened to get
+    the same port: a 401 that came and went in CI.
+    """
+    hook.__dict__["config"] = dataclasses.replace(hook.config, **credentials)
+    hook.__dict__.pop("client", None)
+    return hook
 
 
 @pytest.mark.parametrize(("mode", "auth_type"), MODES)
@@ -200,22 +214,26 @@ def test_path_traversal_ids_stay_in_their_endpoint(make_hook, focus_emulator):
 
 
 def test_wrong_token_is_a_clear_auth_error(make_hook, monkeypatch, focus_emulator):
-    hook = make_hook()
-    hook.config  # noqa: B018 - read the connection first
-    object.__setattr__(hook.config, "password", "wrong-token")
-    hook.__dict__.pop("client", None)
+    hook = with_credentials(make_hook(), password="wrong-token")
     ok, message = hook.test_connection()
     assert ok is False
     assert "check the connection's login" in message
     assert "wrong-token" not in message
 
 
+def test_other_credentials_for_one_hook_leave_the_others_of_its_connection_alone(make_hook):
+    with_credentials(make_hook(), password="wrong-token")
+
+    ok, message = make_hook().test_connection()
+
+    assert ok, message
+
+
 def test_missing_write_scope_names_the_scope(make_hook, focus_emulator, monkeypatch):
     focus_emulator.add_client("read-only", "read-only-secret", scopes=[model.Scope.FOCUS_AREAS_READ])
-    hook = make_hook("cloud", "oauth2_client_credentials")
-    object.__setattr__(hook.config, "login", "read-only")
-    object.__setattr__(hook.config, "password", "read-only-secret")
-    hook.__dict__.pop("client", None)
+    hook = with_credentials(
+        make_hook("cloud", "oauth2_client_credentials"), login="read-only", password="read-only-secret"
+    )
     hook.client._sleep = lambda _s: None
     assert list(hook.list_focus_areas(max_items=1))
     with pytest.raises(FocusAuthError) as excinfo:
