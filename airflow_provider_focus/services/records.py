@@ -52,6 +52,9 @@ DELIMITERS = (",", ";", "\t", "|")
 MAX_LINE_CHARS = 8 * 1024 * 1024
 
 
+#: The UTF-8 byte-order mark (Excel's "CSV UTF-8" starts with it).
+_UTF8_MARK = codecs.BOM_UTF8
+
 _NAMES = {",": "','", ";": "';'", "\t": "'\\t' (tab)", "|": "'|'"}
 
 #: Signatures of files that are not text, with what to do about them.
@@ -322,6 +325,33 @@ class _Lines:
             raise FocusConfigError(
                 f"{self.label} starts with a UTF-16 byte-order mark (Excel's 'Unicode Text'): pass encoding='utf-16'."
             )
+        misread = self.utf8_mark_misread(line, head)
+        if misread is not None:
+            raise FocusConfigError(misread)
+
+    def utf8_mark_misread(self, line: str, head: bytes) -> str | None:
+        """
+        Return why a UTF-8 file read with a single-byte encoding is refused, or ``None``.
+
+        Excel's "CSV UTF-8" starts with a byte-order mark. Read as Latin-1 or cp1252, every accented letter would
+        reach Focus garbled ("Café" as "CafÃ©"), with no error after the first line; the mark says the file is UTF-8.
+        """
+        if self.decoded_here:
+            if not head.startswith(_UTF8_MARK) or codecs.lookup(self.codec).name in ("utf-8", "utf-8-sig"):
+                return None
+            garbled = "é".encode().decode(self.codec, "replace")
+            return (
+                f"{self.label} starts with a UTF-8 byte-order mark, so it is UTF-8 (Excel's 'CSV UTF-8' writes one), "
+                f"but encoding= names {self.codec}: every accented letter would be read wrong (é as {garbled}). "
+                "Leave encoding= unset (UTF-8, with or without the mark), or pass encoding='utf-8'."
+            )
+        if not line.startswith(_UTF8_MARK.decode("latin-1")):  # the mark as Latin-1 or cp1252 shows it: ï»¿
+            return None
+        return (
+            f"{self.label} starts with a UTF-8 byte-order mark read as another encoding ('ï»¿'): it is UTF-8, and "
+            "every accented letter would be read wrong (é as Ã©). It was opened in text mode by the caller: open it "
+            "with encoding='utf-8-sig', or pass the path or a binary handle to read_records."
+        )
 
     def decoding_problem(self, text: str, where: str = "") -> str | None:
         """Return why ``text`` (read by this module) holds bytes the encoding could not decode, or ``None``."""

@@ -188,6 +188,48 @@ def test_utf16_reads_with_its_encoding(tmp_path):
     assert list(read_records(path, encoding="utf-16")) == [{"externalId": "A", "name": "Ä"}]
 
 
+BOM = b"\xef\xbb\xbf"
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1252", "iso8859-15"])
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("plan.csv", BOM + "externalId;name\nA;Café\n".encode()),
+        ("plan.jsonl", BOM + '{"externalId": "A", "name": "Café"}\n{"externalId": "B", "name": "Crème"}\n'.encode()),
+    ],
+    ids=["csv", "jsonl"],
+)
+def test_a_utf8_file_given_a_single_byte_encoding_is_refused_before_its_letters_are_garbled(
+    tmp_path, name, data, encoding
+):
+    # Excel's "CSV UTF-8" starts with a byte-order mark; read as Latin-1, "Café" became "CafÃ©" (the JSON Lines
+    # file's first line failed and the second was read garbled; the CSV header's first column was "ï»¿externalId")
+    path = write(tmp_path, name, data)
+
+    with pytest.raises(FocusConfigError) as caught:
+        list(read_records(path, encoding=encoding, key="externalId"))
+
+    message = str(caught.value)
+    assert message.startswith(f"{path} starts with a UTF-8 byte-order mark")
+    assert "Ã©" in message
+    assert "Leave encoding= unset" in message
+
+
+def test_a_utf8_file_opened_by_the_caller_as_latin1_is_refused_with_how_to_open_it(tmp_path):
+    path = write(tmp_path, "plan.csv", BOM + "externalId\nCafé\n".encode())
+
+    with path.open(encoding="latin-1", newline="") as handle, pytest.raises(FocusConfigError) as caught:
+        list(read_records(handle, format="csv", name="plan.csv"))
+
+    assert "open it with encoding='utf-8-sig'" in str(caught.value)
+
+
+def test_a_latin1_file_is_still_read_with_its_encoding(tmp_path):
+    path = write(tmp_path, "plan.csv", "externalId;name\nÏ-1;Café\n".encode("latin-1"))
+    assert list(read_records(path, encoding="latin-1")) == [{"externalId": "Ï-1", "name": "Café"}]
+
+
 def test_arguments_that_cannot_work_are_refused_at_once(tmp_path):
     with pytest.raises(FocusConfigError, match="encoding='utf-9' is not a known encoding; try 'utf-8', 'cp1252'"):
         read_records(tmp_path / "a.csv", encoding="utf-9")
