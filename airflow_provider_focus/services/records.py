@@ -52,9 +52,6 @@ DELIMITERS = (",", ";", "\t", "|")
 MAX_LINE_CHARS = 8 * 1024 * 1024
 
 
-#: The UTF-8 byte-order mark (Excel's "CSV UTF-8" starts with it).
-_UTF8_MARK = codecs.BOM_UTF8
-
 _NAMES = {",": "','", ";": "';'", "\t": "'\\t' (tab)", "|": "'|'"}
 
 #: Signatures of files that are not text, with what to do about them.
@@ -337,7 +334,7 @@ class _Lines:
         reach Focus garbled ("Café" as "CafÃ©"), with no error after the first line; the mark says the file is UTF-8.
         """
         if self.decoded_here:
-            if not head.startswith(_UTF8_MARK) or codecs.lookup(self.codec).name in ("utf-8", "utf-8-sig"):
+            if not head.startswith(codecs.BOM_UTF8) or _is_utf8(self.codec):
                 return None
             garbled = "é".encode().decode(self.codec, "replace")
             return (
@@ -345,7 +342,7 @@ class _Lines:
                 f"but encoding= names {self.codec}: every accented letter would be read wrong (é as {garbled}). "
                 "Leave encoding= unset (UTF-8, with or without the mark), or pass encoding='utf-8'."
             )
-        if not line.startswith(_UTF8_MARK.decode("latin-1")):  # the mark as Latin-1 or cp1252 shows it: ï»¿
+        if not line.startswith(codecs.BOM_UTF8.decode("latin-1")):  # the mark as Latin-1 or cp1252 shows it: ï»¿
             return None
         return (
             f"{self.label} starts with a UTF-8 byte-order mark read as another encoding ('ï»¿'): it is UTF-8, and "
@@ -371,8 +368,12 @@ def _codec_name(codec: str) -> str:
     return "UTF-8" if codec == DEFAULT_ENCODING else codec
 
 
+def _is_utf8(codec: str) -> bool:
+    return codecs.lookup(codec).name in ("utf-8", "utf-8-sig")
+
+
 def _encoding_hint(codec: str) -> str:
-    if codecs.lookup(codec).name in ("utf-8", "utf-8-sig"):
+    if _is_utf8(codec):
         return "The file is in another encoding: pass encoding='cp1252' (Excel on Windows) or encoding='latin-1'."
     return "Pass the file's encoding as encoding=... (e.g. 'utf-8')."
 

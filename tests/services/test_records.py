@@ -7,6 +7,7 @@ line and the fix, and a bad line is a :class:`BadRecord` (a failed record of the
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -188,7 +189,7 @@ def test_utf16_reads_with_its_encoding(tmp_path):
     assert list(read_records(path, encoding="utf-16")) == [{"externalId": "A", "name": "Ä"}]
 
 
-BOM = b"\xef\xbb\xbf"
+BOM = codecs.BOM_UTF8
 
 
 @pytest.mark.parametrize("encoding", ["latin-1", "cp1252", "iso8859-15"])
